@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Sentinel.Api.Endpoints;
+
+/// <summary>
+/// <c>/healthz</c> (the process is alive and serving) and <c>/readyz</c> (it can do its job: database
+/// reachable, migrations applied), for load balancers and orchestrators.
+/// </summary>
+public static class HealthEndpoints
+{
+    /// <summary>Maps the health endpoints.</summary>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", Alive).ExcludeFromDescription();
+        endpoints.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        return endpoints;
+    }
+
+    internal static Ok<HealthStatus> Alive() => TypedResults.Ok(new HealthStatus("alive", null));
+
+    internal static async Task<Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>>> ReadyAsync(
+        IReadinessProbe probe, CancellationToken cancellationToken)
+    {
+        var readiness = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
+        return readiness.Ready
+            ? TypedResults.Ok(new HealthStatus("ready", readiness.Reason))
+            : TypedResults.Json(new HealthStatus("not ready", readiness.Reason), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}
+
+/// <summary>The body of the health endpoints.</summary>
+/// <param name="Status">alive, ready or not ready.</param>
+/// <param name="Reason">What was verified, or why the node is not ready.</param>
+public sealed record HealthStatus(string Status, string? Reason);

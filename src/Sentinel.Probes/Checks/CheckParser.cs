@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Checks;
+
+/// <summary>
+/// Parses check documents strictly: a document is one check object or an array of them, unknown fields are
+/// errors, and every error names its JSON path and line. The file loader, <c>sentinel validate</c> and the
+/// API all parse through here, so they report the same messages.
+/// </summary>
+public static class CheckParser
+{
+    /// <summary>The deepest nesting accepted.</summary>
+    internal const int MaxDepth = 32;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = MaxDepth,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+    };
+
+    /// <summary>Parses a UTF-8 document from <paramref name="source"/> with the built-in check types.</summary>
+    public static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source) => Parse(utf8, source, ProbeCatalog.Default);
+
+    internal static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source, ProbeCatalog catalog)
+    {
+        if (utf8.Length > CheckLimits.MaxFileBytes)
+        {
+            return Failed(source, null, $"the document is larger than {CheckLimits.MaxFileBytes / 1024 / 1024} MiB ({utf8.Length} bytes); split it into several files");
+        }
+
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            utf8 = utf8[3..];
+        }
+
+        if (FindInvalidUtf8(utf8) is { } offset)
+        {
+            var line = utf8[..offset].Count((byte)'\n') + 1;
+            return Failed(source, line, $"the document is not valid UTF-8 (byte 0x{utf8[offset]:X2} at offset {offset})");
+        }
+
+        if (utf8.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return Failed(source, null, "the document is empty; expected a check object or an array of check objects");
+        }
+
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+            document = JsonDocument.ParseValue(ref reader);
+            if (reader.BytesConsumed < utf8.Length && !utf8[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).IsEmpty)
+            {
+                var line = utf8[..(int)reader.BytesConsumed].Count((byte)'\n') + 1;
+                document.Dispose();
+                return Failed(source, line, "invalid JSON: unexpected content after the end of the document");
+            }
+        }
+        catch (JsonException ex)
+        {
+            return Failed(source, ex.LineNumber is { } n ? (int)n + 1 : null, "invalid JSON: " + CleanMessage(ex.Message));
+        }
+
+        using (document)
+        {
+            var context = new CheckReadContext(source, JsonLineMap.Build(utf8));
+            var checks = new List<ParsedCheck>();
+            var root = document.RootElement;
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    Add(root, JsonPath.Root);
+                    break;
+                case JsonValueKind.Array when root.GetArrayLength() == 0:
+                    context.Error(JsonPath.Root, "expected a check object or an array of check objects, got an empty array");
+                    break;
+                case JsonValueKind.Array when root.GetArrayLength() > CheckLimits.MaxChecksPerFile:
+                    context.Error(JsonPath.Root, $"a document may hold at most {CheckLimits.MaxChecksPerFile} checks, got {root.GetArrayLength()}");
+                    break;
+                case JsonValueKind.Array:
+                    var index = 0;
+                    foreach (var item in root.EnumerateArray())
+                    {
+                        Add(item, JsonPath.Index(JsonPath.Root, index++));
+                    }
+
+                    CheckSet.ReportDuplicates(checks, context);
+                    break;
+                default:
+                    context.Error(JsonPath.Root, $"expected a check object or an array of check objects, got {JsonObjectReader.Describe(root)}");
+                    break;
+            }
+
+            return context.Errors.Count > 0
+                ? new CheckDocument(source, [], context.Errors)
+                : new CheckDocument(source, checks, []);
+
+            void Add(JsonElement element, string path)
+            {
+                if (CheckReader.Read(element, path, context, catalog) is { } check)
+                {
+                    checks.Add(new ParsedCheck(check, element.GetRawText(), path, context.Lines.LineOf(path)));
+                }
+            }
+        }
+    }
+
+    /// <summary>Parses a document held as text (a stored definition or an API body).</summary>
+    public static CheckDocument Parse(string json, string source) => Parse(Encoding.UTF8.GetBytes(json), source);
+
+    private static CheckDocument Failed(string source, int? line, string message) =>
+        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]);
+
+    private static int? FindInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var buffer = ArrayPool<char>.Shared.Rent(4096);
+        try
+        {
+            var consumedTotal = 0;
+            while (consumedTotal < utf8.Length)
+            {
+                var status = System.Text.Unicode.Utf8.ToUtf16(utf8[consumedTotal..], buffer, out var read, out _, replaceInvalidSequences: false);
+                consumedTotal += read;
+                if (status == OperationStatus.InvalidData || status == OperationStatus.NeedMoreData)
+                {
+                    return consumedTotal;
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>System.Text.Json appends "Path: … | LineNumber: … | BytePositionInLine: …"; the error already says where.</summary>
+    private static string CleanMessage(string message)
+    {
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
+        return (cut >= 0 ? message[..cut] : message).TrimEnd();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+using DnsClient.Protocol;
+using Sentinel.Probes.Checks;
+
+namespace Sentinel.Probes.Probing;
+
+/// <summary>
+/// Resolves through one named DNS server (a check's <c>resolver</c>) with DnsClient, so that the rcode is
+/// known exactly: NXDOMAIN, SERVFAIL, REFUSED and an empty answer are told apart, unlike with getaddrinfo.
+/// With <see cref="IpVersion.Any"/>, A and AAAA are asked together and IPv4 addresses come first.
+/// </summary>
+internal sealed class DnsServerHostResolver : IHostResolver
+{
+    private readonly IPEndPoint _server;
+
+    public DnsServerHostResolver(string server)
+    {
+        if (!TryParseServer(server, out var endpoint, out var error))
+        {
+            throw new ArgumentException(error, nameof(server));
+        }
+
+        _server = endpoint;
+        Name = server;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Parses a resolver as written in a check: an IP address with an optional port (default 53).</summary>
+    public static bool TryParseServer(string text, out IPEndPoint endpoint, out string error)
+    {
+        endpoint = null!;
+        if (!HostPort.TryParse(text, 53, out var hostPort, out error))
+        {
+            return false;
+        }
+
+        if (hostPort.Address is null)
+        {
+            error = $"expected an IP address with an optional port, such as 127.0.0.1:5353 or [::1]:53, got \"{text}\"";
+            return false;
+        }
+
+        endpoint = new IPEndPoint(hostPort.Address, hostPort.Port);
+        return true;
+    }
+
+    public async ValueTask<HostLookup> ResolveAsync(string host, IpVersion version, CancellationToken cancellationToken)
+    {
+        var client = new LookupClient(new LookupClientOptions(new NameServer(_server))
+        {
+            UseCache = false,
+            Retries = 0,
+            ThrowDnsErrors = false,
+            ContinueOnDnsError = false,
+            ContinueOnEmptyResponse = false,
+            UseTcpFallback = true,
+
+            // The check's deadline is the real bound; this only keeps a lost datagram from waiting forever.
+            Timeout = TimeSpan.FromSeconds(30),
+        });
+
+        var queries = version switch
+        {
+            IpVersion.V4 => [QueryType.A],
+            IpVersion.V6 => [QueryType.AAAA],
+            _ => new[] { QueryType.A, QueryType.AAAA },
+        };
+
+        try
+        {
+            var responses = await Task.WhenAll(queries.Select(q => client.QueryAsync(host, q, QueryClass.IN, cancellationToken)))
+                .ConfigureAwait(false);
+            var addresses = new List<IPAddress>();
+            foreach (var response in responses)
+            {
+                switch (response.Header.ResponseCode)
+                {
+                    case DnsHeaderResponseCode.NoError:
+                        addresses.AddRange(response.Answers.OfType<AddressRecord>().Select(r => r.Address));
+                        break;
+                    case DnsHeaderResponseCode.NotExistentDomain:
+                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsNxdomain,
+                            $"{host} does not exist: {Name} answered NXDOMAIN",
+                            $"check {host} for typos and that its record is published in the zone {Name} serves"));
+                    case DnsHeaderResponseCode.ServerFailure:
+                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsServfail,
+                            $"{Name} answered SERVFAIL for {host}",
+                            "the zone's authoritative servers may be unreachable or DNSSEC validation failing; query them directly"));
+                    case DnsHeaderResponseCode.Refused:
+                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsRefused,
+                            $"{Name} refused to resolve {host} (REFUSED)",
+                            $"{Name} does not serve this client or this zone; check its access rules"));
+                    default:
+                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsServfail,
+                            $"{Name} answered {response.Header.ResponseCode} for {host}",
+                            "the resolver could not answer the query; query it directly with dig to see why"));
+                }
+            }
+
+            return addresses.Count > 0
+                ? HostLookup.Of(addresses)
+                : HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsNoAddress,
+                    $"{host} has no {SystemHostResolver.Family(version)} address at {Name}",
+                    $"publish the A/AAAA record for {host}, or change the check's ipVersion"));
+        }
+        catch (DnsResponseException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset })
+        {
+            return HostLookup.Failed(new Problem(Layers.Probe, FailureCategories.ProbeError,
+                $"the resolver {Name} is not reachable: nothing answers on its port",
+                $"start the resolver at {Name} or correct the check's resolver; the target itself may be fine"));
+        }
+        catch (DnsResponseException ex)
+        {
+            return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsTimeout,
+                $"no answer from {Name} for {host}: {ex.Message}",
+                $"check that {Name} is reachable from this node over UDP and TCP"));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+namespace Sentinel.Probes.Probing;
+
+/// <summary>
+/// The stable failure categories every probe shares, with the layer each belongs to and what it means.
+/// Probes give a more specific hint at the failure site; the descriptions here are what the README lists.
+/// </summary>
+public static class FailureCategories
+{
+    /// <summary>The name does not exist.</summary>
+    public const string DnsNxdomain = "dns_nxdomain";
+
+    /// <summary>The name exists but has no address of the wanted family.</summary>
+    public const string DnsNoAddress = "dns_no_address";
+
+    /// <summary>The resolver failed to answer (SERVFAIL).</summary>
+    public const string DnsServfail = "dns_servfail";
+
+    /// <summary>The resolver refused the query.</summary>
+    public const string DnsRefused = "dns_refused";
+
+    /// <summary>No answer from the resolver in time.</summary>
+    public const string DnsTimeout = "dns_timeout";
+
+    /// <summary>The target answered the connection attempt with a reset.</summary>
+    public const string TcpRefused = "tcp_refused";
+
+    /// <summary>No answer to the connection attempt in time.</summary>
+    public const string TcpTimeout = "tcp_timeout";
+
+    /// <summary>Another connection-level error.</summary>
+    public const string TcpFailed = "tcp_failed";
+
+    /// <summary>No route to the target.</summary>
+    public const string NetworkUnreachable = "network_unreachable";
+
+    /// <summary>An assertion on a measurement did not hold.</summary>
+    public const string AssertionFailed = "assertion_failed";
+
+    /// <summary>A fault on Sentinel's own side; the result is unknown, not down.</summary>
+    public const string ProbeError = "probe_error";
+
+    /// <summary>Every category with its layer and meaning, in the order the README documents them.</summary>
+    public static IReadOnlyList<FailureCategory> All { get; } =
+    [
+        new(DnsNxdomain, Layers.Dns, "The name does not exist (NXDOMAIN).", "Check the name for typos and that the record is published in the zone the resolver sees."),
+        new(DnsNoAddress, Layers.Dns, "The name exists but has no address of the wanted family (no A or AAAA record).", "Publish the A/AAAA record, or set ipVersion to the family the target has."),
+        new(DnsServfail, Layers.Dns, "The resolver could not answer (SERVFAIL or a temporary resolver failure).", "The zone's authoritative servers may be down or DNSSEC validation failing; query them directly with dig."),
+        new(DnsRefused, Layers.Dns, "The resolver refused the query (REFUSED).", "The resolver does not serve this client or zone; check its access rules or use another resolver."),
+        new(DnsTimeout, Layers.Dns, "No answer from the resolver before the deadline.", "Check that the resolver is reachable from this node (UDP and TCP port 53) and not overloaded."),
+        new(TcpRefused, Layers.Tcp, "The target answered the connection attempt with a reset: nothing listens on that port.", "Is the service running, listening on this port and bound to this address (not only 127.0.0.1)?"),
+        new(TcpTimeout, Layers.Tcp, "No answer to the connection attempt before the deadline.", "A firewall may be dropping packets to the port, or the host is down or overloaded."),
+        new(TcpFailed, Layers.Tcp, "The connection failed for another reason (reset during connect, protocol error).", "Read the message for the socket error and compare with a manual connection (nc, curl)."),
+        new(NetworkUnreachable, Layers.Tcp, "There is no route from this node to the target's address.", "Check this node's routes, VPN or IPv6 connectivity, and any local firewall rules."),
+        new(AssertionFailed, Layers.Assertion, "An assertion on a measurement did not hold; the message names the measurement, the bound and the value seen.", "Compare the value with the bound: either the target regressed or the bound needs adjusting."),
+        new(ProbeError, Layers.Probe, "A fault on Sentinel's own side (local resolver unreachable, no socket permission, out of file descriptors, the node too busy to finish in time). The result is unknown, not down, and pages nobody.", "Look at this Sentinel node: its logs, load and limits. The target may be fine."),
+    ];
+
+    /// <summary>Looks up a category by name.</summary>
+    public static FailureCategory? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+}
+
+/// <summary>A documented failure category.</summary>
+/// <param name="Name">The stable name, e.g. <c>tcp_refused</c>.</param>
+/// <param name="Layer">The layer it belongs to.</param>
+/// <param name="Description">What it means.</param>
+/// <param name="Hint">The generic hint; probes give a more specific one where they can.</param>
+public sealed record FailureCategory(string Name, string Layer, string Description, string Hint);
+
+/// <summary>The layers a problem can belong to.</summary>
+public static class Layers
+{
+    /// <summary>Name resolution.</summary>
+    public const string Dns = "dns";
+
+    /// <summary>Connection establishment.</summary>
+    public const string Tcp = "tcp";
+
+    /// <summary>The TLS handshake and certificates.</summary>
+    public const string Tls = "tls";
+
+    /// <summary>The HTTP exchange.</summary>
+    public const string Http = "http";
+
+    /// <summary>A check's own assertions.</summary>
+    public const string Assertion = "assertion";
+
+    /// <summary>Sentinel itself.</summary>
+    public const string Probe = "probe";
+}

@@ -1,0 +1,26 @@
+using Sentinel.Probes.Tcp;
+
+namespace Sentinel.Probes.Probing;
+
+/// <summary>The check types Sentinel knows, by name.</summary>
+internal sealed class ProbeCatalog
+{
+    private readonly Dictionary<string, ProbeType> _types;
+
+    public ProbeCatalog(IEnumerable<ProbeType> types)
+    {
+        _types = types.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Every built-in type.</summary>
+    public static ProbeCatalog Default { get; } = new([TcpProbe.Type]);
+
+    /// <summary>The known types in name order.</summary>
+    public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>Every series any type declares.</summary>
+    public IEnumerable<MetricDescriptor> Metrics => Types.SelectMany(t => t.Metrics).Distinct();
+
+    /// <summary>Looks a type up by name.</summary>
+    public ProbeType? Find(string name) => _types.GetValueOrDefault(name);
+}

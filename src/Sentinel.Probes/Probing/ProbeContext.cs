@@ -1,0 +1,23 @@
+using Sentinel.Probes.Checks;
+
+namespace Sentinel.Probes.Probing;
+
+/// <summary>What a probe may use besides the check: the clock, name resolution and per-check state.</summary>
+internal sealed class ProbeContext
+{
+    /// <summary>The clock every phase is timed with.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The resolver for checks that do not name their own.</summary>
+    public IHostResolver SystemResolver { get; init; } = new SystemHostResolver();
+
+    /// <summary>State a probe keeps between runs of a check (baselines, last fingerprints).</summary>
+    public ICheckStateStore State { get; init; } = new InMemoryCheckStateStore();
+
+    /// <summary>The name of this Sentinel node, recorded where a probe stores state.</summary>
+    public string Node { get; init; } = Environment.MachineName;
+
+    /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the system's.</summary>
+    public IHostResolver ResolverFor(CheckDefinition check) =>
+        check.Resolver is { } server ? new DnsServerHostResolver(server) : SystemResolver;
+}

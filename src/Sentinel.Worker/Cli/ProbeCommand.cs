@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Worker.Cli;
+
+/// <summary>
+/// <c>sentinel probe</c>: runs checks once, without a database, and prints a readable report or the result as
+/// JSON. Exit 0 when every check passed (up or degraded), 1 when one failed, 2 for a usage or definition error.
+/// </summary>
+internal static class ProbeCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<string>("file") { Description = "A check file to run (every check in it, or the one named by --check).", Arity = ArgumentArity.ZeroOrOne };
+        var checkId = new Option<string>("--check") { Description = "Run only the check with this id from the file.", HelpName = "ID" };
+        var json = new Option<bool>("--json") { Description = "Print each result as one line of JSON instead of the readable report." };
+        var command = new Command("probe", "Run a check once and print what it saw: 'sentinel probe FILE' or 'sentinel probe TYPE TARGET'.")
+        {
+            file, checkId, json,
+            ProbeTcpCommand.Create(stdout, stderr),
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(file) is not { } path)
+            {
+                await stderr.WriteLineAsync("sentinel: probe needs a check file or a type and target, e.g. 'sentinel probe tcp 127.0.0.1:5432'").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var document = CheckFiles.LoadFile(path);
+            if (!document.IsValid)
+            {
+                foreach (var error in document.Errors)
+                {
+                    await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Usage;
+            }
+
+            var checks = document.Checks.Select(c => c.Definition).ToList();
+            if (parse.GetValue(checkId) is { } id)
+            {
+                checks = checks.Where(c => c.Id == id).ToList();
+                if (checks.Count == 0)
+                {
+                    await stderr.WriteLineAsync($"sentinel: {path} has no check with id \"{id}\"").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+            }
+
+            return await RunAsync(checks, parse.GetValue(json), stdout, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Runs an ad-hoc check built from flags. The definition goes through the same parser as files, so flags
+    /// are validated by the same rules; errors name the flag.
+    /// </summary>
+    internal static async Task<int> RunAdHocAsync(JsonObject definition, IReadOnlyDictionary<string, string> flags, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var document = CheckParser.Parse(definition.ToJsonString(), "command line");
+        if (!document.IsValid)
+        {
+            foreach (var error in document.Errors)
+            {
+                var member = error.Path.StartsWith("$.", StringComparison.Ordinal) ? error.Path[2..] : error.Path;
+                var name = flags.TryGetValue(member, out var flag) ? flag : member;
+                await stderr.WriteLineAsync($"sentinel: {name}: {error.Message}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        return await RunAsync([document.Checks[0].Definition], json, stdout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunAsync(IReadOnlyList<CheckDefinition> checks, bool json, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext());
+        var passed = true;
+        foreach (var check in checks)
+        {
+            // Warm this process's code paths first, so the timings are the target's and not JIT's.
+            await runner.WarmUpAsync(check, cancellationToken).ConfigureAwait(false);
+            var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
+            passed &= result.Success;
+            if (json)
+            {
+                await stdout.WriteLineAsync(ProbeResultJson.Serialize(result)).ConfigureAwait(false);
+            }
+            else
+            {
+                ProbeReport.Write(stdout, check, result);
+            }
+        }
+
+        return passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}
+
+/// <summary>The flags every <c>sentinel probe TYPE</c> command shares, and the check JSON they make.</summary>
+internal sealed class AdHocProbeOptions
+{
+    public Option<string> Timeout { get; } = new("--timeout") { Description = "Deadline of the run (default 10s).", HelpName = "DURATION" };
+
+    public Option<string> Resolver { get; } = new("--resolver") { Description = "DNS server (IP[:port]) to resolve the target with instead of the system resolver.", HelpName = "SERVER" };
+
+    public Option<bool> Ipv4 { get; } = new("--ipv4", "-4") { Description = "Use IPv4 only." };
+
+    public Option<bool> Ipv6 { get; } = new("--ipv6", "-6") { Description = "Use IPv6 only." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as one line of JSON instead of the readable report." };
+
+    /// <summary>Which flag sets which field, so that definition errors can name the flag.</summary>
+    public Dictionary<string, string> Flags { get; } = new(StringComparer.Ordinal)
+    {
+        ["timeout"] = "--timeout",
+        ["resolver"] = "--resolver",
+        ["ipVersion"] = "--ipv4/--ipv6",
+        ["target"] = "target",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Timeout);
+        command.Options.Add(Resolver);
+        command.Options.Add(Ipv4);
+        command.Options.Add(Ipv6);
+        command.Options.Add(Json);
+    }
+
+    /// <summary>The check for <paramref name="type"/> and <paramref name="target"/> with the common flags applied.</summary>
+    public JsonObject Build(ParseResult parse, string type, string target)
+    {
+        var definition = new JsonObject
+        {
+            ["id"] = $"cli-{type}",
+            ["type"] = type,
+            ["target"] = target,
+
+            // One run only: the interval merely has to exceed any timeout.
+            ["interval"] = "24h",
+        };
+
+        if (parse.GetValue(Timeout) is { } timeout)
+        {
+            definition["timeout"] = timeout;
+        }
+
+        if (parse.GetValue(Resolver) is { } resolver)
+        {
+            definition["resolver"] = resolver;
+        }
+
+        if (parse.GetValue(Ipv4) ^ parse.GetValue(Ipv6))
+        {
+            definition["ipVersion"] = parse.GetValue(Ipv4) ? "ipv4" : "ipv6";
+        }
+
+        return definition;
+    }
+}

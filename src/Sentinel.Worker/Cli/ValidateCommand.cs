@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Sentinel.Probes.Checks;
+
+namespace Sentinel.Worker.Cli;
+
+/// <summary>
+/// <c>sentinel validate PATH...</c>: checks files and folders the way the daemon and the API do, printing
+/// every error with its file, line and JSON path.
+/// </summary>
+internal static class ValidateCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Check files or folders (searched recursively for *.json).", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("validate", "Validate check files; exit 0 when all are valid, 1 otherwise.") { paths };
+        command.SetAction(parse => Validate(parse.GetValue(paths)!, stdout));
+        return command;
+    }
+
+    internal static int Validate(IReadOnlyList<string> paths, TextWriter stdout)
+    {
+        var documents = CheckFiles.Load(paths);
+        foreach (var document in documents)
+        {
+            if (document.IsValid)
+            {
+                var count = document.Checks.Count;
+                stdout.WriteLine($"{document.Source}: OK ({count} check{(count == 1 ? "" : "s")})");
+                continue;
+            }
+
+            stdout.WriteLine($"{document.Source}: INVALID ({document.Errors.Count} error{(document.Errors.Count == 1 ? "" : "s")})");
+            foreach (var error in document.Errors)
+            {
+                stdout.WriteLine($"  {error}");
+            }
+        }
+
+        var invalid = documents.Count(d => !d.IsValid);
+        var checks = documents.Sum(d => d.Checks.Count);
+        stdout.WriteLine($"{documents.Count} file{(documents.Count == 1 ? "" : "s")}: {documents.Count - invalid} valid, {invalid} invalid; {checks} check{(checks == 1 ? "" : "s")}");
+        return invalid == 0 && documents.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sentinel.Worker.Hosting;
+
+/// <summary>This node's identity and role (section <c>Sentinel:Node</c>).</summary>
+internal sealed class NodeOptions
+{
+    public const string Section = "Sentinel:Node";
+
+    /// <summary>The node name recorded with every result. Default: the machine's host name.</summary>
+    [Required]
+    [StringLength(128, MinimumLength = 1)]
+    public string Name { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// What this node does: <c>all</c> (default: probes, storage and the API), <c>worker</c> (probes and
+    /// storage) or <c>api</c> (the API only).
+    /// </summary>
+    [Required]
+    [RegularExpression("^(all|worker|api)$", ErrorMessage = "Sentinel:Node:Role must be all, worker or api")]
+    public string Role { get; set; } = "all";
+
+    public bool RunsProbes => Role is "all" or "worker";
+}
+
+/// <summary>The HTTP endpoint (section <c>Sentinel:Http</c>).</summary>
+internal sealed class HttpOptions
+{
+    public const string Section = "Sentinel:Http";
+
+    /// <summary>Where <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c> and the API listen. Default <c>http://127.0.0.1:8080</c>.</summary>
+    [Required]
+    [RegularExpression(@"^https?://[^/\s]+:\d{1,5}/?$", ErrorMessage = "Sentinel:Http:Listen must be a URL such as http://127.0.0.1:8080")]
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+}

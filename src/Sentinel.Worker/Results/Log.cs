@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sentinel.Worker.Results;
+
+internal static partial class Log
+{
+    [LoggerMessage(3001, LogLevel.Information, "Check {Check} ({Target}) is up (was {Previous})")]
+    public static partial void CheckUp(ILogger logger, string check, string target, string previous);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Check {Check} ({Target}) is {Status} (was {Previous}): {Category}: {Message}; hint: {Hint}")]
+    public static partial void CheckFailing(ILogger logger, string check, string target, string status, string previous, string category, string message, string hint);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Check {Check} ({Target}) is unknown (was {Previous}): probe_error: {Message}; hint: {Hint}")]
+    public static partial void CheckUnknown(ILogger logger, string check, string target, string previous, string message, string hint);
+}

@@ -1,0 +1,77 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Worker.Results;
+
+/// <summary>
+/// Where every result goes: the latest-result view (for <c>/metrics</c>) is updated at once, and the result
+/// is queued for the database writer. The queue is bounded; when it is full (the database is away for long),
+/// publishing waits rather than dropping a result.
+/// </summary>
+internal sealed class ResultPipeline
+{
+    private readonly Channel<ProbeResult> _queue;
+    private readonly LatestResults _latest;
+    private readonly ILogger<ResultPipeline> _log;
+
+    public ResultPipeline(LatestResults latest, IOptions<ResultOptions> options, ILogger<ResultPipeline> log)
+    {
+        _latest = latest;
+        _log = log;
+        _queue = Channel.CreateBounded<ProbeResult>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    /// <summary>Results waiting to be written.</summary>
+    public ChannelReader<ProbeResult> Pending => _queue.Reader;
+
+    /// <summary>Publishes a result of <paramref name="check"/>.</summary>
+    public async ValueTask PublishAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
+    {
+        var previous = _latest.Record(check, result);
+        if (previous?.Result.Status != result.Status)
+        {
+            LogTransition(check, result, previous?.Result.Status);
+        }
+
+        await _queue.Writer.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void LogTransition(CheckDefinition check, ProbeResult result, ProbeStatus? previous)
+    {
+        var from = previous is { } p ? ProbeResultJson.Name(p) : "new";
+        switch (result.Status)
+        {
+            case ProbeStatus.Up:
+                Log.CheckUp(_log, check.Id, check.Target, from);
+                break;
+            case ProbeStatus.Unknown:
+                Log.CheckUnknown(_log, check.Id, check.Target, from, result.Failure!.Message, result.Failure.Hint);
+                break;
+            default:
+                var problem = result.Failure ?? result.Problems[0];
+                Log.CheckFailing(_log, check.Id, check.Target, ProbeResultJson.Name(result.Status), from, problem.Category, problem.Message, problem.Hint);
+                break;
+        }
+    }
+}
+
+/// <summary>The result queue and writer (section <c>Sentinel:Results</c>).</summary>
+internal sealed class ResultOptions
+{
+    public const string Section = "Sentinel:Results";
+
+    /// <summary>How many results may wait for the database before publishing waits. Default 10,000; 100 to 1,000,000.</summary>
+    [System.ComponentModel.DataAnnotations.Range(100, 1_000_000)]
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>The most results written in one COPY. Default 1,000; 1 to 100,000.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1_000;
+}

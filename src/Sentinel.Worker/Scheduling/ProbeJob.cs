@@ -1,0 +1,31 @@
+using Quartz;
+using Sentinel.Probes.Probing;
+using Sentinel.Worker.Results;
+
+namespace Sentinel.Worker.Scheduling;
+
+/// <summary>
+/// One Quartz job per check: runs the check through the probe runner (which owns the deadline) and publishes
+/// the result. Jobs are built with concurrent execution disallowed, so runs of one check never overlap.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class ProbeJob(CheckRegistry registry, ProbeRunner runner, ResultPipeline results) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(context.JobDetail.Key.Name, out var check))
+        {
+            return;
+        }
+
+        try
+        {
+            var result = await runner.RunAsync(check.Definition, cancellationToken).ConfigureAwait(false);
+            await results.PublishAsync(check.Definition, result, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The node is stopping; a result cut short by that would describe Sentinel, not the target.
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sentinel.Worker.Storage;
+
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Created a PostgreSQL cluster in {DataDirectory}")]
+    public static partial void EmbeddedPostgresCreated(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(1002, LogLevel.Information, "Started the embedded PostgreSQL in {DataDirectory} (socket in {SocketDirectory})")]
+    public static partial void EmbeddedPostgresStarted(ILogger logger, string dataDirectory, string socketDirectory);
+
+    [LoggerMessage(1003, LogLevel.Warning, "The embedded PostgreSQL in {DataDirectory} was already running; using it")]
+    public static partial void EmbeddedPostgresReused(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(1004, LogLevel.Information, "Stopped the embedded PostgreSQL in {DataDirectory}")]
+    public static partial void EmbeddedPostgresStopped(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Could not stop the embedded PostgreSQL in {DataDirectory}: {Reason}")]
+    public static partial void EmbeddedPostgresStopFailed(ILogger logger, string dataDirectory, string reason);
+
+    [LoggerMessage(1010, LogLevel.Information, "Applied migration {Script}")]
+    public static partial void MigrationApplied(ILogger logger, string script);
+
+    [LoggerMessage(1011, LogLevel.Information, "Database schema is up to date ({Latest})")]
+    public static partial void MigrationsUpToDate(ILogger logger, string latest);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Database not ready: {Reason}; retrying in {RetrySeconds} s")]
+    public static partial void DatabaseNotReady(ILogger logger, string reason, double retrySeconds);
+
+    [LoggerMessage(1020, LogLevel.Warning, "Could not write {Count} results: {Reason}; keeping them and retrying in {RetrySeconds} s")]
+    public static partial void ResultWriteFailed(ILogger logger, int count, string reason, double retrySeconds);
+
+    [LoggerMessage(1021, LogLevel.Information, "Wrote {Count} results that had waited for the database")]
+    public static partial void ResultWriteRecovered(ILogger logger, int count);
+
+    [LoggerMessage(1022, LogLevel.Error, "Stopped with {Count} results not written to the database")]
+    public static partial void ResultsUnwritten(ILogger logger, int count);
+}
