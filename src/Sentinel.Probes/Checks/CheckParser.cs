@@ -53,16 +53,18 @@ public static class CheckParser
         {
             var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
             document = JsonDocument.ParseValue(ref reader);
-            if (reader.BytesConsumed < utf8.Length && !utf8[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).IsEmpty)
+            var rest = utf8[(int)reader.BytesConsumed..];
+            var extra = rest.IndexOfAnyExcept(" \t\r\n"u8);
+            if (extra >= 0)
             {
-                var line = utf8[..(int)reader.BytesConsumed].Count((byte)'\n') + 1;
+                var line = utf8[..((int)reader.BytesConsumed + extra)].Count((byte)'\n') + 1;
                 document.Dispose();
                 return Failed(source, line, "invalid JSON: unexpected content after the end of the document");
             }
         }
         catch (JsonException ex)
         {
-            return Failed(source, ex.LineNumber is { } n ? (int)n + 1 : null, "invalid JSON: " + CleanMessage(ex.Message));
+            return Failed(source, ex.LineNumber is { } n ? (int)n + 1 : null, "invalid JSON: " + Describe(ex, utf8));
         }
 
         using (document)
@@ -137,6 +139,43 @@ public static class CheckParser
         {
             ArrayPool<char>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Says what is wrong with the JSON in words for people who edit check files, not reader options.</summary>
+    private static string Describe(JsonException ex, ReadOnlySpan<byte> utf8)
+    {
+        if (ByteAt(utf8, ex.LineNumber, ex.BytePositionInLine) == (byte)'/')
+        {
+            return "comments are not allowed in check files";
+        }
+
+        var message = ex.Message;
+        return message switch
+        {
+            _ when message.Contains("trailing comma", StringComparison.Ordinal) => "a trailing comma is not allowed",
+            _ when message.Contains("maximum configured depth", StringComparison.Ordinal) => $"the document is nested deeper than {MaxDepth} levels",
+            _ when message.Contains("Expected depth to be zero", StringComparison.Ordinal) => "the document ends before all of its objects and arrays are closed",
+            _ when message.Contains("end of string", StringComparison.Ordinal) => "a string is not closed",
+            _ => CleanMessage(message),
+        };
+    }
+
+    private static byte? ByteAt(ReadOnlySpan<byte> utf8, long? line, long? position)
+    {
+        if (line is null || position is null)
+        {
+            return null;
+        }
+
+        var offset = 0;
+        for (var i = 0; i < line && offset >= 0; i++)
+        {
+            var next = utf8[offset..].IndexOf((byte)'\n');
+            offset = next < 0 ? -1 : offset + next + 1;
+        }
+
+        var at = offset + (int)position;
+        return offset >= 0 && at < utf8.Length ? utf8[at] : null;
     }
 
     /// <summary>System.Text.Json appends "Path: … | LineNumber: … | BytePositionInLine: …"; the error already says where.</summary>

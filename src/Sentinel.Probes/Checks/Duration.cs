@@ -58,6 +58,11 @@ public static class Duration
             }
 
             lastUnitRank = rank;
+            if (number > (decimal)TimeSpan.MaxValue.Ticks / unitTicks)
+            {
+                return false;
+            }
+
             ticks += number * unitTicks;
             if (ticks > TimeSpan.MaxValue.Ticks)
             {

@@ -106,6 +106,11 @@ internal sealed class DnsServerHostResolver : IHostResolver
                     $"{host} has no {SystemHostResolver.Family(version)} address at {Name}",
                     $"publish the A/AAAA record for {host}, or change the check's ipVersion"));
         }
+        catch (DnsResponseException) when (cancellationToken.IsCancellationRequested)
+        {
+            // DnsClient reports the caller's cancellation as a timeout of its own; the deadline is the caller's.
+            throw new OperationCanceledException(cancellationToken);
+        }
         catch (DnsResponseException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset })
         {
             return HostLookup.Failed(new Problem(Layers.Probe, FailureCategories.ProbeError,

@@ -60,7 +60,7 @@ public sealed record HostPort(string Host, int Port, IPAddress? Address)
             var colon = text.LastIndexOf(':');
             if (colon >= 0 && text.IndexOf(':', StringComparison.Ordinal) != colon)
             {
-                error = $"an IPv6 address needs brackets, as in [{text}]:443";
+                error = "an IPv6 address needs brackets around it, as in [2001:db8::1]:443";
                 return false;
             }
 

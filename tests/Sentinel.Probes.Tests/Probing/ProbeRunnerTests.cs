@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Time.Testing;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+using Xunit;
+
+namespace Sentinel.Probes.Tests.Probing;
+
+/// <summary>
+/// The runner's own duties, with probes written for the purpose: the deadline it hands over, the budget it
+/// enforces, crashes turned into probe_error, and assertions evaluated on the measurements.
+/// </summary>
+public sealed class ProbeRunnerTests
+{
+    [Fact]
+    public async Task RunAsync_ProbeThrows_IsUnknownWithProbeError()
+    {
+        Exception? reported = null;
+        var runner = Runner((_, _) => throw new InvalidOperationException("boom"), onCrash: (_, ex) => reported = ex);
+
+        var result = await runner.RunAsync(Check(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeStatus.Unknown, result.Status);
+        Assert.Equal("probe_error", result.Failure!.Category);
+        Assert.Equal("the fake probe failed unexpectedly: InvalidOperationException: boom", result.Failure.Message);
+        Assert.IsType<InvalidOperationException>(reported);
+    }
+
+    [Fact]
+    public async Task RunAsync_ProbeIgnoresItsDeadline_IsGivenUpAfterTheGrace()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var never = new TaskCompletionSource<ProbeResult>();
+        var runner = Runner((_, _) => new ValueTask<ProbeResult>(never.Task), time);
+
+        var run = runner.RunAsync(Check(timeout: TimeSpan.FromSeconds(1)), TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(1) + ProbeRunner.Grace - TimeSpan.FromMilliseconds(1));
+        Assert.False(run.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await run;
+
+        Assert.Equal(ProbeStatus.Unknown, result.Status);
+        Assert.Equal("the fake probe did not return within the check's timeout (1s) plus 2 s", result.Failure!.Message);
+        Assert.Equal(TimeSpan.FromSeconds(3), result.Duration);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineCancelsTheProbe()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var runner = Runner(async (check, ct) =>
+        {
+            var result = new ProbeResultBuilder(check);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                result.Fail("tcp", "tcp_timeout", "cancelled by the deadline", "hint");
+            }
+
+            return result.Build();
+        }, time);
+
+        var run = runner.RunAsync(Check(timeout: TimeSpan.FromMilliseconds(500)), TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        var outcome = await run;
+
+        Assert.Equal("tcp_timeout", outcome.Failure!.Category);
+        Assert.Equal(DateTimeOffset.UnixEpoch, outcome.StartedAt);
+    }
+
+    [Fact]
+    public async Task RunAsync_Stopping_ThrowsInsteadOfReportingTheTarget()
+    {
+        using var stopping = new CancellationTokenSource();
+        var runner = Runner(async (check, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            return new ProbeResultBuilder(check).Build();
+        });
+
+        var run = runner.RunAsync(Check(), stopping.Token);
+        await stopping.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailedErrorAssertion_IsDownNamingMeasurementBoundAndValue()
+    {
+        var runner = Runner(Measuring(812.5));
+
+        var result = await runner.RunAsync(Check(AssertionThat("atMost", "800")), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeStatus.Down, result.Status);
+        Assert.Equal(("assertion", "assertion_failed"), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Equal("fake.duration.total_ms was 812.5, expected at most 800", result.Failure.Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailedWarningAssertion_IsDegraded()
+    {
+        var runner = Runner(Measuring(812.5));
+
+        var result = await runner.RunAsync(Check(AssertionThat("atMost", "800", "warning")), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeStatus.Degraded, result.Status);
+        Assert.True(result.Success);
+        Assert.Null(result.Failure);
+        Assert.Equal("assertion_failed", Assert.Single(result.Problems).Category);
+    }
+
+    [Fact]
+    public async Task RunAsync_ProbeFailed_SkipsAssertions()
+    {
+        var runner = Runner((check, _) =>
+        {
+            var result = new ProbeResultBuilder(check);
+            result.Fail("tcp", "tcp_refused", "refused", "hint");
+            return ValueTask.FromResult(result.Build());
+        });
+
+        var outcome = await runner.RunAsync(Check(AssertionThat("atMost", "800")), TestContext.Current.CancellationToken);
+
+        Assert.Equal("tcp_refused", Assert.Single(outcome.Problems).Category);
+    }
+
+    private static ProbeRunner Runner(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run, TimeProvider? time = null, Action<CheckDefinition, Exception>? onCrash = null) =>
+        new(new ProbeCatalog([FakeType(run)]), new ProbeContext { Time = time ?? TimeProvider.System }, onCrash);
+
+    private static Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> Measuring(double total) => (check, _) =>
+    {
+        var result = new ProbeResultBuilder(check);
+        result.Measure("fake.duration.total_ms", total);
+        return ValueTask.FromResult(result.Build());
+    };
+
+    private static CheckDefinition Check(Assertion? assertion = null, TimeSpan? timeout = null) => new()
+    {
+        Id = "fake-check",
+        Name = "fake-check",
+        Type = "fake",
+        Target = "nowhere",
+        Timeout = timeout ?? TimeSpan.FromSeconds(5),
+        Assertions = assertion is null ? [] : [assertion],
+    };
+
+    private static Assertion AssertionThat(string op, string operand, string severity = "error")
+    {
+        var json = $$"""{ "id": "x", "type": "fake", "target": "t", "assert": [{ "that": "fake.duration.total_ms", "{{op}}": {{operand}}, "severity": "{{severity}}" }] }""";
+        var document = CheckParser.Parse(System.Text.Encoding.UTF8.GetBytes(json), "t", new ProbeCatalog([FakeType((c, _) => default)]));
+        Assert.True(document.IsValid, string.Join("; ", document.Errors));
+        return document.Checks[0].Definition.Assertions[0];
+    }
+
+    private static ProbeType FakeType(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run) => new()
+    {
+        Name = "fake",
+        Summary = "a probe written for a test",
+        Probe = new FakeProbe(run),
+        ReadSection = _ => null,
+        ValidateTarget = _ => null,
+        Measurements = ["fake.duration.total_ms"],
+    };
+
+    private sealed class FakeProbe(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run) : IProbe
+    {
+        public ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken) => run(check, cancellationToken);
+    }
+}
