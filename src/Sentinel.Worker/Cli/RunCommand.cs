@@ -82,6 +82,12 @@ internal static class RunCommand
             }
 
             await using var app = SentinelHost.Build(configuration, connectionString);
+            if (ListenConflict(configuration) is { } conflict)
+            {
+                await stderr.WriteLineAsync($"sentinel: {conflict}").ConfigureAwait(false);
+                return ExitCodes.Failed;
+            }
+
             await app.RunAsync().ConfigureAwait(false);
             return ExitCodes.Ok;
         }
@@ -92,7 +98,9 @@ internal static class RunCommand
         }
         catch (OptionsValidationException ex)
         {
-            await stderr.WriteLineAsync($"sentinel: invalid configuration: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
+            // The generated validators prefix each message with the property name; ours already name the setting.
+            var failures = ex.Failures.Select(f => System.Text.RegularExpressions.Regex.Replace(f, "^[A-Za-z]+: (?=Sentinel:)", string.Empty));
+            await stderr.WriteLineAsync($"sentinel: invalid configuration: {string.Join("; ", failures)}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
@@ -111,6 +119,32 @@ internal static class RunCommand
             {
                 await embedded.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether the listen address is taken, checked before the host starts so that the common mistake (a second
+    /// Sentinel on the same port) is one line, not a start-up failure with a stack trace.
+    /// </summary>
+    private static string? ListenConflict(IConfiguration configuration)
+    {
+        var listen = configuration["Sentinel:Http:Listen"] ?? new HttpOptions().Listen;
+        if (!Uri.TryCreate(listen, UriKind.Absolute, out var uri) || !System.Net.IPAddress.TryParse(uri.Host, out var address))
+        {
+            return null;
+        }
+
+        using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            // As Kestrel binds: with SO_REUSEADDR, so a port in TIME_WAIT after a restart is not a conflict.
+            probe.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+            probe.Bind(new System.Net.IPEndPoint(address, uri.Port));
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            return $"cannot listen on {listen}: {ex.Message} (is another Sentinel running? use --listen to choose another address)";
         }
     }
 }

@@ -8,15 +8,15 @@ internal sealed class NodeOptions
     public const string Section = "Sentinel:Node";
 
     /// <summary>The node name recorded with every result. Default: the machine's host name.</summary>
-    [Required]
-    [StringLength(128, MinimumLength = 1)]
+    [Required(ErrorMessage = "Sentinel:Node:Name must be set")]
+    [StringLength(128, MinimumLength = 1, ErrorMessage = "Sentinel:Node:Name must be 1 to 128 characters")]
     public string Name { get; set; } = Environment.MachineName;
 
     /// <summary>
     /// What this node does: <c>all</c> (default: probes, storage and the API), <c>worker</c> (probes and
     /// storage) or <c>api</c> (the API only).
     /// </summary>
-    [Required]
+    [Required(ErrorMessage = "Sentinel:Node:Role must be all, worker or api")]
     [RegularExpression("^(all|worker|api)$", ErrorMessage = "Sentinel:Node:Role must be all, worker or api")]
     public string Role { get; set; } = "all";
 
@@ -29,7 +29,7 @@ internal sealed class HttpOptions
     public const string Section = "Sentinel:Http";
 
     /// <summary>Where <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c> and the API listen. Default <c>http://127.0.0.1:8080</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "Sentinel:Http:Listen must be a URL such as http://127.0.0.1:8080")]
     [RegularExpression(@"^https?://[^/\s]+:\d{1,5}/?$", ErrorMessage = "Sentinel:Http:Listen must be a URL such as http://127.0.0.1:8080")]
     public string Listen { get; set; } = "http://127.0.0.1:8080";
 }

@@ -17,8 +17,11 @@ namespace Sentinel.Worker.Hosting;
 /// <summary>The <c>sentinel run</c> process: one ASP.NET Core host whose parts are selected by the node's role.</summary>
 internal static class SentinelHost
 {
-    /// <summary>Builds the host for <paramref name="configuration"/> over the database at <paramref name="connectionString"/>.</summary>
-    public static WebApplication Build(IConfiguration configuration, string connectionString)
+    /// <summary>
+    /// Builds the host for <paramref name="configuration"/> over the database at <paramref name="connectionString"/>;
+    /// <paramref name="configure"/> may add to the composition (tests add a log sink).
+    /// </summary>
+    public static WebApplication Build(IConfiguration configuration, string connectionString, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -53,8 +56,13 @@ internal static class SentinelHost
         }
 
         services.AddSentinelMetrics(node.Name);
+        configure?.Invoke(builder);
 
         var app = builder.Build();
+
+        // Validate every option now, as the host would at start, so that a bad setting is one clear line
+        // from the CLI rather than a "hosting failed to start" log with a stack trace.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<CheckMetrics>();
         app.MapHealthApi();
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+using Sentinel.Testing;
+using Xunit;
+
+namespace Sentinel.Worker.Tests.Metrics;
+
+/// <summary>/metrics as Prometheus scrapes it from the running daemon.</summary>
+[Collection(DaemonHostTests.Name)]
+public sealed partial class MetricsTests(PostgresCluster postgres)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Metrics_EachCheck_HasProbeSuccessWithItsLabels()
+    {
+        using var listener = new CountingListener();
+        var closed = TcpPorts.Closed();
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
+        {
+            dir.Write("up.json", Checks.CheckFileSyncTests.Tcp("up", listener.EndPoint.ToString(), "1s"));
+            dir.Write("down.json", Checks.CheckFileSyncTests.Tcp("down", $"127.0.0.1:{closed}", "1s"));
+        });
+
+        var metrics = await Eventually.ValueAsync(async () =>
+        {
+            var text = await host.MetricsAsync();
+            return Value(text, "probe_success", "up") is not null && Value(text, "probe_success", "down") is not null ? text : null;
+        }, Bound, "probe_success for both checks");
+
+        Assert.Equal(1, Value(metrics, "probe_success", "up"));
+        Assert.Equal(0, Value(metrics, "probe_success", "down"));
+        Assert.Contains($"probe_success{{otel_scope_name=\"Sentinel\",check=\"up\",target=\"{listener.EndPoint}\",type=\"tcp\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Matches($"sentinel_probe_failures_total\\{{[^}}]*category=\"tcp_refused\",check=\"down\"[^}}]*\\}} [1-9]", metrics);
+        Assert.Matches("sentinel_check_status\\{[^}]*check=\"down\",status=\"down\"[^}]*\\} 1", metrics);
+        Assert.Matches("sentinel_probe_phase_duration_seconds\\{[^}]*check=\"up\",phase=\"connect\"[^}]*\\} [0-9.eE+-]+", metrics);
+        Assert.NotNull(Value(metrics, "probe_duration_seconds", "up"));
+        Assert.NotNull(Value(metrics, "sentinel_check_last_run_timestamp_seconds", "up"));
+    }
+
+    [Fact]
+    public async Task Metrics_CheckRemoved_ItsSeriesDisappear()
+    {
+        using var listener = new CountingListener();
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
+        {
+            dir.Write("keep.json", Checks.CheckFileSyncTests.Tcp("keep", listener.EndPoint.ToString(), "1s"));
+            dir.Write("gone.json", Checks.CheckFileSyncTests.Tcp("gone", listener.EndPoint.ToString(), "1s"));
+        });
+        await Eventually.WaitAsync(async () =>
+        {
+            var metrics = await host.MetricsAsync();
+            return Value(metrics, "probe_success", "gone") is not null && Value(metrics, "probe_success", "keep") is not null;
+        }, Bound, "series of checks gone and keep");
+
+        File.Delete(Path.Combine(host.Checks.Path, "gone.json"));
+
+        await Eventually.WaitAsync(async () => !(await host.MetricsAsync()).Contains("check=\"gone\"", StringComparison.Ordinal), Bound, "every series of check gone to disappear");
+        Assert.NotNull(Value(await host.MetricsAsync(), "probe_success", "keep"));
+    }
+
+    [Fact]
+    public async Task Healthz_And_Readyz_Answer()
+    {
+        await using var host = await SentinelTestHost.StartAsync(postgres);
+
+        Assert.Equal("""{"status":"alive","reason":null}""", await host.Http.GetStringAsync("/healthz"));
+        await Eventually.WaitAsync(async () => (await host.Http.GetAsync("/readyz")).IsSuccessStatusCode, Bound, "/readyz to answer 200");
+        Assert.Contains("schema at 0001_initial.sql", await host.Http.GetStringAsync("/readyz"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_DatabaseUnreachable_Answers503WithTheReasonWhileHealthzStaysUp()
+    {
+        using var nowhere = new TempDirectory();
+        await using var host = await SentinelTestHost.StartAsync(postgres, connectionString: $"Host={nowhere.Path};Username=sentinel;Database=sentinel;Timeout=2");
+
+        await Eventually.WaitAsync(() => host.Logs.Lines.Any(l => l.Message.StartsWith("Database not ready: ", StringComparison.Ordinal)), Bound, "the retry to be logged");
+
+        var response = await host.Http.GetAsync("/readyz");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.StartsWith("{\"status\":\"not ready\",\"reason\":\"database not ready: ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True((await host.Http.GetAsync("/healthz")).IsSuccessStatusCode);
+    }
+
+    /// <summary>The value of <paramref name="metric"/> for <paramref name="check"/>, or null when there is no such series.</summary>
+    internal static double? Value(string metrics, string metric, string check)
+    {
+        var match = Regex.Match(metrics, $"^{Regex.Escape(metric)}\\{{[^}}]*check=\"{Regex.Escape(check)}\"[^}}]*\\}} (\\S+)", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+}

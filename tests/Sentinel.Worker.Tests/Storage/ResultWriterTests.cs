@@ -1,0 +1,94 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+using Sentinel.Testing;
+using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Results;
+using Sentinel.Worker.Storage;
+using Xunit;
+
+namespace Sentinel.Worker.Tests.Storage;
+
+public sealed class ResultWriterTests(PostgresCluster postgres)
+{
+    [Fact]
+    public async Task Writer_PublishedResults_AreStoredWithEveryColumn()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "db", Name = "db", Type = "tcp", Target = "127.0.0.1:9" };
+        var builder = new ProbeResultBuilder(check);
+        builder.Phase("connect", TimeSpan.FromMilliseconds(1.5));
+        builder.Measure("tcp.duration.connect_ms", 1.5);
+        builder.Fail("tcp", "tcp_refused", "refused", "start it");
+        var result = builder.Build() with { StartedAt = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), Duration = TimeSpan.FromMilliseconds(2) };
+
+        await pipeline.PublishAsync(check, result, TestContext.Current.CancellationToken);
+
+        var row = await Eventually.ValueAsync(async () => (await dataSource.QueryListAsync<StoredRow>(
+            "SELECT check_id AS CheckId, started_at AS StartedAt, duration_ms AS DurationMs, status AS Status, success AS Success, " +
+            "failure_category AS FailureCategory, phases::text AS Phases, measurements::text AS Measurements, node AS Node FROM results")).FirstOrDefault(),
+            TimeSpan.FromSeconds(10), "the result row");
+        Assert.Equal("db", row.CheckId);
+        Assert.Equal(result.StartedAt.UtcDateTime, row.StartedAt.ToUniversalTime());
+        Assert.Equal(2, row.DurationMs);
+        Assert.Equal(("down", false, "tcp_refused"), (row.Status, row.Success, row.FailureCategory));
+        Assert.Equal(1.5, JsonDocument.Parse(row.Phases).RootElement.GetProperty("connect").GetDouble());
+        Assert.Equal(1.5, JsonDocument.Parse(row.Measurements).RootElement.GetProperty("tcp.duration.connect_ms").GetDouble());
+        Assert.Equal("node-1", row.Node);
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Writer_ManyResults_AllArriveAndTheQueueDrains()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "many", Name = "many", Type = "tcp", Target = "127.0.0.1:9" };
+
+        for (var i = 0; i < 2_500; i++)
+        {
+            await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { StartedAt = DateTimeOffset.UnixEpoch.AddSeconds(i) }, TestContext.Current.CancellationToken);
+        }
+
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 2_500,
+            TimeSpan.FromSeconds(30), "2,500 result rows");
+        Assert.Equal(0, pipeline.Pending.Count);
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Writer_DatabaseNotReadyYet_KeepsResultsAndWritesThemOnStop()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "late", Name = "late", Type = "tcp", Target = "127.0.0.1:9" };
+        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build(), TestContext.Current.CancellationToken);
+        Assert.Equal(1, pipeline.Pending.Count);
+
+        database.MarkReady();
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 1,
+            TimeSpan.FromSeconds(10), "the held result to be written once the database is ready");
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource)
+    {
+        var pipeline = new ResultPipeline(new LatestResults(), Options.Create(new ResultOptions()), NullLogger<ResultPipeline>.Instance);
+        var database = new DatabaseState();
+        var writer = new ResultWriter(pipeline, dataSource, database, Options.Create(new ResultOptions()),
+            Options.Create(new NodeOptions { Name = "node-1" }), TimeProvider.System, new Meter("test"), NullLogger<ResultWriter>.Instance);
+        return (pipeline, writer, database);
+    }
+
+    private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
+}
