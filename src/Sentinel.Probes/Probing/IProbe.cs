@@ -13,10 +13,15 @@ internal interface IProbe
 }
 
 /// <summary>
-/// A probe that can exercise its own code paths once before it times anything, so that one-shot runs
+/// A probe that can exercise its own code paths before it times anything, so that one-shot runs
 /// (<c>sentinel probe</c>) measure the network and not JIT compilation or first-use initialisation.
 /// </summary>
 internal interface IWarmUp
 {
-    ValueTask WarmUpAsync(ProbeContext context, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs checks against loopback peers the probe sets up itself, through <paramref name="run"/> (the runner's
+    /// full path: deadline, assertions, result building). Several rounds: ReadyToRun and tier-0 code stay slow
+    /// for the first few calls of a method, not only the first.
+    /// </summary>
+    ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken);
 }

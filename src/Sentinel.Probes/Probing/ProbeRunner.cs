@@ -64,14 +64,14 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
         return result with { StartedAt = startedAt, Duration = context.Time.GetElapsedTime(start) };
     }
 
-    /// <summary>Exercises every probe's code paths once, for one-shot runs that must time the target only.</summary>
-    public async Task WarmUpAsync(CheckDefinition check, CancellationToken cancellationToken)
+    /// <summary>Exercises a probe type's code paths, for one-shot runs that must time the target only.</summary>
+    public async Task WarmUpAsync(string type, CancellationToken cancellationToken)
     {
-        if (catalog.Find(check.Type)?.Probe is IWarmUp warmUp)
+        if (catalog.Find(type)?.Probe is IWarmUp warmUp)
         {
             try
             {
-                await warmUp.WarmUpAsync(context, cancellationToken).ConfigureAwait(false);
+                await warmUp.WarmUpAsync(context, c => RunAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

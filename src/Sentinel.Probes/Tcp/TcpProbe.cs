@@ -11,6 +11,8 @@ namespace Sentinel.Probes.Tcp;
 /// </summary>
 internal sealed class TcpProbe : IProbe, IWarmUp
 {
+    private const int WarmUpRounds = 5;
+
     public static ProbeType Type { get; } = new()
     {
         Name = "tcp",
@@ -43,22 +45,31 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         return result.Build();
     }
 
-    public async ValueTask WarmUpAsync(ProbeContext context, CancellationToken cancellationToken)
+    public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
     {
-        // Exercise resolution, socket creation, a connection that succeeds and one that is refused, once on
-        // loopback, so that a one-shot run times the target and not first-use initialisation (a first
-        // SocketException alone costs milliseconds).
+        // Resolution, socket creation, a connection that succeeds and one that is refused (a first
+        // SocketException alone costs milliseconds), all on loopback.
         await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
-        string target;
-        using (var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(16);
+        var open = WarmUpCheck(listener.LocalEndPoint!.ToString()!);
+        string closed;
+        using (var unused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            listener.Listen(1);
-            target = listener.LocalEndPoint!.ToString()!;
-            await RunAsync(WarmUpCheck(target), context, cancellationToken).ConfigureAwait(false);
+            unused.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closed = unused.LocalEndPoint!.ToString()!;
         }
 
-        await RunAsync(WarmUpCheck(target), context, cancellationToken).ConfigureAwait(false);
+        for (var round = 0; round < WarmUpRounds; round++)
+        {
+            await run(open).ConfigureAwait(false);
+            using (var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            await run(WarmUpCheck(closed)).ConfigureAwait(false);
+        }
     }
 
     private static CheckDefinition WarmUpCheck(string target) =>

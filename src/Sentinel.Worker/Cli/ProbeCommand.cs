@@ -82,11 +82,15 @@ internal static class ProbeCommand
     private static async Task<int> RunAsync(IReadOnlyList<CheckDefinition> checks, bool json, TextWriter stdout, CancellationToken cancellationToken)
     {
         var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext());
+        foreach (var type in checks.Select(c => c.Type).Distinct())
+        {
+            // Warm this process's code paths first, so the timings are the target's and not JIT's.
+            await runner.WarmUpAsync(type, cancellationToken).ConfigureAwait(false);
+        }
+
         var passed = true;
         foreach (var check in checks)
         {
-            // Warm this process's code paths first, so the timings are the target's and not JIT's.
-            await runner.WarmUpAsync(check, cancellationToken).ConfigureAwait(false);
             var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
             passed &= result.Success;
             if (json)
