@@ -28,23 +28,4 @@ internal sealed class DatabaseOptions
             return $"the database connection string is invalid: {ex.Message}";
         }
     }
-
-    /// <summary>The connection string with any password hidden, for logs.</summary>
-    public static string Redact(string connectionString)
-    {
-        try
-        {
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            if (!string.IsNullOrEmpty(builder.Password))
-            {
-                builder.Password = "***";
-            }
-
-            return builder.ConnectionString;
-        }
-        catch (ArgumentException)
-        {
-            return "(invalid connection string)";
-        }
-    }
 }

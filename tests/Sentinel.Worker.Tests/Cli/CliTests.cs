@@ -35,6 +35,27 @@ public sealed class CliTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Validate_InvalidCorpus_PrintsEveryExpectedErrorAndExitsOne()
+    {
+        var corpus = Path.Combine(AppContext.BaseDirectory, "testdata", "checks");
+        var files = Directory.GetFiles(corpus, "invalid-*.json");
+
+        var (code, output, _) = await RunAsync(["validate", .. files]);
+
+        Assert.Equal(1, code);
+        foreach (var file in files)
+        {
+            Assert.Contains($"{file}: INVALID", output, StringComparison.Ordinal);
+            foreach (var line in File.ReadAllLines(Path.ChangeExtension(file, ".expected")))
+            {
+                Assert.Contains($"  {corpus}/{line}\n", output, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.EndsWith($"{files.Length} files: 0 valid, {files.Length} invalid; 0 checks\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_MissingPath_ExitsOne()
     {
         var (code, output, _) = await RunAsync("validate", "/nonexistent/checks");
