@@ -59,6 +59,50 @@ public sealed partial class MetricsTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Metrics_ScrapedByPrometheus_AreIngestedWithTheirLabels()
+    {
+        Assert.SkipUnless(PrometheusServer.IsInstalled, "Prometheus is not installed (test.sh installs it)");
+        using var listener = new CountingListener();
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
+            dir.Write("up.json", Checks.CheckFileSyncTests.Tcp("up", listener.EndPoint.ToString(), "1s")));
+        await using var prometheus = await PrometheusServer.StartAsync(new Uri(host.BaseUrl).Authority);
+
+        var series = await Eventually.ValueAsync(async () =>
+        {
+            var result = await prometheus.QueryAsync("probe_success{check=\"up\"}");
+            return result.Count == 1 ? result : null;
+        }, TimeSpan.FromSeconds(30), "Prometheus to ingest probe_success of check up");
+
+        Assert.Equal("1", series[0].Value);
+        Assert.Equal(("tcp", listener.EndPoint.ToString(), "sentinel"), (series[0].Labels["type"], series[0].Labels["target"], series[0].Labels["job"]));
+        Assert.Equal(("up", ""), await prometheus.TargetAsync());
+        Assert.NotEmpty(await prometheus.QueryAsync("sentinel_probe_phase_duration_seconds{check=\"up\",phase=\"connect\"}"));
+    }
+
+    [Fact]
+    public async Task Metrics_PassPromtoolLint()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/promtool"), "promtool is not installed (test.sh installs it)");
+        var port = TcpPorts.Closed();
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
+            dir.Write("down.json", Checks.CheckFileSyncTests.Tcp("down", $"127.0.0.1:{port}", "1s")));
+        var metrics = await Eventually.ValueAsync(async () =>
+        {
+            var text = await host.MetricsAsync();
+            return Value(text, "sentinel_probe_failures_total", "down") is not null ? text : null;
+        }, Bound, "a failure counter");
+
+        var start = new System.Diagnostics.ProcessStartInfo("promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var promtool = System.Diagnostics.Process.Start(start)!;
+        await promtool.StandardInput.WriteAsync(metrics);
+        promtool.StandardInput.Close();
+        var report = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+
+        Assert.True(promtool.ExitCode == 0, report);
+    }
+
+    [Fact]
     public async Task Healthz_And_Readyz_Answer()
     {
         await using var host = await SentinelTestHost.StartAsync(postgres);
