@@ -34,6 +34,9 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Information, "Wrote {Count} results that had waited for the database")]
     public static partial void ResultWriteRecovered(ILogger logger, int count);
 
+    [LoggerMessage(1023, LogLevel.Error, "PostgreSQL rejected a result of check {Check} ({Reason}); it is not stored, here it is whole: {Result}")]
+    public static partial void ResultRejected(ILogger logger, string check, string reason, string result);
+
     [LoggerMessage(1022, LogLevel.Error, "Stopped with {Count} results not written to the database")]
     public static partial void ResultsUnwritten(ILogger logger, int count);
 }

@@ -114,7 +114,31 @@ internal sealed class ResultWriter(
         }
     }
 
+    /// <summary>
+    /// Writes a batch; when PostgreSQL rejects its data (not a connection problem), writes the rows one by one so
+    /// that one result it cannot store does not hold back the others. Such a result is logged whole instead.
+    /// </summary>
     private async Task WriteAsync(List<ProbeResult> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CopyAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (!ex.IsTransient && batch.Count > 1)
+        {
+            foreach (var result in batch)
+            {
+                await WriteAsync([result], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (PostgresException ex) when (!ex.IsTransient)
+        {
+            _failures.Add(1);
+            Log.ResultRejected(log, batch[0].CheckId, ex.MessageText, ProbeResultJson.Serialize(batch[0]));
+        }
+    }
+
+    private async Task CopyAsync(List<ProbeResult> batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var import = await connection.BeginBinaryImportAsync(
@@ -131,12 +155,12 @@ internal sealed class ResultWriter(
             await import.WriteAsync(ProbeResultJson.Name(result.Status), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await WriteNullableAsync(import, result.Failure?.Layer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await WriteNullableAsync(import, result.Failure?.Category, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, result.Failure?.Message, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(ProbeResultJson.Phases(result), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(ProbeResultJson.Measurements(result), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(ProbeResultJson.Problems(result), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(ProbeResultJson.Findings(result), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, ProbeResultJson.Details(result), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, StorageText.Clean(result.Failure?.Message), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Phases(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Measurements(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Problems(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Findings(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, StorageText.CleanJson(ProbeResultJson.Details(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(nodeName, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         }
 
@@ -148,5 +172,7 @@ internal sealed class ResultWriter(
         value is null ? import.WriteNullAsync(cancellationToken) : import.WriteAsync(value, type, cancellationToken);
 
     private static bool IsTransient(Exception ex) =>
-        ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException;
+        ex is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException }
+            or TimeoutException or System.Net.Sockets.SocketException or IOException
+            || (ex is NpgsqlException && ex is not PostgresException);
 }

@@ -66,6 +66,33 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Writer_TargetTextWithNulBytes_IsStoredNotStuck()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "nul", Name = "nul", Type = "tcp", Target = "127.0.0.1:9" };
+        var builder = new ProbeResultBuilder(check);
+        builder.Measure("text", "a\0b");
+        builder.Fail("http", "http_status", "reason phrase \0 with NUL", "hint \0");
+
+        await pipeline.PublishAsync(check, builder.Build(), TestContext.Current.CancellationToken);
+        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build(), TestContext.Current.CancellationToken);
+
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 2, TimeSpan.FromSeconds(10), "both results");
+        Assert.Equal("reason phrase \uFFFD with NUL", await dataSource.QueryValueAsync<string>("SELECT failure_message FROM results WHERE failure_message IS NOT NULL"));
+        Assert.Equal("a\uFFFDb", await dataSource.QueryValueAsync<string>("SELECT measurements->>'text' FROM results WHERE failure_message IS NOT NULL"));
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":\"x\\u0000y\"}", "{\"a\":\"x\\uFFFDy\"}")]
+    [InlineData("{\"a\":\"x\\\\u0000y\"}", "{\"a\":\"x\\\\u0000y\"}")]
+    [InlineData("{\"a\":\"x\\\\\\u0000y\"}", "{\"a\":\"x\\\\\\uFFFDy\"}")]
+    public void CleanJson_ReplacesOnlyRealNulEscapes(string json, string expected) => Assert.Equal(expected, StorageText.CleanJson(json));
+
+    [Fact]
     public async Task Writer_DatabaseNotReadyYet_KeepsResultsAndWritesThemOnStop()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
