@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Icmp;
 
 namespace Sentinel.Worker.Cli;
 
@@ -29,9 +31,26 @@ internal static class ProbeIcmpCommand
             AddIfSet(section, "size", parse.GetValue(size));
             AddIfSet(section, "ttl", parse.GetValue(ttl));
             definition["icmp"] = section;
+            DefaultTimeout(definition, parse.GetValue(count) ?? 5, parse.GetValue(interval));
             return ProbeCommand.RunAdHocAsync(definition, options.Flags, parse.GetValue(options.Json), stdout, stderr, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Without --timeout, an ad-hoc run gets the time its requests need plus 5 s, so that <c>--count 100</c>
+    /// works without also having to work out a timeout (a check file states its own).
+    /// </summary>
+    internal static void DefaultTimeout(JsonObject definition, int rounds, string? interval)
+    {
+        if (definition.ContainsKey("timeout") || rounds < 1)
+        {
+            return;
+        }
+
+        var spacing = interval is null ? EchoSettings.DefaultInterval : Duration.TryParse(interval, out var parsed) ? parsed : TimeSpan.Zero;
+        var needed = EchoSettings.RunLength(Math.Min(rounds, 1000), spacing, EchoSettings.DefaultReplyTimeout) + TimeSpan.FromSeconds(5);
+        definition["timeout"] = Duration.Format(needed < CheckLimits.MaxTimeout ? needed : CheckLimits.MaxTimeout);
     }
 
     internal static void AddIfSet(JsonObject section, string name, int? value)
