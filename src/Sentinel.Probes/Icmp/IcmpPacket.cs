@@ -23,8 +23,8 @@ internal enum IcmpReplyKind
 /// <param name="Kind">What kind of answer it is.</param>
 /// <param name="Code">The ICMP code (for unreachable: net, host, port, administratively prohibited, …).</param>
 /// <param name="From">Who sent the message: the router or the destination.</param>
-/// <param name="Identifier">The probe's identifier (the echo identifier, or the UDP source port).</param>
-/// <param name="Sequence">The probe's sequence number (the echo sequence, or the UDP destination port).</param>
+/// <param name="Identifier">The probe's echo identifier.</param>
+/// <param name="Sequence">The probe's echo sequence number.</param>
 /// <param name="Destination">Where the probe was going (for errors, from the quoted header; for echo replies, <paramref name="From"/>).</param>
 internal readonly record struct IcmpReply(IcmpReplyKind Kind, byte Code, IPAddress From, ushort Identifier, ushort Sequence, IPAddress Destination);
 
@@ -53,7 +53,6 @@ internal static class IcmpPacket
     private const byte UnreachableV6 = 1;
     private const byte TimeExceededV6 = 3;
     private const byte ProtocolIcmp = 1;
-    private const byte ProtocolUdp = 17;
     private const byte ProtocolIcmpV6 = 58;
 
     /// <summary>
@@ -111,7 +110,7 @@ internal static class IcmpPacket
 
     /// <summary>
     /// Parses what a raw IPv4 ICMP socket received (Linux includes the IP header). True when it is an echo
-    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request or a UDP datagram.
+    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request.
     /// </summary>
     public static bool TryParseV4(ReadOnlySpan<byte> packet, out IcmpReply reply)
     {
@@ -141,7 +140,7 @@ internal static class IcmpPacket
         }
 
         // RFC 792: the error carries the original IP header and at least the first 64 bits of its payload,
-        // which hold the echo identifier and sequence (or the UDP ports) that say which probe it was.
+        // which hold the echo identifier and sequence that say which probe it was.
         var quoted = icmp[EchoHeaderLength..];
         if (!TryIpv4Header(quoted, out var quotedLength, out var quotedProtocol, out _, out var destination))
         {
@@ -203,13 +202,6 @@ internal static class IcmpPacket
         if (protocol == icmpProtocol && payload[0] == echoRequest)
         {
             reply = new IcmpReply(kind, code, from, Read16(payload, 4), Read16(payload, 6), destination);
-            return true;
-        }
-
-        if (protocol == ProtocolUdp)
-        {
-            // A UDP probe is known by its ports: the source port names the run, the destination port the probe.
-            reply = new IcmpReply(kind, code, from, Read16(payload, 0), Read16(payload, 2), destination);
             return true;
         }
 
