@@ -48,6 +48,6 @@ internal static class EchoSettings
         var needed = RunLength(count, interval, replyTimeout);
         return needed < check.Timeout
             ? null
-            : $"must exceed what one run may take, {Duration.Format(needed)} ({count} {rounds} {Duration.Format(interval)} apart, plus {Duration.Format(replyTimeout)} for the last answer), got \"{Duration.Format(check.Timeout)}\"; raise the timeout (and the interval) or send fewer {rounds}";
+            : $"must exceed what one run takes at most, {Duration.Format(needed)} ({count} {rounds} {Duration.Format(interval)} apart, plus {Duration.Format(replyTimeout)} for the last answer), but is {Duration.Format(check.Timeout)}; raise the timeout (and the interval) or send fewer {rounds}";
     }
 }

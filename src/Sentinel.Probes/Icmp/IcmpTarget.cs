@@ -29,6 +29,12 @@ internal static class IcmpTarget
             return true;
         }
 
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            error = $"expected a host name or an IP address, not a URL, got \"{text}\"";
+            return false;
+        }
+
         if (text.Contains(':', StringComparison.Ordinal))
         {
             error = $"expected a host name or an IP address without a port (ICMP has no ports), got \"{text}\"";
