@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 ensure_dotnet || exit 1
 ensure_postgres || exit 1
-ensure_packages iproute2 curl openssl || exit 1
+# nftables, mtr-tiny and iputils-ping: the path lab (loss rules, the mtr comparison, warming neighbour caches).
+ensure_packages iproute2 curl openssl nftables mtr-tiny iputils-ping libcap2-bin || exit 1
 
 mkdir -p .sentinel
 log=.sentinel/test-output.log
