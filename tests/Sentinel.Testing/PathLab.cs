@@ -89,11 +89,11 @@ public sealed partial class PathLab : IDisposable
 
     /// <summary>Drops <paramref name="percent"/> % of the packets router <paramref name="router"/> forwards away from the client (real loss from the next hop on).</summary>
     public void DropForwarded(int router, int percent) => Nft(Routers[router - 1],
-        $"table inet sentinel {{\n chain forward {{\n  type filter hook forward priority 0; policy accept;\n  iifname \"left\" numgen random mod 100 < {percent} drop\n }}\n}}\n");
+        $"table inet sentinel {{\n chain forward {{\n  type filter hook forward priority 0; policy accept;\n  iifname \"left\" {Share(percent)}drop\n }}\n}}\n");
 
     /// <summary>Drops <paramref name="percent"/> % of the time-exceeded messages router <paramref name="router"/> generates (loss at that hop only).</summary>
     public void DropTimeExceeded(int router, int percent) => Nft(Routers[router - 1],
-        $"table inet sentinel {{\n chain output {{\n  type filter hook output priority 0; policy accept;\n  icmp type time-exceeded numgen random mod 100 < {percent} drop\n  icmpv6 type time-exceeded numgen random mod 100 < {percent} drop\n }}\n}}\n");
+        $"table inet sentinel {{\n chain output {{\n  type filter hook output priority 0; policy accept;\n  icmp type time-exceeded {Share(percent)}drop\n  icmpv6 type time-exceeded {Share(percent)}drop\n }}\n}}\n");
 
     /// <summary>Turns on the kernel's own ICMP rate limit in router <paramref name="router"/>: one message per <paramref name="milliseconds"/> per destination, after a burst of 6.</summary>
     public void LimitIcmp(int router, int milliseconds)
@@ -270,6 +270,9 @@ public sealed partial class PathLab : IDisposable
         Ip(left, "link", "set", leftName, "up");
         Ip(right, "link", "set", rightName, "up");
     }
+
+    /// <summary>An nftables expression matching <paramref name="percent"/> % of packets at random (all of them at 100).</summary>
+    private static string Share(int percent) => percent >= 100 ? "" : $"numgen random mod 100 < {percent} ";
 
     private static void Ip(string ns, params string[] arguments) => Run("ip", ["-n", ns, .. arguments]);
 

@@ -24,7 +24,7 @@ internal static class PathInterpreter
         foreach (var (hop, next) in rateLimited)
         {
             result.Finding(new Finding(RateLimitedFinding, FindingSeverity.Info,
-                $"hop {Name(hop)} lost {Percent(hop.LossRatio)} of its probes, but hop {Name(next)} behind it lost {Percent(next.LossRatio)}: the loss does not carry on, so {hop.Address} limits or de-prioritises the ICMP answers it sends; traffic through it is not lost",
+                $"hop {Name(hop)} lost {Percent(hop.LossRatio)} of its probes, but hop {Name(next)} behind it lost {Percent(next.LossRatio)}: the loss does not carry on, so {Who(hop)} limits or de-prioritises the ICMP answers it sends; traffic through it is not lost",
                 "not a fault: routers rate-limit the time-exceeded messages they generate (Linux: net.ipv4.icmp_ratelimit); judge loss by the destination and the hops after it",
                 [
                     new("hop", hop.Hop.ToString(CultureInfo.InvariantCulture)),
@@ -102,7 +102,7 @@ internal static class PathInterpreter
             $"{destination.Lost} of {destination.Sent} probes to {trace.Target} ({Percent(destination.LossRatio)}) were lost; the loss starts {carries}: packets are lost {where}",
             start == 0
                 ? "check this node's own link and the first router (interface errors, congestion)"
-                : $"look at the link into {first.Address?.ToString() ?? $"hop {first.Hop}"} and at {hops[start - 1].Address?.ToString() ?? $"hop {start}"} (interface errors, congestion, a policer), or hand this report to whoever runs them");
+                : $"look at the link into {Who(first)} and at {Who(hops[start - 1])} (interface errors, congestion, a policer), or hand this report to whoever runs them");
     }
 
     private static Problem Unreachable(PathTrace trace)
@@ -160,6 +160,9 @@ internal static class PathInterpreter
             }
         }
     }
+
+    /// <summary>The hop's address, or "hop N" when it never answered.</summary>
+    internal static string Who(HopStats hop) => hop.Address?.ToString() ?? $"hop {hop.Hop}";
 
     internal static string Name(HopStats hop) => $"{hop.Hop} ({hop.Address?.ToString() ?? "???"})";
 
