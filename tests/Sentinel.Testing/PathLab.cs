@@ -102,6 +102,10 @@ public sealed partial class PathLab : IDisposable
         Sysctl(Routers[router - 1], "net.ipv6.icmp.ratelimit", milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Makes router <paramref name="router"/> refuse to forward anything away from the client, answering "administratively prohibited".</summary>
+    public void RejectForwarded(int router) => Nft(Routers[router - 1],
+        "table inet sentinel {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  iifname \"left\" reject with icmpx type admin-prohibited\n }\n}\n");
+
     /// <summary>Makes the target drop everything it receives: the path is unreachable after the last router.</summary>
     public void SilenceTarget() => Nft(Target,
         "table inet sentinel {\n chain input {\n  type filter hook input priority 0; policy drop;\n }\n}\n");

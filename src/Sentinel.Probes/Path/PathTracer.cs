@@ -15,6 +15,7 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
     private readonly Lock _lock = new();
     private int _limit = section.MaxHops;
     private int? _destinationHop;
+    private int? _unreachableHop;
     private EchoOutcome? _sendFailure;
 
     /// <summary>Runs every cycle and waits for the last answers (or their timeouts).</summary>
@@ -82,6 +83,11 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
                 {
                     _destinationHop = Math.Min(_destinationHop ?? ttl, ttl);
                 }
+                else
+                {
+                    // Deeper probes of the first cycle get the same answer from the same hop; the path ends at the first.
+                    _unreachableHop = Math.Min(_unreachableHop ?? ttl, ttl);
+                }
             }
         }
     }
@@ -90,19 +96,22 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
     {
         lock (_lock)
         {
-            // Like mtr: up to the destination when it answered; otherwise up to the last hop that answered
-            // anything, plus the first silent hop after it, which is where the path is lost.
+            // Like mtr: up to the destination when it answered, or to the first hop that answered
+            // "unreachable"; otherwise up to the last hop that answered anything, plus the first silent hop
+            // after it, which is where the path is lost.
             int last;
             if (_destinationHop is { } destination)
             {
                 last = destination;
             }
+            else if (_unreachableHop is { } unreachable)
+            {
+                last = unreachable;
+            }
             else
             {
                 var answered = Array.FindLastIndex(_hops, h => h.Received > 0) + 1;
-                last = answered > 0 && _hops[answered - 1].UnreachableCode is not null
-                    ? answered
-                    : Math.Min(answered + 1, section.MaxHops);
+                last = Math.Min(answered + 1, section.MaxHops);
             }
 
             return new PathTrace(target, _hops.Take(last).Where(h => h.Sent > 0).ToList(), _destinationHop is not null, _sendFailure);
