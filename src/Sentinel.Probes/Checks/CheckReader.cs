@@ -101,7 +101,7 @@ internal static partial class CheckReader
             return null;
         }
 
-        return new CheckDefinition
+        var definition = new CheckDefinition
         {
             Id = id!,
             Name = name ?? id!,
@@ -117,6 +117,13 @@ internal static partial class CheckReader
             Section = section,
             Assertions = assertions,
         };
+
+        foreach (var (member, message) in type.ValidateCheck?.Invoke(definition) ?? [])
+        {
+            r.Error(member, message);
+        }
+
+        return context.Errors.Count > errorsBefore ? null : definition;
     }
 
     private static Dictionary<string, string>? ReadLabels(JsonObjectReader r)

@@ -33,6 +33,21 @@ public static class FailureCategories
     /// <summary>No route to the target.</summary>
     public const string NetworkUnreachable = "network_unreachable";
 
+    /// <summary>No echo reply from the target to any request.</summary>
+    public const string IcmpTimeout = "icmp_timeout";
+
+    /// <summary>A router answered the echo requests instead of the target: unreachable, or the TTL ran out.</summary>
+    public const string IcmpUnreachable = "icmp_unreachable";
+
+    /// <summary>Probes to the destination were lost, and the loss starts at a hop and carries on to the destination.</summary>
+    public const string PathLoss = "path_loss";
+
+    /// <summary>The destination never answered; the path stops after the last hop that did.</summary>
+    public const string PathUnreachable = "path_unreachable";
+
+    /// <summary>Sentinel may not open the raw ICMP socket the icmp and path probes need.</summary>
+    public const string PathPermissionDenied = "path_permission_denied";
+
     /// <summary>An assertion on a measurement did not hold.</summary>
     public const string AssertionFailed = "assertion_failed";
 
@@ -51,6 +66,11 @@ public static class FailureCategories
         new(TcpTimeout, Layers.Tcp, "No answer to the connection attempt before the deadline.", "A firewall may be dropping packets to the port, or the host is down or overloaded."),
         new(TcpFailed, Layers.Tcp, "The connection failed for another reason (reset during connect, protocol error).", "Read the message for the socket error and compare with a manual connection (nc, curl)."),
         new(NetworkUnreachable, Layers.Tcp, "There is no route from this node to the target's address.", "Check this node's routes, VPN or IPv6 connectivity, and any local firewall rules."),
+        new(IcmpTimeout, Layers.Icmp, "No echo reply from the target to any of the run's echo requests.", "The host may be down, or a firewall drops ICMP echo on the way or at the host; try a path check to see where the answers stop."),
+        new(IcmpUnreachable, Layers.Icmp, "A router answered instead of the target: destination unreachable (no route, host down, administratively prohibited) or the TTL ran out (a routing loop).", "The message names the router and its reason; check routes and firewalls at that router."),
+        new(PathLoss, Layers.Path, "Probes to the destination were lost; the loss starts at the named hop and carries on to the destination, so it is real loss, not ICMP rate limiting.", "Look at the link into the named hop and at the hop before it (errors, congestion, a policer), or hand the report to whoever runs that hop."),
+        new(PathUnreachable, Layers.Path, "The destination never answered; the path stops after the named last hop that did.", "The next hop after the named one drops the probes or has no route: check its routes and firewall, and whether the destination answers ICMP at all."),
+        new(PathPermissionDenied, Layers.Probe, "Sentinel may not open a raw ICMP socket (the icmp and path probes need one). A fault on Sentinel's side: the result is unknown, not down.", "Give Sentinel CAP_NET_RAW: AmbientCapabilities=CAP_NET_RAW in its systemd unit, --cap-add NET_RAW in a container, or setcap cap_net_raw+ep on the executable."),
         new(AssertionFailed, Layers.Assertion, "An assertion on a measurement did not hold; the message names the measurement, the bound and the value seen.", "Compare the value with the bound: either the target regressed or the bound needs adjusting."),
         new(ProbeError, Layers.Probe, "A fault on Sentinel's own side (local resolver unreachable, no socket permission, out of file descriptors, the node too busy to finish in time). The result is unknown, not down, and pages nobody.", "Look at this Sentinel node: its logs, load and limits. The target may be fine."),
     ];
@@ -80,6 +100,12 @@ public static class Layers
 
     /// <summary>The HTTP exchange.</summary>
     public const string Http = "http";
+
+    /// <summary>ICMP echo to the target.</summary>
+    public const string Icmp = "icmp";
+
+    /// <summary>The hops on the way to the target.</summary>
+    public const string Path = "path";
 
     /// <summary>A check's own assertions.</summary>
     public const string Assertion = "assertion";

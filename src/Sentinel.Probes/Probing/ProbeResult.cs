@@ -47,7 +47,8 @@ public sealed record ProbeResult
             var errors = Problems.Where(p => p.Severity == ProblemSeverity.Error).ToList();
             if (errors.Count > 0)
             {
-                return errors.TrueForAll(p => p.Category == FailureCategories.ProbeError) ? ProbeStatus.Unknown : ProbeStatus.Down;
+                // Every category of the probe layer (probe_error, path_permission_denied) is a fault on Sentinel's side.
+                return errors.TrueForAll(p => p.Layer == Layers.Probe) ? ProbeStatus.Unknown : ProbeStatus.Down;
             }
 
             return Problems.Count > 0 ? ProbeStatus.Degraded : ProbeStatus.Up;

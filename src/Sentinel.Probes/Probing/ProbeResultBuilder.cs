@@ -31,6 +31,9 @@ public sealed class ProbeResultBuilder(CheckDefinition check)
         }
     }
 
+    /// <summary>The duration recorded so far for the named phase, or null.</summary>
+    public TimeSpan? PhaseDuration(string name) => _phases.Find(p => p.Name == name) is { Name: not null } phase ? phase.Duration : null;
+
     /// <summary>
     /// Records each phase so far as the measurement <c>{prefix}.duration.{phase}_ms</c>, and
     /// <paramref name="total"/> as <c>{prefix}.duration.total_ms</c>, the names assertions use.

@@ -36,6 +36,12 @@ internal sealed class ProbeType
     /// <summary>The probe-declared series of this type.</summary>
     public IReadOnlyList<MetricDescriptor> Metrics { get; init; } = [];
 
+    /// <summary>
+    /// Checks the definition as a whole once it is read, for settings that depend on each other or on the
+    /// check's timeout; yields each error with the top-level member it is reported at (e.g. <c>timeout</c>).
+    /// </summary>
+    public Func<CheckDefinition, IEnumerable<(string Member, string Message)>>? ValidateCheck { get; init; }
+
     /// <summary>Whether the target has a host name that the check's <c>resolver</c> and <c>ipVersion</c> apply to.</summary>
     public bool ResolvesTargetHost { get; init; } = true;
 

@@ -20,6 +20,8 @@ internal static class ProbeCommand
         {
             file, checkId, json,
             ProbeTcpCommand.Create(stdout, stderr),
+            ProbeIcmpCommand.Create(stdout, stderr),
+            ProbePathCommand.Create(stdout, stderr),
         };
 
         command.SetAction(async (parse, cancellationToken) =>

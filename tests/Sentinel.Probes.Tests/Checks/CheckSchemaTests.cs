@@ -31,6 +31,16 @@ public sealed partial class CheckSchemaTests
         Assert.Equal(accepted, Properties(Schema.GetProperty("$defs").GetProperty("assertion")));
     }
 
+    [Theory]
+    [InlineData("icmp", "127.0.0.1")]
+    [InlineData("path", "127.0.0.1")]
+    public void Schema_SectionFields_MatchWhatTheParserAccepts(string type, string target)
+    {
+        var accepted = KnownFields($$"""{ "id": "a", "type": "{{type}}", "target": "{{target}}", "{{type}}": { "zzz": 1 } }""", $"$.{type}.zzz");
+
+        Assert.Equal(accepted, Properties(Schema.GetProperty("$defs").GetProperty("check").GetProperty("properties").GetProperty(type)));
+    }
+
     [Fact]
     public void Schema_TypeEnum_ListsEveryProbeType()
     {

@@ -1,0 +1,125 @@
+using System.Net;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Icmp;
+
+/// <summary>
+/// <c>type: "icmp"</c> (ping): resolves the host, sends <c>count</c> echo requests <c>interval</c> apart over
+/// a raw socket and reports loss and round-trip times as smokeping and Grafana's synthetic-monitoring agent
+/// do. The check is up when at least one echo reply came back, as with blackbox_exporter; loss is a
+/// measurement to assert on.
+/// </summary>
+internal sealed class IcmpProbe : IProbe, IWarmUp
+{
+    public static readonly MetricDescriptor Duration = new(
+        "probe_icmp_duration_seconds", "Duration of the ICMP probe by phase: resolve, setup (opening the socket), rtt (the average round trip).", "s", "phase");
+
+    public static readonly MetricDescriptor PacketsSent = new(
+        "probe_icmp_packets_sent_count", "Echo requests sent in the last run.");
+
+    public static readonly MetricDescriptor PacketsReceived = new(
+        "probe_icmp_packets_received_count", "Echo replies received in the last run.");
+
+    public static readonly MetricDescriptor RttMin = new(
+        "probe_icmp_duration_rtt_min_seconds", "Shortest round trip of the last run.", "s");
+
+    public static readonly MetricDescriptor RttMax = new(
+        "probe_icmp_duration_rtt_max_seconds", "Longest round trip of the last run.", "s");
+
+    public static readonly MetricDescriptor RttStdDev = new(
+        "probe_icmp_duration_rtt_stddev_seconds", "Standard deviation of the round trips of the last run.", "s");
+
+    public static ProbeType Type { get; } = new()
+    {
+        Name = "icmp",
+        Summary = "Pings the host: echo requests over a raw socket; loss and round-trip min/avg/max/stddev.",
+        Probe = new IcmpProbe(),
+        ReadSection = IcmpSection.Read,
+        ValidateTarget = IcmpTarget.Validate,
+        ValidateCheck = IcmpSection.Validate,
+        Measurements =
+        [
+            "icmp.loss_ratio", "icmp.packets_sent", "icmp.packets_received",
+            "icmp.rtt_min_ms", "icmp.rtt_avg_ms", "icmp.rtt_max_ms", "icmp.rtt_stddev_ms",
+            "icmp.duration.*_ms",
+        ],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, Duration, PacketsSent, PacketsReceived, RttMin, RttMax, RttStdDev],
+    };
+
+    public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+    {
+        var section = check.SectionAs<IcmpSection>() ?? new IcmpSection();
+        var target = IcmpTarget.TryParse(check.Target, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(check));
+        var result = new ProbeResultBuilder(check);
+        var start = context.Time.GetTimestamp();
+        var addresses = await TargetResolution.ResolveAsync(check, target, context, result, cancellationToken).ConfigureAwait(false);
+        var address = addresses?[0];
+        Pinger.Outcome? outcome = null;
+        if (address is not null && IcmpSetup.Open(address, context, result) is { } session)
+        {
+            using (session)
+            {
+                outcome = await Pinger.RunAsync(session, address, section, check, context, result, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        result.Details = new IcmpDetails(context.ResolverFor(check).Name, addresses ?? [], address, outcome);
+        Record(result, outcome);
+        result.MeasureDurations("icmp", context.Time.GetElapsedTime(start));
+        foreach (var phase in new[] { "resolve", "setup" })
+        {
+            if (result.PhaseDuration(phase) is { } duration)
+            {
+                result.Sample(Duration, duration.TotalSeconds, phase);
+            }
+        }
+
+        return result.Build();
+    }
+
+    public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
+    {
+        // Echoes to loopback exercise the socket, the receiving thread and the parser before the run is
+        // timed. Without permission they fail quietly; the run then reports path_permission_denied.
+        var check = new CheckDefinition
+        {
+            Id = "warm-up", Name = "warm-up", Type = "icmp", Target = IPAddress.Loopback.ToString(),
+            Timeout = TimeSpan.FromSeconds(2),
+            Section = new IcmpSection { Count = 1, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
+        };
+        for (var round = 0; round < 3; round++)
+        {
+            await run(check).ConfigureAwait(false);
+        }
+    }
+
+    private static void Record(ProbeResultBuilder result, Pinger.Outcome? outcome)
+    {
+        if (outcome is not { Sent: > 0 } o)
+        {
+            return;
+        }
+
+        result.Measure("icmp.packets_sent", o.Sent);
+        result.Measure("icmp.packets_received", o.Rtt.Count);
+        result.Measure("icmp.loss_ratio", o.LossRatio);
+        result.Sample(PacketsSent, o.Sent);
+        result.Sample(PacketsReceived, o.Rtt.Count);
+        if (o.Rtt.Count == 0)
+        {
+            return;
+        }
+
+        // The rtt phase is the average round trip, as the synthetic-monitoring agent reports it for several packets.
+        result.Phase("rtt", o.Rtt.Average);
+        result.Sample(Duration, o.Rtt.Average.TotalSeconds, "rtt");
+        result.Measure("icmp.rtt_min_ms", o.Rtt.Best.TotalMilliseconds);
+        result.Measure("icmp.rtt_avg_ms", o.Rtt.Average.TotalMilliseconds);
+        result.Measure("icmp.rtt_max_ms", o.Rtt.Worst.TotalMilliseconds);
+        result.Measure("icmp.rtt_stddev_ms", o.Rtt.StdDev.TotalMilliseconds);
+        result.Sample(RttMin, o.Rtt.Best.TotalSeconds);
+        result.Sample(RttMax, o.Rtt.Worst.TotalSeconds);
+        result.Sample(RttStdDev, o.Rtt.StdDev.TotalSeconds);
+    }
+}

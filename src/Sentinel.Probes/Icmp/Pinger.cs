@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Icmp;
+
+/// <summary>
+/// The echo requests of one <c>icmp</c> run: sends them <c>interval</c> apart without waiting for answers (as
+/// ping does), collects the round trips, and classifies a run without any echo reply.
+/// </summary>
+internal static class Pinger
+{
+    public static async Task<Outcome> RunAsync(
+        IcmpSession session, IPAddress target, IcmpSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
+    {
+        var probes = new List<Task<EchoOutcome>>(section.Count);
+        try
+        {
+            for (var i = 0; i < section.Count; i++)
+            {
+                if (i > 0)
+                {
+                    await Task.Delay(section.Interval, context.Time, cancellationToken).ConfigureAwait(false);
+                }
+
+                probes.Add(session.ProbeAsync(target, section.Ttl, section.Size, section.ReplyTimeout, cancellationToken));
+            }
+
+            await Task.WhenAll(probes).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError,
+                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) after {probes.Count} of {section.Count} echo requests",
+                "resolving the target or this node's load took the time the requests needed; raise the timeout");
+            return new Outcome(probes.Count, new RttStats());
+        }
+
+        var outcomes = probes.Select(p => p.Result).ToList();
+        var rtt = new RttStats();
+        foreach (var outcome in outcomes.Where(o => o.Kind == IcmpReplyKind.EchoReply))
+        {
+            rtt.Add(outcome.Rtt);
+        }
+
+        if (rtt.Count == 0)
+        {
+            result.Problem(NoReply(target, section, outcomes, session));
+        }
+
+        return new Outcome(section.Count, rtt);
+    }
+
+    private static Problem NoReply(IPAddress target, IcmpSection section, List<EchoOutcome> outcomes, IcmpSession session)
+    {
+        if (outcomes.FirstOrDefault(o => o.SendError is not null) is { SendError: { } sendError } failed)
+        {
+            return SendFailed(target, sendError, failed.SendErrorMessage!);
+        }
+
+        if (outcomes.FirstOrDefault(o => o.Kind is IcmpReplyKind.Unreachable or IcmpReplyKind.TimeExceeded) is { From: { } router } answer)
+        {
+            return answer.Kind == IcmpReplyKind.TimeExceeded
+                ? new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
+                    $"the echo requests to {target} ran out of TTL ({section.Ttl}) at {router} before reaching it",
+                    $"a routing loop or a path longer than {section.Ttl} hops; a path check to {target} shows where")
+                : new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
+                    $"{router} answered that {target} is unreachable ({UnreachableReason(target, answer.Code)})",
+                    $"check the routes and firewall rules of {router} for {target}");
+        }
+
+        if (session.ReceiveError is { } receiveError)
+        {
+            return new Problem(Layers.Probe, FailureCategories.ProbeError,
+                $"reading ICMP answers failed on this node: {receiveError.Message} ({receiveError.SocketErrorCode})",
+                "a fault of this Sentinel node; the target may be fine");
+        }
+
+        return new Problem(Layers.Icmp, FailureCategories.IcmpTimeout,
+            $"no echo reply from {target} to {section.Count} echo requests within {Duration.Format(section.ReplyTimeout)} each",
+            $"{target} may be down, or a firewall drops ICMP echo on the way or at the host; a path check shows where the answers stop");
+    }
+
+    /// <summary>Classifies a request the kernel refused to send.</summary>
+    internal static Problem SendFailed(IPAddress target, SocketError error, string message) => error switch
+    {
+        SocketError.NetworkUnreachable or SocketError.HostUnreachable => new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
+            $"no route from this node to {target}: {message}",
+            "check this node's routing table, VPN and (for IPv6 targets) IPv6 connectivity"),
+        SocketError.AccessDenied => new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
+            $"sending to {target} was denied on this node: {message}",
+            "a local firewall rule (nftables/iptables output chain) or a prohibit route blocks ICMP to this address"),
+        _ => new Problem(Layers.Probe, FailureCategories.ProbeError,
+            $"this node could not send an echo request to {target}: {message} ({error})",
+            "a fault of this Sentinel node (buffers, packet size above the interface MTU); the target may be fine"),
+    };
+
+    /// <summary>The reason an ICMP destination-unreachable code gives (RFC 792, RFC 1812 section 5.2.7.1; RFC 4443 section 3.1).</summary>
+    internal static string UnreachableReason(IPAddress target, byte code) => (target.AddressFamily == AddressFamily.InterNetworkV6, code) switch
+    {
+        (false, 0) => "network unreachable",
+        (false, 1) => "host unreachable",
+        (false, 2) => "protocol unreachable",
+        (false, 3) => "port unreachable",
+        (false, 4) => "fragmentation needed",
+        (false, 9 or 10 or 13) => "administratively prohibited",
+        (true, 0) => "no route to destination",
+        (true, 1) => "administratively prohibited",
+        (true, 3) => "address unreachable",
+        (true, 4) => "port unreachable",
+        (true, 5 or 6) => "source address failed policy",
+        _ => $"code {code}",
+    };
+
+    /// <summary>What a run sent and got back.</summary>
+    public sealed record Outcome(int Sent, RttStats Rtt)
+    {
+        public double LossRatio => Sent == 0 ? 0 : (Sent - Rtt.Count) / (double)Sent;
+    }
+}

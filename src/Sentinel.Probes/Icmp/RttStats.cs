@@ -1,0 +1,43 @@
+namespace Sentinel.Probes.Icmp;
+
+/// <summary>
+/// Round-trip times of one series of probes, with the figures mtr's report and ping print: last, best,
+/// average, worst and the standard deviation. The deviation is the sample one (n − 1), as mtr computes it
+/// (ping's mdev is the population form and comes out slightly smaller for few replies).
+/// </summary>
+internal sealed class RttStats
+{
+    private double _mean;
+    private double _squares;
+
+    /// <summary>How many times were added.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The time added last.</summary>
+    public TimeSpan Last { get; private set; }
+
+    /// <summary>The shortest time.</summary>
+    public TimeSpan Best { get; private set; } = TimeSpan.MaxValue;
+
+    /// <summary>The longest time.</summary>
+    public TimeSpan Worst { get; private set; }
+
+    /// <summary>The mean.</summary>
+    public TimeSpan Average => TimeSpan.FromMilliseconds(_mean);
+
+    /// <summary>The sample standard deviation; zero for fewer than two times.</summary>
+    public TimeSpan StdDev => Count > 1 ? TimeSpan.FromMilliseconds(Math.Sqrt(_squares / (Count - 1))) : TimeSpan.Zero;
+
+    /// <summary>Adds one round-trip time (Welford's update, stable for long series).</summary>
+    public void Add(TimeSpan rtt)
+    {
+        Count++;
+        Last = rtt;
+        Best = rtt < Best ? rtt : Best;
+        Worst = rtt > Worst ? rtt : Worst;
+        var ms = rtt.TotalMilliseconds;
+        var delta = ms - _mean;
+        _mean += delta / Count;
+        _squares += delta * (ms - _mean);
+    }
+}

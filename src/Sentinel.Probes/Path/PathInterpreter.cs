@@ -1,0 +1,172 @@
+using System.Globalization;
+using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Paths;
+
+/// <summary>
+/// Reads a path run as an SRE reads an mtr report. Loss at a hop that does not carry on to the hops after
+/// it is the hop rate-limiting (or de-prioritising) the ICMP answers it generates, not loss of traffic: a
+/// finding, never a failure. Loss at the destination is real; it starts at the first hop of the run of
+/// lossy hops that reaches the destination (<c>path_loss</c>). A destination that never answers makes
+/// <c>path_unreachable</c>, naming the last hop that did. A rise in round trip between consecutive hops
+/// that lasts to the destination is a latency jump; one that does not is again only how a router answers.
+/// </summary>
+internal static class PathInterpreter
+{
+    public const string RateLimitedFinding = "path.hop_rate_limited";
+    public const string LatencyJumpFinding = "path.latency_jump";
+
+    public static void Interpret(PathTrace trace, PathSection section, ProbeResultBuilder result)
+    {
+        var hops = trace.Hops;
+        var rateLimited = RateLimitedHops(hops);
+        foreach (var (hop, next) in rateLimited)
+        {
+            result.Finding(new Finding(RateLimitedFinding, FindingSeverity.Info,
+                $"hop {Name(hop)} lost {Percent(hop.LossRatio)} of its probes, but hop {Name(next)} behind it lost {Percent(next.LossRatio)}: the loss does not carry on, so {Who(hop)} limits or de-prioritises the ICMP answers it sends; traffic through it is not lost",
+                "not a fault: routers rate-limit the time-exceeded messages they generate (Linux: net.ipv4.icmp_ratelimit); judge loss by the destination and the hops after it",
+                [
+                    new("hop", hop.Hop.ToString(CultureInfo.InvariantCulture)),
+                    new("address", hop.Address?.ToString() ?? "???"),
+                    new("loss", $"{hop.Lost}/{hop.Sent}"),
+                    new("next_hop_loss", $"{next.Lost}/{next.Sent}"),
+                ]));
+        }
+
+        if (trace.Destination is { } destination)
+        {
+            if (destination.LossRatio > section.MaxLoss && destination.Lost > 0)
+            {
+                result.Problem(Loss(trace, destination, rateLimited.Select(r => r.Hop).ToHashSet()));
+            }
+        }
+        else
+        {
+            result.Problem(Unreachable(trace));
+        }
+
+        LatencyJumps(hops, section, result);
+    }
+
+    /// <summary>
+    /// Hops whose loss does not carry on: a later hop (whose probes passed through this one) lost nothing, or
+    /// clearly less. Returns each with the later hop that shows it.
+    /// </summary>
+    internal static List<(HopStats Hop, HopStats Next)> RateLimitedHops(IReadOnlyList<HopStats> hops)
+    {
+        var found = new List<(HopStats, HopStats)>();
+        for (var i = 0; i < hops.Count - 1; i++)
+        {
+            var hop = hops[i];
+            if (hop.Lost == 0)
+            {
+                continue;
+            }
+
+            var later = hops.Skip(i + 1).Where(h => h.Received > 0).ToList();
+            var best = later.OrderBy(h => h.LossRatio).FirstOrDefault();
+            if (best is not null && (best.Lost == 0 || LossInterval.ClearlyAbove(hop.Lost, hop.Sent, best.Lost, best.Sent)))
+            {
+                found.Add((hop, best));
+            }
+        }
+
+        return found;
+    }
+
+    private static Problem Loss(PathTrace trace, HopStats destination, HashSet<HopStats> rateLimited)
+    {
+        // The loss starts at the first hop of the unbroken run of lossy hops that ends at the destination; a
+        // rate-limited hop at its head is skipped, since its own ICMP answers explain its loss.
+        var hops = trace.Hops;
+        var start = hops.Count - 1;
+        while (start > 0 && hops[start - 1].Lost > 0)
+        {
+            start--;
+        }
+
+        while (start < hops.Count - 1 && rateLimited.Contains(hops[start]))
+        {
+            start++;
+        }
+
+        var first = hops[start];
+        var where = start == 0
+            ? $"between this node and hop {Name(first)}"
+            : $"between hop {Name(hops[start - 1])} and hop {Name(first)}";
+        var carries = first == destination
+            ? "at the destination itself"
+            : $"at hop {Name(first)} and carries on to the destination";
+        return new Problem(Layers.Path, FailureCategories.PathLoss,
+            $"{destination.Lost} of {destination.Sent} probes to {trace.Target} ({Percent(destination.LossRatio)}) were lost; the loss starts {carries}: packets are lost {where}",
+            start == 0
+                ? "check this node's own link and the first router (interface errors, congestion)"
+                : $"look at the link into {Who(first)} and at {Who(hops[start - 1])} (interface errors, congestion, a policer), or hand this report to whoever runs them");
+    }
+
+    private static Problem Unreachable(PathTrace trace)
+    {
+        if (trace.SendFailure is { SendError: { } error, SendErrorMessage: { } message })
+        {
+            // The kernel refused to send (no route, a local firewall): the path ends on this node.
+            var problem = Pinger.SendFailed(trace.Target, error, message);
+            return problem.Layer == Layers.Icmp ? problem with { Layer = Layers.Path, Category = FailureCategories.PathUnreachable } : problem;
+        }
+
+        var answered = trace.Hops.LastOrDefault(h => h.Received > 0);
+        if (answered is null)
+        {
+            return new Problem(Layers.Path, FailureCategories.PathUnreachable,
+                $"no hop answered on the way to {trace.Target}, not even the first router",
+                "check this node's own network (link, default route, a local firewall dropping ICMP), then the first router");
+        }
+
+        if (answered.UnreachableCode is { } code)
+        {
+            return new Problem(Layers.Path, FailureCategories.PathUnreachable,
+                $"{trace.Target} was not reached: hop {Name(answered)} answered that it is unreachable ({Pinger.UnreachableReason(trace.Target, code)})",
+                $"check the routes and firewall rules of {answered.Address} for {trace.Target}");
+        }
+
+        return new Problem(Layers.Path, FailureCategories.PathUnreachable,
+            $"{trace.Target} never answered; the path stops after hop {Name(answered)}, the last hop that answered",
+            $"the next hop after {answered.Address} drops the probes or has no route to {trace.Target}, or {trace.Target} does not answer ICMP echo");
+    }
+
+    private static void LatencyJumps(IReadOnlyList<HopStats> hops, PathSection section, ProbeResultBuilder result)
+    {
+        var answering = hops.Where(h => h.Received > 0).ToList();
+        for (var i = 1; i < answering.Count; i++)
+        {
+            var before = answering[i - 1];
+            var hop = answering[i];
+            var step = hop.Rtt.Average - before.Rtt.Average;
+
+            // A step counts only when every hop after it stays that far above the hop before it; a single
+            // slow hop is the router answering late (its CPU builds ICMP slowly), not latency on the path.
+            var lasting = answering.Skip(i).Min(h => h.Rtt.Average) - before.Rtt.Average;
+            if (step > section.LatencyJump && lasting > section.LatencyJump)
+            {
+                result.Finding(new Finding(LatencyJumpFinding, FindingSeverity.Warning,
+                    $"the round trip rises by {Ms(step)} from hop {Name(before)} ({Ms(before.Rtt.Average)}) to hop {Name(hop)} ({Ms(hop.Rtt.Average)}) and stays up to the destination",
+                    "a long link (distance), a congested queue or a detour between these hops; compare with the expected distance and with earlier runs",
+                    [
+                        new("from_hop", before.Hop.ToString(CultureInfo.InvariantCulture)),
+                        new("to_hop", hop.Hop.ToString(CultureInfo.InvariantCulture)),
+                        new("step_ms", Ms(step)),
+                        new("threshold_ms", Ms(section.LatencyJump)),
+                    ]));
+            }
+        }
+    }
+
+    /// <summary>The hop's address, or "hop N" when it never answered.</summary>
+    internal static string Who(HopStats hop) => hop.Address?.ToString() ?? $"hop {hop.Hop}";
+
+    internal static string Name(HopStats hop) => $"{hop.Hop} ({hop.Address?.ToString() ?? "???"})";
+
+    private static string Percent(double ratio) => (ratio * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
+
+    private static string Ms(TimeSpan duration) => duration.TotalMilliseconds.ToString("0.0##", CultureInfo.InvariantCulture) + " ms";
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Paths;
+
+/// <summary>
+/// <c>type: "path"</c>: mtr in a check. Sends ICMP echo probes with TTL 1, 2, … to the host in cycles, and
+/// reports per hop the addresses that answered, loss and round trips (the columns of <c>mtr --report</c>),
+/// then reads the report as an SRE would (see <see cref="PathInterpreter"/>) and compares the route with
+/// the last run's (<see cref="RouteHistory"/>).
+/// </summary>
+internal sealed class PathProbe : IProbe, IWarmUp
+{
+    public static readonly MetricDescriptor LossRatio = new(
+        "sentinel_path_loss_ratio", "Share of the last run's probes to the destination that got no answer (1 when it never answered).");
+
+    public static readonly MetricDescriptor Rtt = new(
+        "sentinel_path_rtt_seconds", "Round trip to the destination in the last run, by stat: last, avg, best, worst, stddev.", "s", "stat");
+
+    public static readonly MetricDescriptor Hops = new(
+        "sentinel_path_hops", "Hops to the destination in the last run (to the last hop listed when it was not reached).");
+
+    public static readonly MetricDescriptor HopLoss = new(
+        "sentinel_path_hop_loss_ratio", "Share of the last run's probes without an answer, per hop (TTL).", null, "hop");
+
+    public static readonly MetricDescriptor HopRtt = new(
+        "sentinel_path_hop_rtt_seconds", "Average round trip per hop (TTL) in the last run; absent for a hop that did not answer.", "s", "hop");
+
+    public static ProbeType Type { get; } = new()
+    {
+        Name = "path",
+        Summary = "mtr-style: per-hop loss and round trips to the host, telling real loss from ICMP rate limiting.",
+        Probe = new PathProbe(),
+        ReadSection = PathSection.Read,
+        ValidateTarget = IcmpTarget.Validate,
+        ValidateCheck = PathSection.Validate,
+        Measurements =
+        [
+            "path.loss_ratio", "path.hops", "path.worst_hop_loss_ratio",
+            "path.rtt_last_ms", "path.rtt_avg_ms", "path.rtt_best_ms", "path.rtt_worst_ms", "path.rtt_stddev_ms",
+            "path.duration.*_ms",
+        ],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, LossRatio, Rtt, Hops, HopLoss, HopRtt],
+    };
+
+    public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+    {
+        var section = check.SectionAs<PathSection>() ?? new PathSection();
+        var target = IcmpTarget.TryParse(check.Target, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(check));
+        var result = new ProbeResultBuilder(check);
+        var start = context.Time.GetTimestamp();
+        var addresses = await TargetResolution.ResolveAsync(check, target, context, result, cancellationToken).ConfigureAwait(false);
+        var address = addresses?[0];
+        PathTrace? trace = null;
+        if (address is not null && IcmpSetup.Open(address, context, result) is { } session)
+        {
+            using (session)
+            {
+                trace = await TraceAsync(session, address, section, check, context, result, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (trace is not null)
+        {
+            Record(trace, result);
+            PathInterpreter.Interpret(trace, section, result);
+            await RouteHistory.CompareAsync(check, trace, context, result, cancellationToken).ConfigureAwait(false);
+        }
+
+        result.Details = new PathDetails(context.ResolverFor(check).Name, addresses ?? [], section, trace);
+        result.MeasureDurations("path", context.Time.GetElapsedTime(start));
+        return result.Build();
+    }
+
+    public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
+    {
+        // Loopback is one hop away: this runs the socket, the receiving thread, the parser and the
+        // interpretation before the real run is timed, under a check id of its own.
+        var check = new CheckDefinition
+        {
+            Id = "warm-up", Name = "warm-up", Type = "path", Target = IPAddress.Loopback.ToString(),
+            Timeout = TimeSpan.FromSeconds(2),
+            Section = new PathSection { Cycles = 2, Interval = TimeSpan.FromMilliseconds(10), MaxHops = 2, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
+        };
+        for (var round = 0; round < 3; round++)
+        {
+            await run(check).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<PathTrace?> TraceAsync(
+        IcmpSession session, IPAddress address, PathSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
+    {
+        var start = context.Time.GetTimestamp();
+        try
+        {
+            return await new PathTracer(session, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError,
+                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) before its {section.Cycles} cycles were done",
+                "resolving the target or this node's load took the time the cycles needed; raise the timeout");
+            return null;
+        }
+        finally
+        {
+            result.Phase("trace", context.Time.GetElapsedTime(start));
+        }
+    }
+
+    private static void Record(PathTrace trace, ProbeResultBuilder result)
+    {
+        result.Measure("path.hops", trace.Hops.Count);
+        result.Sample(Hops, trace.Hops.Count);
+        if (trace.Hops.Count > 0)
+        {
+            result.Measure("path.worst_hop_loss_ratio", trace.Hops.Max(h => h.LossRatio));
+        }
+
+        foreach (var hop in trace.Hops)
+        {
+            var label = hop.Hop.ToString(CultureInfo.InvariantCulture);
+            result.Sample(HopLoss, hop.LossRatio, label);
+            if (hop.Received > 0)
+            {
+                result.Sample(HopRtt, hop.Rtt.Average.TotalSeconds, label);
+            }
+        }
+
+        var destination = trace.Destination;
+        var loss = destination?.LossRatio ?? 1;
+        result.Measure("path.loss_ratio", loss);
+        result.Sample(LossRatio, loss);
+        if (destination is not { Received: > 0 })
+        {
+            return;
+        }
+
+        foreach (var (stat, value) in new[]
+        {
+            ("last", destination.Rtt.Last), ("avg", destination.Rtt.Average), ("best", destination.Rtt.Best),
+            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.StdDev),
+        })
+        {
+            result.Measure($"path.rtt_{stat}_ms", value.TotalMilliseconds);
+            result.Sample(Rtt, value.TotalSeconds, stat);
+        }
+    }
+}

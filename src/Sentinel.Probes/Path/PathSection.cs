@@ -1,0 +1,80 @@
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Icmp;
+
+namespace Sentinel.Probes.Paths;
+
+/// <summary>
+/// The settings of a <c>path</c> check (mtr-style): how many cycles of probes, how far apart, how deep, and
+/// when loss or a latency step counts.
+/// </summary>
+internal sealed record PathSection : CheckSection
+{
+    /// <summary>Default cycles per run: 10, as mtr's report.</summary>
+    public const int DefaultCycles = 10;
+
+    /// <summary>Default deepest TTL: 30, as mtr and traceroute.</summary>
+    public const int DefaultMaxHops = 30;
+
+    private static readonly Dictionary<string, PathProtocol> Protocols = new(StringComparer.Ordinal)
+    {
+        ["icmp"] = PathProtocol.Icmp,
+    };
+
+    /// <summary>Cycles per run, 1–1000; each sends one probe per hop. Default 10.</summary>
+    public int Cycles { get; init; } = DefaultCycles;
+
+    /// <summary>Time between cycles, 10 ms–10 s; default 500 ms.</summary>
+    public TimeSpan Interval { get; init; } = EchoSettings.DefaultInterval;
+
+    /// <summary>The deepest TTL probed, 1–64; default 30.</summary>
+    public int MaxHops { get; init; } = DefaultMaxHops;
+
+    /// <summary>IP packet size in bytes, header included, 28–9000; default 64 (mtr's default).</summary>
+    public int Size { get; init; } = EchoSettings.DefaultSize;
+
+    /// <summary>How long to wait for the answer to each probe, 10 ms–60 s; default 2 s.</summary>
+    public TimeSpan ReplyTimeout { get; init; } = EchoSettings.DefaultReplyTimeout;
+
+    /// <summary>The probe protocol; only ICMP echo so far.</summary>
+    public PathProtocol Protocol { get; init; } = PathProtocol.Icmp;
+
+    /// <summary>Destination loss above this ratio (0–1) is a <c>path_loss</c> failure; default 0 (any loss).</summary>
+    public double MaxLoss { get; init; }
+
+    /// <summary>A rise of the average round trip between consecutive hops that is reported when it lasts to the destination; default 50 ms.</summary>
+    public TimeSpan LatencyJump { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public static CheckSection? Read(JsonObjectReader? r)
+    {
+        var section = new PathSection
+        {
+            Cycles = r?.Integer("cycles", 1, 1000) ?? DefaultCycles,
+            Interval = EchoSettings.Interval(r),
+            MaxHops = r?.Integer("maxHops", 1, 64) ?? DefaultMaxHops,
+            Size = EchoSettings.Size(r),
+            ReplyTimeout = EchoSettings.ReplyTimeout(r),
+            Protocol = r?.Choice("protocol", Protocols) ?? PathProtocol.Icmp,
+            MaxLoss = r?.Number("maxLoss", 0, 1) ?? 0,
+            LatencyJump = r?.Duration("latencyJump", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60)) ?? TimeSpan.FromMilliseconds(50),
+        };
+        r?.Complete();
+        return section;
+    }
+
+    /// <summary>A run must fit in the check's timeout.</summary>
+    public static IEnumerable<(string, string)> Validate(CheckDefinition check)
+    {
+        var section = check.SectionAs<PathSection>() ?? new PathSection();
+        if (EchoSettings.FitsTimeout(check, "cycles", section.Cycles, section.Interval, section.ReplyTimeout) is { } error)
+        {
+            yield return ("timeout", error);
+        }
+    }
+}
+
+/// <summary>What a path probe sends.</summary>
+internal enum PathProtocol
+{
+    /// <summary>ICMP echo requests (ICMPv6 for IPv6 targets), as mtr by default.</summary>
+    Icmp,
+}
