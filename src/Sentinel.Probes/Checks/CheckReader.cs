@@ -43,9 +43,11 @@ internal static partial class CheckReader
         }
 
         var target = r.String("target", required: true, maxLength: 2048);
+        var targetValid = target is not null && type is not null;
         if (target is not null && type?.ValidateTarget(target) is { } targetError)
         {
             r.Error("target", targetError);
+            targetValid = false;
         }
 
         var interval = r.Duration("interval", CheckLimits.MinInterval, CheckLimits.MaxInterval);
@@ -91,6 +93,13 @@ internal static partial class CheckReader
         if (type is not null)
         {
             section = type.ReadSection(r.Object(type.Name));
+            if (section is not null && targetValid && type.ValidateCheck is { } validate)
+            {
+                foreach (var (errorPath, message) in validate(target!, section, JsonPath.Member(r.Path, type.Name)))
+                {
+                    r.ErrorAt(errorPath, message);
+                }
+            }
         }
 
         var assertions = AssertionReader.Read(r, type);

@@ -28,6 +28,13 @@ internal sealed class ProbeType
     public required Func<string, string?> ValidateTarget { get; init; }
 
     /// <summary>
+    /// Checks rules that span the target and the section (a reverse lookup's record type, expected records
+    /// read with the record type the target implies). Receives the valid target, the section and the
+    /// section's JSON path; returns errors with their JSON paths. Null when the type has no such rules.
+    /// </summary>
+    public Func<string, CheckSection, string, IEnumerable<(string Path, string Message)>>? ValidateCheck { get; init; }
+
+    /// <summary>
     /// The measurement names assertions may use; <c>*</c> stands for one name segment
     /// (<c>http.duration.*_ms</c>).
     /// </summary>
