@@ -126,6 +126,33 @@ internal static class DnsDrift
         return new DnsDriftOutcome(baseline, stored!.UpdatedAt, stored.UpdatedBy, false, drifted);
     }
 
+    /// <summary>
+    /// What <c>sentinel dns accept</c> does: runs the check once against an empty state, so that its current
+    /// answer set is taken as a fresh baseline by the probe's own rules, then stores that baseline in
+    /// <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
+    /// </summary>
+    public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
+        CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
+    {
+        var scratch = new InMemoryCheckStateStore(context.Time);
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext
+        {
+            Time = context.Time,
+            SystemResolver = context.SystemResolver,
+            Node = context.Node,
+            State = scratch,
+        });
+        var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
+        var taken = await scratch.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
+        if (!result.Success || taken is null)
+        {
+            return (result, null);
+        }
+
+        await store.SetAsync(check.Id, StateKey, taken.Json, by, cancellationToken).ConfigureAwait(false);
+        return (result, DnsBaseline.FromJson(taken.Json));
+    }
+
     private static async Task<DnsDriftOutcome> TakeAsync(
         CheckDefinition check, string question, IReadOnlyList<DnsServerAnswer> answered, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
     {

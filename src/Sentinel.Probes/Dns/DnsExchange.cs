@@ -100,8 +100,9 @@ internal static class DnsExchange
             // DnsClient sends no OPT record for 512 and below, and offers this size otherwise (RFC 6891 §6.2.5).
             ExtendedDnsBufferSize = section.EdnsBufferSize,
 
-            // The check's deadline, passed as the cancellation token, is the real bound.
-            Timeout = check.Timeout,
+            // The check's deadline, passed as the cancellation token, is the only bound, so that a timeout
+            // DnsClient reports before it can only mean a failure of another kind.
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         });
 
         try
@@ -123,6 +124,13 @@ internal static class DnsExchange
         catch (DnsResponseException ex) when (ex.InnerException is SocketException socket)
         {
             return new Outcome(null, Socket(server, query, socket, overTcp), false);
+        }
+        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && overTcp)
+        {
+            // DnsClient has no timeout of its own here, so this is its report of a connection that ended early.
+            return new Outcome(null, Fail(FailureCategories.DnsMalformed,
+                $"{server.Name} closed the TCP connection without answering {query}",
+                "the server or a middlebox dropped the query; compare with dig +tcp and the server's logs"), false);
         }
         catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
         {

@@ -45,6 +45,8 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
 
         if (!TryData(type, data, out var normalised, out error))
         {
+            // Name the whole entry, not only its data part, so that the mistake can be found in the file.
+            error = name is null ? error : error.Replace($"got \"{data}\"", $"got \"{trimmed}\"", StringComparison.Ordinal);
             return false;
         }
 
@@ -208,7 +210,7 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
 
             if (i >= text.Length)
             {
-                error = $"a quoted string is not closed in \"{data}\"";
+                error = $"a quoted string is not closed: {data}";
                 return false;
             }
 

@@ -17,7 +17,7 @@ internal sealed record DnsQuery(string Name, QueryType Type)
     /// <summary>Checks a target: a domain name (letters, digits, hyphens, underscores; <c>.</c> for the root) or an IP address.</summary>
     public static string? ValidateTarget(string target)
     {
-        if (target == "." || IsAddress(target, out _))
+        if (!target.StartsWith('[') && (target == "." || IsAddress(target, out _)))
         {
             return null;
         }
