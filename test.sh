@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 ensure_dotnet || exit 1
 ensure_postgres || exit 1
-ensure_packages iproute2 curl openssl || exit 1
+ensure_packages iproute2 curl openssl bind9-dnsutils || exit 1
 
 mkdir -p .sentinel
 log=.sentinel/test-output.log
