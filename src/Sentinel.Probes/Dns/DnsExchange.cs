@@ -50,17 +50,17 @@ internal static class DnsExchange
     public static async Task<DnsServerAnswer> QueryAsync(
         DnsServer server, DnsQuery query, DnsSection section, CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
     {
-        var start = context.Time.GetTimestamp();
         var overTcp = section.Transport == DnsTransport.Tcp;
-        var outcome = await AskAsync(server, query, section, check, overTcp, cancellationToken).ConfigureAwait(false);
+        var outcome = await AskAsync(server, query, section, check, overTcp, context, cancellationToken).ConfigureAwait(false);
         if (outcome.Truncated && !overTcp && section.TcpFallback)
         {
-            // RFC 7766 §5: a truncated UDP answer is asked again over TCP, which has no size limit.
-            var retry = await AskAsync(server, query, section, check, true, cancellationToken).ConfigureAwait(false);
-            return Answer(server, "udp+tcp", context.Time.GetElapsedTime(start), truncated: true, retry.Response, retry.Failure);
+            // RFC 7766 §5: a truncated UDP answer is asked again over TCP, which has no size limit. The lookup
+            // time is both exchanges (dig reports only the TCP one).
+            var retry = await AskAsync(server, query, section, check, true, context, cancellationToken).ConfigureAwait(false);
+            return Answer(server, "udp+tcp", outcome.Elapsed + retry.Elapsed, truncated: true, retry.Response, retry.Failure);
         }
 
-        return Answer(server, overTcp ? "tcp" : "udp", context.Time.GetElapsedTime(start), outcome.Truncated, outcome.Response,
+        return Answer(server, overTcp ? "tcp" : "udp", outcome.Elapsed, outcome.Truncated, outcome.Response,
             outcome.Truncated
                 ? Fail(FailureCategories.DnsTruncated,
                     $"{server.Name} sent a truncated UDP answer for {query} (TC flag set, or the reply cut short), and the check does not allow TCP",
@@ -81,10 +81,10 @@ internal static class DnsExchange
         Additional = response?.Additionals.Where(r => r.RecordType != ResourceRecordType.OPT).Select(DnsRecordView.From).ToArray() ?? [],
     };
 
-    private readonly record struct Outcome(IDnsQueryResponse? Response, Problem? Failure, bool Truncated);
+    private readonly record struct Outcome(IDnsQueryResponse? Response, Problem? Failure, bool Truncated, TimeSpan Elapsed);
 
     private static async Task<Outcome> AskAsync(
-        DnsServer server, DnsQuery query, DnsSection section, CheckDefinition check, bool overTcp, CancellationToken cancellationToken)
+        DnsServer server, DnsQuery query, DnsSection section, CheckDefinition check, bool overTcp, ProbeContext context, CancellationToken cancellationToken)
     {
         var client = new LookupClient(new LookupClientOptions(new NameServer(server.EndPoint))
         {
@@ -105,50 +105,44 @@ internal static class DnsExchange
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         });
 
+        // Timed from the query sent to the answer parsed, as dig's query time: building the client is Sentinel's own work.
+        var question = new DnsQuestion(query.Name, query.Type, QueryClass.IN);
+        var start = context.Time.GetTimestamp();
         try
         {
-            var response = await client.QueryAsync(new DnsQuestion(query.Name, query.Type, QueryClass.IN), cancellationToken).ConfigureAwait(false);
-            return new Outcome(response, null, false);
+            var response = await client.QueryAsync(question, cancellationToken).ConfigureAwait(false);
+            return new Outcome(response, null, false, context.Time.GetElapsedTime(start));
         }
-        catch (DnsResponseException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (Classify(ex, server, query, check, overTcp, cancellationToken) is { } outcome)
         {
-            // DnsClient reports the caller's cancellation as a timeout of its own; the deadline is the caller's.
-            return new Outcome(null, Timeout(server, query, check, overTcp), false);
-        }
-        catch (DnsResponseException ex) when (!overTcp && ex.Code == DnsResponseCode.Unassigned && ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase))
-        {
-            // With its own fallback off, DnsClient reports a TC answer (or a UDP reply of 512 bytes or less that
-            // is cut short, which it takes for an unflagged truncation) as this error; the answer is not kept.
-            return new Outcome(null, null, true);
-        }
-        catch (DnsResponseException ex) when (ex.InnerException is SocketException socket)
-        {
-            return new Outcome(null, Socket(server, query, socket, overTcp), false);
-        }
-        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && overTcp)
-        {
-            // DnsClient has no timeout of its own here, so this is its report of a connection that ended early.
-            return new Outcome(null, Fail(FailureCategories.DnsMalformed,
-                $"{server.Name} closed the TCP connection without answering {query}",
-                "the server or a middlebox dropped the query; compare with dig +tcp and the server's logs"), false);
-        }
-        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
-        {
-            return new Outcome(null, Timeout(server, query, check, overTcp), false);
-        }
-        catch (DnsResponseException ex)
-        {
-            return new Outcome(null, Malformed(server, query, ex.InnerException?.Message ?? ex.Message), false);
-        }
-        catch (DnsResponseParseException ex)
-        {
-            return new Outcome(null, Malformed(server, query, $"the reply cannot be parsed ({ex.Message})"), false);
-        }
-        catch (DnsXidMismatchException)
-        {
-            return new Outcome(null, Malformed(server, query, "the reply's id does not match the query's"), false);
+            return outcome with { Elapsed = context.Time.GetElapsedTime(start) };
         }
     }
+
+    /// <summary>What a DnsClient exception means; null for one that is not about the server (a fault of Sentinel's, left to the runner).</summary>
+    private static Outcome? Classify(Exception exception, DnsServer server, DnsQuery query, CheckDefinition check, bool overTcp, CancellationToken cancellationToken) => exception switch
+    {
+        // DnsClient reports the caller's cancellation as a timeout of its own; the deadline is the caller's.
+        DnsResponseException when cancellationToken.IsCancellationRequested => Failed(Timeout(server, query, check, overTcp)),
+
+        // With its own fallback off, DnsClient reports a TC answer (or a UDP reply of 512 bytes or less that is
+        // cut short, which it takes for an unflagged truncation) as this error; the answer is not kept.
+        DnsResponseException { Code: DnsResponseCode.Unassigned } ex when !overTcp && ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
+            => new Outcome(null, null, true, TimeSpan.Zero),
+        DnsResponseException { InnerException: SocketException socket } => Failed(Socket(server, query, socket, overTcp)),
+
+        // DnsClient has no timeout of its own here, so over TCP this is its report of a connection that ended early.
+        DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } when overTcp => Failed(Fail(FailureCategories.DnsMalformed,
+            $"{server.Name} closed the TCP connection without answering {query}",
+            "the server or a middlebox dropped the query; compare with dig +tcp and the server's logs")),
+        DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } => Failed(Timeout(server, query, check, overTcp)),
+        DnsResponseException ex => Failed(Malformed(server, query, ex.InnerException?.Message ?? ex.Message)),
+        DnsResponseParseException ex => Failed(Malformed(server, query, $"the reply cannot be parsed ({ex.Message})")),
+        DnsXidMismatchException => Failed(Malformed(server, query, "the reply's id does not match the query's")),
+        _ => null,
+    };
+
+    private static Outcome Failed(Problem problem) => new(null, problem, false, TimeSpan.Zero);
 
     private static Problem Timeout(DnsServer server, DnsQuery query, CheckDefinition check, bool overTcp) =>
         Fail(FailureCategories.DnsTimeout,
