@@ -17,6 +17,9 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
 
     public DnsDriftOutcome? Drift { get; } = drift;
 
+    /// <summary>The same details with another drift outcome.</summary>
+    public DnsDetails With(DnsDriftOutcome outcome) => new(Query, section, Servers, outcome);
+
     public override void WriteJson(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();

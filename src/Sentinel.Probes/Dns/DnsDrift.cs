@@ -142,6 +142,7 @@ internal static class DnsDrift
             Node = context.Node,
             State = scratch,
         });
+        await runner.WarmUpAsync(check, cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
         var taken = await scratch.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
         if (!result.Success || taken is null)
@@ -150,6 +151,12 @@ internal static class DnsDrift
         }
 
         await store.SetAsync(check.Id, StateKey, taken.Json, by, cancellationToken).ConfigureAwait(false);
+        if (result.Details is DnsDetails { Drift: { } drift } details)
+        {
+            // The run took the baseline in a scratch store; the one that counts is stored by the acceptor.
+            result = result with { Details = details.With(drift with { By = by }) };
+        }
+
         return (result, DnsBaseline.FromJson(taken.Json));
     }
 
