@@ -1,5 +1,0 @@
-using Sentinel.Testing;
-using Xunit;
-
-// One throwaway PostgreSQL cluster for the whole assembly; each test takes its own database in it.
-[assembly: AssemblyFixture(typeof(PostgresCluster))]
