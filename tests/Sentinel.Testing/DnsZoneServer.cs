@@ -8,17 +8,24 @@ namespace Sentinel.Testing;
 /// <summary>
 /// An authoritative DNS server on loopback (UDP and TCP, same port) serving a zone the test controls and may
 /// change while it runs. Names without records answer NXDOMAIN, names with records of other types answer
-/// NOERROR with no answer (NODATA). A name can be made to answer a given rcode, or not to answer at all.
+/// NOERROR with no answer (NODATA); both carry the SOA of the enclosing zone in the authority section when
+/// the zone has one (RFC 2308). CNAMEs are followed within the zone. A name can be given authority and
+/// additional records, made to answer a given rcode, or not to answer at all. UDP answers larger than the
+/// client's limit (512 bytes, or its EDNS0 buffer size) are truncated with the TC flag, as real servers do.
 /// </summary>
-public sealed class DnsZoneServer : IDisposable
+public sealed partial class DnsZoneServer : IDisposable
 {
     private readonly object _gate = new();
     private readonly List<DnsRecordBase> _records = [];
+    private readonly List<(DomainName Name, DnsRecordBase Record)> _authority = [];
+    private readonly List<(DomainName Name, DnsRecordBase Record)> _additional = [];
     private readonly Dictionary<DomainName, ReturnCode> _returnCodes = [];
     private readonly HashSet<DomainName> _silent = [];
+    private readonly List<ReceivedQuery> _received = [];
     private readonly DnsServer _server;
     private readonly CancellationTokenSource _stopping = new();
     private int _queries;
+    private int _rotation;
 
     private DnsZoneServer(DnsServer server, IPEndPoint endPoint)
     {
@@ -33,6 +40,27 @@ public sealed class DnsZoneServer : IDisposable
 
     /// <summary>How many queries the server has received.</summary>
     public int Queries => Volatile.Read(ref _queries);
+
+    /// <summary>
+    /// Behave like a recursive resolver that serves only recursive queries: answer REFUSED when the query
+    /// does not set RD, and set RA in answers.
+    /// </summary>
+    public bool RequireRecursionDesired { get; set; }
+
+    /// <summary>Rotate the order of the answer records on every query, as BIND's cyclic rrset-order does.</summary>
+    public bool RotateAnswers { get; set; }
+
+    /// <summary>Every query answered so far, in order: how it came and what it asked.</summary>
+    public IReadOnlyList<ReceivedQuery> Received
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _received.ToArray();
+            }
+        }
+    }
 
     public static DnsZoneServer Start()
     {
@@ -73,13 +101,43 @@ public sealed class DnsZoneServer : IDisposable
             : new ARecord(DomainName.Parse(name), ttl, ip));
     }
 
-    /// <summary>Removes every record of a name.</summary>
+    /// <summary>Removes every record of a name, with its authority and additional records.</summary>
     public void Remove(string name)
     {
         var domain = DomainName.Parse(name);
         lock (_gate)
         {
             _records.RemoveAll(r => r.Name.Equals(domain, ignoreCase: true));
+            _authority.RemoveAll(r => r.Name.Equals(domain, ignoreCase: true));
+            _additional.RemoveAll(r => r.Name.Equals(domain, ignoreCase: true));
+        }
+    }
+
+    /// <summary>Removes the records of one type at a name.</summary>
+    public void Remove(string name, RecordType type)
+    {
+        var domain = DomainName.Parse(name);
+        lock (_gate)
+        {
+            _records.RemoveAll(r => r.Name.Equals(domain, ignoreCase: true) && r.RecordType == type);
+        }
+    }
+
+    /// <summary>Adds a record to the authority section of answers for <paramref name="name"/>.</summary>
+    public void AddAuthority(string name, DnsRecordBase record)
+    {
+        lock (_gate)
+        {
+            _authority.Add((DomainName.Parse(name), record));
+        }
+    }
+
+    /// <summary>Adds a record to the additional section of answers for <paramref name="name"/>.</summary>
+    public void AddAdditional(string name, DnsRecordBase record)
+    {
+        lock (_gate)
+        {
+            _additional.Add((DomainName.Parse(name), record));
         }
     }
 
@@ -143,35 +201,6 @@ public sealed class DnsZoneServer : IDisposable
         }
     }
 
-    private void Answer(QueryReceivedEventArgs e)
-    {
-        Interlocked.Increment(ref _queries);
-        if (e.Query is not DnsMessage query || query.Questions.Count != 1)
-        {
-            return;
-        }
-
-        var question = query.Questions[0];
-        var response = query.CreateResponseInstance();
-        response.IsAuthoritiveAnswer = true;
-        lock (_gate)
-        {
-            var code = _returnCodes.FirstOrDefault(r => r.Key.Equals(question.Name, ignoreCase: true));
-            if (code.Key is not null)
-            {
-                response.ReturnCode = code.Value;
-            }
-            else
-            {
-                var atName = _records.Where(r => r.Name.Equals(question.Name, ignoreCase: true)).ToList();
-                response.ReturnCode = atName.Count == 0 ? ReturnCode.NxDomain : ReturnCode.NoError;
-                response.AnswerRecords.AddRange(atName.Where(r => r.RecordType == question.RecordType || question.RecordType == RecordType.Any));
-            }
-        }
-
-        e.Response = response;
-    }
-
     private static int FreeUdpAndTcpPort()
     {
         while (true)
@@ -192,3 +221,11 @@ public sealed class DnsZoneServer : IDisposable
         }
     }
 }
+
+/// <summary>A query the server answered.</summary>
+/// <param name="Protocol">How it came: UDP or TCP.</param>
+/// <param name="Name">The name asked for.</param>
+/// <param name="Type">The record type asked for.</param>
+/// <param name="RecursionDesired">Whether the RD flag was set.</param>
+/// <param name="EdnsBufferSize">The EDNS0 UDP payload size the client offered, or null without EDNS0.</param>
+public sealed record ReceivedQuery(TransportProtocol Protocol, string Name, RecordType Type, bool RecursionDesired, int? EdnsBufferSize);

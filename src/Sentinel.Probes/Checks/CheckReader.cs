@@ -43,7 +43,8 @@ internal static partial class CheckReader
         }
 
         var target = r.String("target", required: true, maxLength: 2048);
-        if (target is not null && type?.ValidateTarget(target) is { } targetError)
+        var targetError = target is null ? null : type?.ValidateTarget(target);
+        if (targetError is not null)
         {
             r.Error("target", targetError);
         }
@@ -95,17 +96,16 @@ internal static partial class CheckReader
 
         var assertions = AssertionReader.Read(r, type);
         r.Complete();
-
-        if (context.Errors.Count > errorsBefore)
+        if (type is null || target is null || targetError is not null)
         {
             return null;
         }
 
         var definition = new CheckDefinition
         {
-            Id = id!,
-            Name = name ?? id!,
-            Type = type!.Name,
+            Id = id ?? string.Empty,
+            Name = name ?? id ?? string.Empty,
+            Type = type.Name,
             Target = target!,
             Interval = effectiveInterval,
             Timeout = timeout ?? CheckLimits.DefaultTimeoutFor(effectiveInterval),
@@ -118,9 +118,11 @@ internal static partial class CheckReader
             Assertions = assertions,
         };
 
-        foreach (var (member, message) in type.ValidateCheck?.Invoke(definition) ?? [])
+        // Rules across fields run whenever the type, target and section could be read, so that their errors are
+        // reported together with the others rather than only once those are fixed.
+        foreach (var (errorPath, message) in section is null ? [] : type.ValidateCheck?.Invoke(definition, r.Path) ?? [])
         {
-            r.Error(member, message);
+            r.ErrorAt(errorPath, message);
         }
 
         return context.Errors.Count > errorsBefore ? null : definition;

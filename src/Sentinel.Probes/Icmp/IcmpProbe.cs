@@ -37,7 +37,7 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         Probe = new IcmpProbe(),
         ReadSection = IcmpSection.Read,
         ValidateTarget = IcmpTarget.Validate,
-        ValidateCheck = IcmpSection.Validate,
+        ValidateCheck = (check, path) => IcmpSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
         Measurements =
         [
             "icmp.loss_ratio", "icmp.packets_sent", "icmp.packets_received",

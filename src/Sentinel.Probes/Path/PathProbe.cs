@@ -36,7 +36,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
         Probe = new PathProbe(),
         ReadSection = PathSection.Read,
         ValidateTarget = IcmpTarget.Validate,
-        ValidateCheck = PathSection.Validate,
+        ValidateCheck = (check, path) => PathSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
         Measurements =
         [
             "path.loss_ratio", "path.hops", "path.worst_hop_loss_ratio",

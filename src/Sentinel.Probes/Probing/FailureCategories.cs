@@ -21,6 +21,21 @@ public static class FailureCategories
     /// <summary>No answer from the resolver in time.</summary>
     public const string DnsTimeout = "dns_timeout";
 
+    /// <summary>The UDP answer was truncated and the check does not allow TCP.</summary>
+    public const string DnsTruncated = "dns_truncated";
+
+    /// <summary>The server's reply is not a valid DNS message for the query.</summary>
+    public const string DnsMalformed = "dns_malformed";
+
+    /// <summary>The answer did not meet the check's expectations.</summary>
+    public const string DnsUnexpectedAnswer = "dns_unexpected_answer";
+
+    /// <summary>The answer set differs from the check's accepted baseline.</summary>
+    public const string DnsDrift = "dns_drift";
+
+    /// <summary>The check's servers returned different answer sets.</summary>
+    public const string DnsDisagreement = "dns_disagreement";
+
     /// <summary>The target answered the connection attempt with a reset.</summary>
     public const string TcpRefused = "tcp_refused";
 
@@ -62,6 +77,11 @@ public static class FailureCategories
         new(DnsServfail, Layers.Dns, "The resolver could not answer (SERVFAIL or a temporary resolver failure).", "The zone's authoritative servers may be down or DNSSEC validation failing; query them directly with dig."),
         new(DnsRefused, Layers.Dns, "The resolver refused the query (REFUSED).", "The resolver does not serve this client or zone; check its access rules or use another resolver."),
         new(DnsTimeout, Layers.Dns, "No answer from the resolver before the deadline.", "Check that the resolver is reachable from this node (UDP and TCP port 53) and not overloaded."),
+        new(DnsTruncated, Layers.Dns, "The UDP answer did not fit and came back truncated (TC flag, or cut short), and the check does not allow TCP.", "Allow TCP (tcpFallback, the default) or raise ednsBufferSize; a server must also answer over TCP port 53 (RFC 7766)."),
+        new(DnsMalformed, Layers.Dns, "The server's reply is not a valid DNS answer to the query: unparsable, cut short, missing (a TCP connection closed without one), or with another id.", "Capture the exchange (tcpdump port 53) and compare with dig; a middlebox may be rewriting DNS."),
+        new(DnsUnexpectedAnswer, Layers.Dns, "The answer does not meet the check's expectations: its rcode, the expected records, a regular expression rule or the minimum TTL.", "Compare the records in the message with the zone: either the zone changed or the check's expectations need updating."),
+        new(DnsDrift, Layers.Dns, "The answer set differs from the check's accepted baseline (records added or removed; TTL changes and order do not count).", "If the change is intended, accept it with `sentinel dns accept CHECK_ID`; otherwise find out who changed the zone."),
+        new(DnsDisagreement, Layers.Dns, "The check's servers returned different answer sets (split horizon, propagation delay, a stale secondary).", "Compare the servers' SOA serials and views: a lagging secondary or a split-horizon view is the usual cause."),
         new(TcpRefused, Layers.Tcp, "The target answered the connection attempt with a reset: nothing listens on that port.", "Is the service running, listening on this port and bound to this address (not only 127.0.0.1)?"),
         new(TcpTimeout, Layers.Tcp, "No answer to the connection attempt before the deadline.", "A firewall may be dropping packets to the port, or the host is down or overloaded."),
         new(TcpFailed, Layers.Tcp, "The connection failed for another reason (reset during connect, protocol error).", "Read the message for the socket error and compare with a manual connection (nc, curl)."),

@@ -1,3 +1,4 @@
+using Sentinel.Probes.Dns;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Tcp;
@@ -15,7 +16,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([TcpProbe.Type, IcmpProbe.Type, PathProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([DnsProbe.Type, IcmpProbe.Type, PathProbe.Type, TcpProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);

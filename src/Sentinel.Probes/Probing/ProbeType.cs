@@ -37,10 +37,12 @@ internal sealed class ProbeType
     public IReadOnlyList<MetricDescriptor> Metrics { get; init; } = [];
 
     /// <summary>
-    /// Checks the definition as a whole once it is read, for settings that depend on each other or on the
-    /// check's timeout; yields each error with the top-level member it is reported at (e.g. <c>timeout</c>).
+    /// Checks rules that span several fields once the check has been read without errors: settings that depend
+    /// on the check's timeout, on each other, or on the target (a reverse lookup's record type). Receives the
+    /// definition and the JSON path of the check object; yields each error with its full JSON path. Null when
+    /// the type has no such rules.
     /// </summary>
-    public Func<CheckDefinition, IEnumerable<(string Member, string Message)>>? ValidateCheck { get; init; }
+    public Func<CheckDefinition, string, IEnumerable<(string Path, string Message)>>? ValidateCheck { get; init; }
 
     /// <summary>Whether the target has a host name that the check's <c>resolver</c> and <c>ipVersion</c> apply to.</summary>
     public bool ResolvesTargetHost { get; init; } = true;

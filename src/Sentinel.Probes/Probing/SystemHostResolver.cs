@@ -24,7 +24,7 @@ internal sealed class SystemHostResolver : IHostResolver
         try
         {
             // WaitAsync: getaddrinfo may not observe cancellation promptly, the deadline must still hold.
-            var addresses = await Dns.GetHostAddressesAsync(host, family, cancellationToken)
+            var addresses = await System.Net.Dns.GetHostAddressesAsync(host, family, cancellationToken)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             return addresses.Length > 0
                 ? HostLookup.Of(addresses)

@@ -22,6 +22,7 @@ internal static class ProbeCommand
             ProbeTcpCommand.Create(stdout, stderr),
             ProbeIcmpCommand.Create(stdout, stderr),
             ProbePathCommand.Create(stdout, stderr),
+            ProbeDnsCommand.Create(stdout, stderr),
         };
 
         command.SetAction(async (parse, cancellationToken) =>

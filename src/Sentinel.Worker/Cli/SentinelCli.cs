@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Sentinel.Worker.Cli;
 
-/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate.</summary>
+/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns.</summary>
 internal static class SentinelCli
 {
     public static RootCommand Create(TextWriter stdout, TextWriter stderr) =>
@@ -12,6 +12,7 @@ internal static class SentinelCli
             ValidateCommand.Create(stdout),
             ProbeCommand.Create(stdout, stderr),
             MigrateCommand.Create(stdout, stderr),
+            DnsCommand.Create(stdout, stderr),
         };
 
     /// <summary>Parses and runs a command line. Usage errors exit with 2 and say what was wrong.</summary>

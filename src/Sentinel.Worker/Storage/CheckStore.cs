@@ -68,6 +68,15 @@ internal sealed class CheckStore(NpgsqlDataSource dataSource)
         return rows.ToArray();
     }
 
+    /// <summary>One check, enabled or not; null when no check has the id.</summary>
+    public async Task<StoredCheck?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<StoredCheck>(new CommandDefinition(
+            "SELECT id AS Id, definition::text AS Definition, version AS Version, origin AS Origin, source AS Source FROM checks WHERE id = @id",
+            new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     private const string Upsert = """
         INSERT INTO checks (id, type, target, name, interval_ms, timeout_ms, enabled, labels, definition, origin, source)
         VALUES (@Id, @Type, @Target, @Name, @IntervalMs, @TimeoutMs, @Enabled, @Labels::jsonb, @Definition::jsonb, @Origin, @Source)

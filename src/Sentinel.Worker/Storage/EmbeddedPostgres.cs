@@ -31,6 +31,9 @@ internal sealed class EmbeddedPostgres : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Whether the server was already running when this instance started (a daemon or an unclean stop left it).</summary>
+    public bool WasRunning { get; private set; }
+
     public string SocketDirectory { get; }
 
     /// <summary>The connection string of the <c>sentinel</c> database.</summary>
@@ -81,6 +84,12 @@ internal sealed class EmbeddedPostgres : IAsyncDisposable
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Leaves the server running when this instance is disposed: for short commands that borrow the cluster of
+    /// a running daemon, which must not lose its database when they exit.
+    /// </summary>
+    public void LeaveRunning() => _stopped = true;
 
     /// <summary>Stops the server (fast shutdown: open sessions are ended, committed data is safe).</summary>
     public async ValueTask DisposeAsync()
@@ -151,6 +160,7 @@ internal sealed class EmbeddedPostgres : IAsyncDisposable
         {
             // Left running by a Sentinel that did not stop cleanly: use it, and stop it on exit as if started here.
             Log.EmbeddedPostgresReused(_log, DataDirectory);
+            WasRunning = true;
             return;
         }
 

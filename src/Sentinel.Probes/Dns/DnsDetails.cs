@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json;
+using DnsClient;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Dns;
+
+/// <summary>
+/// What a DNS probe saw: per server, how it asked, the header, each section with TTLs, the time and the size,
+/// shown in the readable report much as dig shows it; and the drift baseline compared with.
+/// </summary>
+internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyList<DnsServerAnswer> servers, DnsDriftOutcome? drift) : ProbeDetails
+{
+    public DnsQuery Query { get; } = query;
+
+    public IReadOnlyList<DnsServerAnswer> Servers { get; } = servers;
+
+    public DnsDriftOutcome? Drift { get; } = drift;
+
+    /// <summary>The same details with another drift outcome.</summary>
+    public DnsDetails With(DnsDriftOutcome outcome) => new(Query, section, Servers, outcome);
+
+    public override void WriteJson(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartObject("query");
+        writer.WriteString("name", Query.Name);
+        writer.WriteString("type", DnsVocabulary.Name(Query.Type));
+        writer.WriteString("class", "IN");
+        writer.WriteBoolean("recursionDesired", section.Recursion);
+        writer.WriteNumber("ednsBufferSize", section.EdnsBufferSize);
+        writer.WriteEndObject();
+        writer.WriteStartArray("servers");
+        foreach (var server in Servers)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("server", server.Server.Name);
+            writer.WriteString("transport", server.Transport);
+            writer.WriteBoolean("truncated", server.Truncated);
+            writer.WriteNumber("lookupMs", Math.Round(server.Elapsed.TotalMilliseconds, 3));
+            if (server.Response is { } response)
+            {
+                writer.WriteString("rcode", DnsVocabulary.Name(response.Header.ResponseCode));
+                writer.WriteStartArray("flags");
+                foreach (var flag in Flags(response.Header))
+                {
+                    writer.WriteStringValue(flag);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumber("messageSize", response.MessageSize);
+                Records(writer, "answer", server.Answers);
+                Records(writer, "authority", server.Authority);
+                Records(writer, "additional", server.Additional);
+            }
+
+            writer.WriteString("error", server.Failure?.Message);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        if (Drift?.Baseline is { } baseline)
+        {
+            writer.WriteStartObject("baseline");
+            writer.WriteStartArray("answers");
+            foreach (var answer in baseline.Answers)
+            {
+                writer.WriteStringValue(answer);
+            }
+
+            writer.WriteEndArray();
+            if (Drift.Since is { } since)
+            {
+                writer.WriteString("since", since);
+            }
+
+            writer.WriteString("by", Drift.By);
+            writer.WriteBoolean("takenNow", Drift.TakenNow);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public override void WriteReport(TextWriter writer)
+    {
+        writer.WriteLine($"  question    {Query.Name}\tIN\t{DnsVocabulary.Name(Query.Type)}");
+        foreach (var server in Servers)
+        {
+            writer.WriteLine($"  server      {server.Server.Name} over {server.Transport}{(server.Truncated ? " (the UDP answer was truncated)" : string.Empty)}" +
+                $", {Ms(server.Elapsed)}" + (server.Response is { } r ? $", {r.MessageSize} bytes" : string.Empty));
+            if (server.Response is not { } response)
+            {
+                writer.WriteLine($"  no answer   {server.Failure?.Message}");
+                continue;
+            }
+
+            var header = response.Header;
+            writer.WriteLine($"  header      {DnsVocabulary.Name(header.ResponseCode)}, flags: {string.Join(' ', Flags(header))}; " +
+                $"ANSWER: {server.Answers.Count}, AUTHORITY: {server.Authority.Count}, ADDITIONAL: {server.Additional.Count}");
+            Section(writer, "answer", server.Answers);
+            Section(writer, "authority", server.Authority);
+            Section(writer, "additional", server.Additional);
+        }
+
+        if (Drift?.Baseline is { } baseline)
+        {
+            var when = Drift.Since?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            writer.WriteLine($"  baseline    {(Drift.TakenNow ? "taken now" : $"since {when}")} by {Drift.By}: {baseline.Answers.Count} record(s)");
+        }
+    }
+
+    /// <summary>The header flags as dig lists them.</summary>
+    public static IEnumerable<string> Flags(DnsResponseHeader header)
+    {
+        yield return "qr";
+        if (header.HasAuthorityAnswer)
+        {
+            yield return "aa";
+        }
+
+        if (header.ResultTruncated)
+        {
+            yield return "tc";
+        }
+
+        if (header.RecursionDesired)
+        {
+            yield return "rd";
+        }
+
+        if (header.RecursionAvailable)
+        {
+            yield return "ra";
+        }
+
+        if (header.IsAuthenticData)
+        {
+            yield return "ad";
+        }
+
+        if (header.IsCheckingDisabled)
+        {
+            yield return "cd";
+        }
+    }
+
+    private static void Section(TextWriter writer, string name, IReadOnlyList<DnsRecordView> records)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            writer.WriteLine($"  {(i == 0 ? name : string.Empty),-11} {records[i].Presentation}");
+        }
+    }
+
+    private static void Records(Utf8JsonWriter writer, string name, IReadOnlyList<DnsRecordView> records)
+    {
+        writer.WriteStartArray(name);
+        foreach (var record in records)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", record.Name);
+            writer.WriteNumber("ttl", record.Ttl);
+            writer.WriteString("type", record.Type);
+            writer.WriteString("data", record.Data);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static string Ms(TimeSpan duration) =>
+        duration.TotalMilliseconds.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
+}

@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Dns;
+
+/// <summary>The stored baseline of a check: the question it answers and the normalised answer set.</summary>
+/// <param name="Query">The question, e.g. <c>www.example.com. A</c>; a baseline of another question does not apply.</param>
+/// <param name="Answers">The answer set in normal form, sorted.</param>
+internal sealed record DnsBaseline(string Query, IReadOnlyList<string> Answers)
+{
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("query", Query);
+            writer.WriteStartArray("answers");
+            foreach (var answer in Answers)
+            {
+                writer.WriteStringValue(answer);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Reads a stored baseline; null when it is not one (edited by hand, or another version's).</summary>
+    public static DnsBaseline? FromJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("answers", out var answers) || answers.ValueKind != JsonValueKind.Array
+                || answers.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.String))
+            {
+                return null;
+            }
+
+            return new DnsBaseline(query.GetString()!, answers.EnumerateArray().Select(a => a.GetString()!).Order(StringComparer.Ordinal).ToArray());
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What drift detection concluded in one run.</summary>
+/// <param name="Baseline">The baseline compared with (or taken now), when there is one.</param>
+/// <param name="Since">When it was stored.</param>
+/// <param name="By">Who stored it.</param>
+/// <param name="TakenNow">Whether this run stored it.</param>
+/// <param name="Drifted">Whether an answer set differed from it; null when nothing was compared.</param>
+internal sealed record DnsDriftOutcome(DnsBaseline? Baseline, DateTimeOffset? Since, string? By, bool TakenNow, bool? Drifted);
+
+/// <summary>
+/// Drift detection for <c>"drift": "baseline"</c>. The baseline is one answer set per check, stored through
+/// <see cref="ICheckStateStore"/> (PostgreSQL's check_state in the daemon) with when and by whom. The first run
+/// that succeeds with all servers agreeing takes it; each later run compares every server's answer set with it
+/// and reports records added and removed as <c>dns_drift</c>. TTLs and record order are not part of a set, so
+/// TTL changes and round-robin rotation are not drift. Only <c>sentinel dns accept</c> replaces a baseline.
+/// </summary>
+internal static class DnsDrift
+{
+    /// <summary>The check_state key of the baseline.</summary>
+    public const string StateKey = "dns.baseline";
+
+    public static async Task<DnsDriftOutcome> EvaluateAsync(
+        CheckDefinition check, DnsQuery query, IReadOnlyList<DnsServerAnswer> answered, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
+    {
+        var question = query.ToString();
+        CheckState? stored;
+        try
+        {
+            stored = await context.State.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError, $"the drift baseline of {check.Id} could not be read: {ex.Message}",
+                "this node cannot reach its database; the answers were not compared with the baseline");
+            return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        var baseline = stored is null ? null : DnsBaseline.FromJson(stored.Json);
+        if (stored is not null && baseline is null)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError, $"the stored drift baseline of {check.Id} is not readable",
+                $"replace it with the current answers: sentinel dns accept {check.Id}");
+            return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        if (baseline is null || baseline.Query != question)
+        {
+            // No baseline yet, or one for another question (the check was edited): the first good answer sets it.
+            return await TakeAsync(check, question, answered, context, result, cancellationToken).ConfigureAwait(false);
+        }
+
+        var drifted = false;
+        foreach (var group in answered.GroupBy(a => string.Join('\n', a.NormalisedAnswers)))
+        {
+            var answers = group.First().NormalisedAnswers;
+            var added = answers.Except(baseline.Answers, StringComparer.Ordinal).ToList();
+            var removed = baseline.Answers.Except(answers, StringComparer.Ordinal).ToList();
+            if (added.Count == 0 && removed.Count == 0)
+            {
+                continue;
+            }
+
+            drifted = true;
+            var servers = string.Join(", ", group.Select(a => a.Server.Name));
+            var changes = string.Join("; ", new[] { ("added", added), ("removed", removed) }
+                .Where(c => c.Item2.Count > 0).Select(c => $"{c.Item1} {DnsExpectations.List(c.Item2)}"));
+            result.Fail(Layers.Dns, FailureCategories.DnsDrift,
+                $"the answer of {servers} for {question} drifted from the baseline of {stored!.UpdatedAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z ({stored.UpdatedBy}): {changes}",
+                $"if the change is intended, make it the new baseline with: sentinel dns accept {check.Id}");
+        }
+
+        return new DnsDriftOutcome(baseline, stored!.UpdatedAt, stored.UpdatedBy, false, drifted);
+    }
+
+    /// <summary>
+    /// What <c>sentinel dns accept</c> does: runs the check once against an empty state, so that its current
+    /// answer set is taken as a fresh baseline by the probe's own rules, then stores that baseline in
+    /// <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
+    /// </summary>
+    public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
+        CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
+    {
+        var scratch = new InMemoryCheckStateStore(context.Time);
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext
+        {
+            Time = context.Time,
+            SystemResolver = context.SystemResolver,
+            Node = context.Node,
+            State = scratch,
+        });
+        await runner.WarmUpAsync(check.Type, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
+        var taken = await scratch.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
+        if (!result.Success || taken is null)
+        {
+            return (result, null);
+        }
+
+        await store.SetAsync(check.Id, StateKey, taken.Json, by, cancellationToken).ConfigureAwait(false);
+        if (result.Details is DnsDetails { Drift: { } drift } details)
+        {
+            // The run took the baseline in a scratch store; the one that counts is stored by the acceptor.
+            result = result with { Details = details.With(drift with { By = by }) };
+        }
+
+        return (result, DnsBaseline.FromJson(taken.Json));
+    }
+
+    private static async Task<DnsDriftOutcome> TakeAsync(
+        CheckDefinition check, string question, IReadOnlyList<DnsServerAnswer> answered, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
+    {
+        if (result.HasFailed || answered.Count == 0)
+        {
+            // Only a good answer may become the baseline; a failing run waits for a better one.
+            return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        var sets = answered.Select(a => a.NormalisedAnswers).DistinctBy(s => string.Join('\n', s)).ToList();
+        if (sets.Count > 1)
+        {
+            result.Warn(Layers.Dns, FailureCategories.DnsDisagreement,
+                $"no drift baseline was taken for {question}: the servers' answers differ ({string.Join("; ", answered.Select(a => $"{a.Server.Name} {DnsExpectations.List(a.NormalisedAnswers)}"))})",
+                "a baseline is one answer set; set \"agree\": true to require the servers to agree, or give each server its own check");
+            return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        var baseline = new DnsBaseline(question, sets[0]);
+        var by = $"dns probe on {context.Node}";
+        try
+        {
+            await context.State.SetAsync(check.Id, StateKey, baseline.ToJson(), by, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError, $"the drift baseline of {check.Id} could not be stored: {ex.Message}",
+                "this node cannot reach its database; the next run will try again");
+            return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        return new DnsDriftOutcome(baseline, context.Time.GetUtcNow(), by, true, false);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sentinel.Testing;
+
+/// <summary>
+/// A DNS server on loopback (UDP and TCP, same port) that answers each query with whatever the test makes of
+/// its bytes: garbage, a reply with the wrong id, a compression loop, a TCP reply that drips or stops. For the
+/// hostile-target tests: a probe must classify such replies, in bounded time and memory, without crashing.
+/// Serves until disposed; every loop ends with the server.
+/// </summary>
+public sealed class HostileDnsServer : IDisposable
+{
+    private readonly Socket _udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _tcp = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Func<byte[], byte[]?> _reply;
+    private readonly Func<NetworkStream, byte[], CancellationToken, Task>? _tcpReply;
+    private int _queries;
+
+    /// <param name="reply">Turns a query into the reply bytes (over TCP, framed with the length); null sends nothing.</param>
+    /// <param name="tcpReply">Replaces the TCP answer with its own writes to the stream, when given.</param>
+    public HostileDnsServer(Func<byte[], byte[]?> reply, Func<NetworkStream, byte[], CancellationToken, Task>? tcpReply = null)
+    {
+        _reply = reply;
+        _tcpReply = tcpReply;
+        for (var attempt = 0; ; attempt++)
+        {
+            _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
+            try
+            {
+                _tcp.Bind(EndPoint);
+                break;
+            }
+            catch (SocketException) when (attempt < 10)
+            {
+                _udp.Dispose();
+                _udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            }
+        }
+
+        _tcp.Listen(16);
+        _ = ServeUdpAsync(_stop.Token);
+        _ = ServeTcpAsync(_stop.Token);
+    }
+
+    public IPEndPoint EndPoint { get; private set; }
+
+    /// <summary>The server as a check's <c>servers</c> entry writes it.</summary>
+    public string Address => $"{EndPoint.Address}:{EndPoint.Port}";
+
+    /// <summary>How many queries arrived, over both transports.</summary>
+    public int Queries => Volatile.Read(ref _queries);
+
+    /// <summary>The query turned into an empty NOERROR answer (QR set, rcode cleared; RFC 1035 §4.1.1).</summary>
+    public static byte[] EmptyAnswer(byte[] query)
+    {
+        var reply = (byte[])query.Clone();
+        reply[2] |= 0x80;
+        reply[3] &= 0xF0;
+        return reply;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _udp.Dispose();
+        _tcp.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task ServeUdpAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var received = await _udp.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+                Interlocked.Increment(ref _queries);
+                if (_reply(buffer[..received.ReceivedBytes]) is { } reply)
+                {
+                    await _udp.SendToAsync(reply, received.RemoteEndPoint, cancellationToken);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task ServeTcpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var connection = await _tcp.AcceptAsync(cancellationToken);
+                _ = AnswerTcpAsync(connection, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task AnswerTcpAsync(Socket connection, CancellationToken cancellationToken)
+    {
+        using (connection)
+        await using (var stream = new NetworkStream(connection))
+        {
+            try
+            {
+                var length = new byte[2];
+                await stream.ReadExactlyAsync(length, cancellationToken);
+                var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                await stream.ReadExactlyAsync(query, cancellationToken);
+                Interlocked.Increment(ref _queries);
+                if (_tcpReply is not null)
+                {
+                    await _tcpReply(stream, query, cancellationToken);
+                }
+                else if (_reply(query) is { } reply)
+                {
+                    var framed = new byte[2 + reply.Length];
+                    BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
+                    reply.CopyTo(framed, 2);
+                    await stream.WriteAsync(framed, cancellationToken);
+
+                    // Hold the connection open as a server would, until the client is done or the server stops.
+                    _ = await stream.ReadAsync(new byte[1], cancellationToken);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException or EndOfStreamException)
+            {
+            }
+        }
+    }
+}
