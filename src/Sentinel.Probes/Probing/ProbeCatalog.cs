@@ -1,4 +1,5 @@
 using Sentinel.Probes.Tcp;
+using Sentinel.Probes.Tls;
 
 namespace Sentinel.Probes.Probing;
 
@@ -13,7 +14,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([TcpProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([TcpProbe.Type, TlsProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);

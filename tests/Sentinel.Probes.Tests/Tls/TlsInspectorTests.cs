@@ -65,7 +65,8 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Equal(Convert.ToHexStringLower(chain.Leaf.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)), info.Labels[0]);
         Assert.Equal("CN=www.sentinel.test, O=Sentinel Tests", info.Labels[1]);
         Assert.Equal("www.sentinel.test", info.Labels[3]);
-        Assert.Equal(chain.Leaf.SerialNumber.ToLowerInvariant().TrimStart('0'), info.Labels[4]);
+        // As blackbox_exporter: the serial's big-endian bytes in hex, leading zero bytes dropped (Go's %x of Int.Bytes()).
+        Assert.Equal(System.Text.RegularExpressions.Regex.Replace(chain.Leaf.SerialNumber.ToLowerInvariant(), "^(00)+(?=.)", ""), info.Labels[4]);
         Assert.Equal(["TLS 1.3"], Single(samples, "probe_tls_version_info").Labels);
         var days = samples.Where(s => s.Metric.Name == "sentinel_tls_cert_days_left").ToDictionary(s => s.Labels[0], s => s.Value);
         Assert.Equal(["leaf", "intermediate_1", "root"], days.Keys);
