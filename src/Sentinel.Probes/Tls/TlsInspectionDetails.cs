@@ -96,7 +96,7 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
                 writer.WriteLine($"    names     {string.Join(", ", names.Take(20))}{(names.Count > 20 ? $", and {names.Count - 20} more" : "")}");
             }
 
-            writer.WriteLine($"    valid     {TlsVerdicts.Date(facts.NotBefore)} to {TlsVerdicts.Date(facts.NotAfter)}, {DaysLeft(facts.DaysLeft(now))}");
+            writer.WriteLine($"    valid     {TlsVerdicts.Date(facts.NotBefore)} to {TlsVerdicts.Date(facts.NotAfter)}, {DaysLeft(facts)}");
             writer.WriteLine($"    key       {facts.KeyDescription}, signed with {facts.SignatureAlgorithm}");
             writer.WriteLine($"    serial    {facts.SerialNumber}");
             writer.WriteLine($"    sha256    {facts.Sha256}");
@@ -146,7 +146,16 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
         writer.WriteEndObject();
     }
 
-    private static string DaysLeft(double days) => days >= 0
-        ? $"{days.ToString("0.0", CultureInfo.InvariantCulture)} days left"
-        : $"EXPIRED {(-days).ToString("0.0", CultureInfo.InvariantCulture)} days ago";
+    private string DaysLeft(CertificateFacts facts)
+    {
+        var days = facts.DaysLeft(now);
+        if (facts.NotBefore > now)
+        {
+            return $"NOT YET VALID: starts in {(facts.NotBefore - now).TotalDays.ToString("0.0", CultureInfo.InvariantCulture)} days";
+        }
+
+        return days >= 0
+            ? $"{days.ToString("0.0", CultureInfo.InvariantCulture)} days left"
+            : $"EXPIRED {(-days).ToString("0.0", CultureInfo.InvariantCulture)} days ago";
+    }
 }

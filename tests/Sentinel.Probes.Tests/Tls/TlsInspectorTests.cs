@@ -239,6 +239,57 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
+    public async Task InspectAsync_CapturedThroughSocketsHttpHandler_InspectsTheHttpsServer()
+    {
+        // The wiring an https probe uses: the capture in SocketsHttpHandler.SslOptions, the version from its
+        // PlaintextStreamFilter (the authenticated SslStream), the inspection after the response.
+        var chain = pki.Trusted.Issue(new CertificateSpec { NotAfter = Now.AddDays(5) });
+        await using var server = TlsServer.Start(chain, new TlsServerOptions
+        {
+            SendIntermediates = false,
+            Response = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"u8.ToArray(),
+        });
+        var trust = RootTrust();
+        var capture = new TlsCapture();
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = capture.OnRemoteCertificate,
+                LocalCertificateSelectionCallback = capture.SelectClientCertificate(null),
+                CertificateChainPolicy = trust.ClientChainPolicy(DateTimeOffset.UtcNow),
+                AllowTlsResume = false,
+            },
+            PlaintextStreamFilter = (filter, _) =>
+            {
+                if (filter.PlaintextStream is SslStream ssl)
+                {
+                    capture.OnAuthenticated(ssl);
+                }
+
+                return ValueTask.FromResult(filter.PlaintextStream);
+            },
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(server.EndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler);
+
+        using var response = await client.GetAsync($"https://{Host}/", TestContext.Current.CancellationToken);
+        var inspection = await TlsInspector.InspectAsync(capture, new TlsExpectations(Host, trust, TimeSpan.FromDays(14)),
+            "https-check", new ProbeContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(Host, capture.ServerName);
+        Assert.Equal(["tls_incomplete_chain", "tls_expiring"], inspection.Problems.Select(p => p.Category));
+        Assert.Equal("TLS 1.3", inspection.Measurements.ToDictionary()["tls.version"].Text);
+        Assert.Contains(inspection.Samples, s => s.Metric.Name == "probe_ssl_earliest_cert_expiry");
+    }
+
+    [Fact]
     public async Task InspectAsync_NothingCaptured_HasNoCertificateVerdictsOrSeries()
     {
         var inspection = await TlsInspector.InspectAsync(new TlsCapture(), new TlsExpectations(Host, TlsTrust.System, TimeSpan.FromDays(14)),
