@@ -191,14 +191,9 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                 {
                     // Without SNI (an IP target) SslStream still needs a name; it sends none for an address.
                     TargetHost = ServerName ?? target.Host,
-#pragma warning disable CA5359 // Accepting is deliberate: the inspection judges the certificate, also when it is invalid.
-                    RemoteCertificateValidationCallback = capture.OnRemoteCertificate,
-#pragma warning restore CA5359
-                    LocalCertificateSelectionCallback = capture.SelectClientCertificate(clientCertificate),
-                    CertificateChainPolicy = trust.ClientChainPolicy(context.Time.GetUtcNow()),
-                    AllowTlsResume = false,
                     AllowRenegotiation = false,
                 };
+                capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow());
 
                 var started = context.Time.GetTimestamp();
                 try

@@ -253,13 +253,6 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         var capture = new TlsCapture();
         using var handler = new SocketsHttpHandler
         {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = capture.OnRemoteCertificate,
-                LocalCertificateSelectionCallback = capture.SelectClientCertificate(null),
-                CertificateChainPolicy = trust.ClientChainPolicy(DateTimeOffset.UtcNow),
-                AllowTlsResume = false,
-            },
             PlaintextStreamFilter = (filter, _) =>
             {
                 if (filter.PlaintextStream is SslStream ssl)
@@ -276,6 +269,7 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
+        capture.ConfigureClient(handler.SslOptions, trust, clientCertificate: null, DateTimeOffset.UtcNow);
         using var client = new HttpClient(handler);
 
         using var response = await client.GetAsync($"https://{Host}/", TestContext.Current.CancellationToken);
@@ -330,14 +324,9 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.EndPoint, TestContext.Current.CancellationToken);
         await using var ssl = new SslStream(tcp.GetStream());
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = host,
-            RemoteCertificateValidationCallback = capture.OnRemoteCertificate,
-            LocalCertificateSelectionCallback = capture.SelectClientCertificate(null),
-            CertificateChainPolicy = trust.ClientChainPolicy(context.Time.GetUtcNow()),
-            AllowTlsResume = false,
-        }, TestContext.Current.CancellationToken);
+        var options = new SslClientAuthenticationOptions { TargetHost = host };
+        capture.ConfigureClient(options, trust, clientCertificate: null, context.Time.GetUtcNow());
+        await ssl.AuthenticateAsClientAsync(options, TestContext.Current.CancellationToken);
         capture.OnAuthenticated(ssl);
         var inspection = await TlsInspector.InspectAsync(capture, new TlsExpectations(host, trust, threshold ?? TimeSpan.FromDays(14)),
             "check", context, TestContext.Current.CancellationToken);
