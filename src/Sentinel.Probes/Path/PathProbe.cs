@@ -24,10 +24,16 @@ internal sealed class PathProbe : IProbe, IWarmUp
         "sentinel_path_hops", "Hops to the destination in the last run (to the last hop listed when it was not reached).");
 
     public static readonly MetricDescriptor HopLoss = new(
-        "sentinel_path_hop_loss_ratio", "Share of the last run's probes without an answer, per hop (TTL).", null, "hop");
+        "sentinel_path_hop_loss_ratio", "Share of the last run's probes without an answer, per hop (TTL).", null, "hop")
+    {
+        SeriesPerCheck = PathSection.MaxHopsLimit,
+    };
 
     public static readonly MetricDescriptor HopRtt = new(
-        "sentinel_path_hop_rtt_seconds", "Average round trip per hop (TTL) in the last run; absent for a hop that did not answer.", "s", "hop");
+        "sentinel_path_hop_rtt_seconds", "Average round trip per hop (TTL) in the last run; absent for a hop that did not answer.", "s", "hop")
+    {
+        SeriesPerCheck = PathSection.MaxHopsLimit,
+    };
 
     public static ProbeType Type { get; } = new()
     {

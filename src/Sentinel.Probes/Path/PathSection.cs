@@ -15,6 +15,9 @@ internal sealed record PathSection : CheckSection
     /// <summary>Default deepest TTL: 30, as mtr and traceroute.</summary>
     public const int DefaultMaxHops = 30;
 
+    /// <summary>The largest maxHops a check may set.</summary>
+    public const int MaxHopsLimit = 64;
+
     private static readonly Dictionary<string, PathProtocol> Protocols = new(StringComparer.Ordinal)
     {
         ["icmp"] = PathProtocol.Icmp,
@@ -50,7 +53,7 @@ internal sealed record PathSection : CheckSection
         {
             Cycles = r?.Integer("cycles", 1, 1000) ?? DefaultCycles,
             Interval = EchoSettings.Interval(r),
-            MaxHops = r?.Integer("maxHops", 1, 64) ?? DefaultMaxHops,
+            MaxHops = r?.Integer("maxHops", 1, MaxHopsLimit) ?? DefaultMaxHops,
             Size = EchoSettings.Size(r),
             ReplyTimeout = EchoSettings.ReplyTimeout(r),
             Protocol = r?.Choice("protocol", Protocols) ?? PathProtocol.Icmp,

@@ -9,7 +9,15 @@ namespace Sentinel.Probes.Probing;
 /// <param name="Help">The HELP text.</param>
 /// <param name="Unit">The base unit (<c>s</c>, <c>By</c>) or null for none.</param>
 /// <param name="LabelNames">The extra label names of its samples.</param>
-public sealed record MetricDescriptor(string Name, string Help, string? Unit = null, params IReadOnlyList<string> LabelNames);
+public sealed record MetricDescriptor(string Name, string Help, string? Unit = null, params IReadOnlyList<string> LabelNames)
+{
+    /// <summary>
+    /// The most series one check can have in this metric (one per value of its extra labels). The exporter
+    /// reserves room for this many per check, so keep it to what the labels can really take. Default: 1 without
+    /// extra labels, 16 with.
+    /// </summary>
+    public int SeriesPerCheck { get; init; } = LabelNames.Count == 0 ? 1 : 16;
+}
 
 /// <summary>One value of a probe-declared series for the latest result of a check.</summary>
 /// <param name="Metric">Which series.</param>

@@ -2,6 +2,7 @@ using Sentinel.Probes.Dns;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Tcp;
+using Sentinel.Probes.Tls;
 
 namespace Sentinel.Probes.Probing;
 
@@ -16,7 +17,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([DnsProbe.Type, IcmpProbe.Type, PathProbe.Type, TcpProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([DnsProbe.Type, IcmpProbe.Type, PathProbe.Type, TcpProbe.Type, TlsProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);

@@ -23,6 +23,7 @@ internal static class ProbeCommand
             ProbeIcmpCommand.Create(stdout, stderr),
             ProbePathCommand.Create(stdout, stderr),
             ProbeDnsCommand.Create(stdout, stderr),
+            ProbeTlsCommand.Create(stdout, stderr),
         };
 
         command.SetAction(async (parse, cancellationToken) =>

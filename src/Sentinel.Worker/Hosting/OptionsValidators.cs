@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sentinel.Worker.Checks;
+using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
 using Sentinel.Worker.Scheduling;
 
@@ -20,3 +21,6 @@ internal sealed partial class SchedulingOptionsValidator : IValidateOptions<Sche
 
 [OptionsValidator]
 internal sealed partial class CheckFilesOptionsValidator : IValidateOptions<CheckFilesOptions>;
+
+[OptionsValidator]
+internal sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;

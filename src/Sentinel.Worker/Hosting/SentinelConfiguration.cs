@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Sentinel.Worker.Checks;
+using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
 using Sentinel.Worker.Scheduling;
 using Sentinel.Worker.Storage;
@@ -17,7 +18,7 @@ internal static class SentinelConfiguration
     [
         "Database", "LogFormat",
         Leaf(EmbeddedPostgresOptions.Section), Leaf(NodeOptions.Section), Leaf(HttpOptions.Section),
-        Leaf(CheckFilesOptions.Section), Leaf(SchedulingOptions.Section), Leaf(ResultOptions.Section),
+        Leaf(CheckFilesOptions.Section), Leaf(SchedulingOptions.Section), Leaf(ResultOptions.Section), Leaf(MetricsOptions.Section),
     ];
 
     /// <summary>Builds the configuration; throws <see cref="ConfigurationException"/> with a one-line reason.</summary>

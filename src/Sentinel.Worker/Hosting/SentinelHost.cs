@@ -55,7 +55,7 @@ internal static class SentinelHost
             services.AddSentinelScheduling(scheduling);
         }
 
-        services.AddSentinelMetrics(node.Name);
+        services.AddSentinelMetrics(node.Name, configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions(), ProbeCatalog.Default);
         configure?.Invoke(builder);
 
         var app = builder.Build();

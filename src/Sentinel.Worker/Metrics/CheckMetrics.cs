@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sentinel.Probes.Probing;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Results;
@@ -12,12 +14,31 @@ namespace Sentinel.Worker.Metrics;
 /// </summary>
 internal sealed class CheckMetrics
 {
+    // Declared first: SeriesPerCheck below reads it during static initialisation.
     private static readonly string[] States = ["up", "degraded", "down", "unknown"];
-    private readonly LatestResults _latest;
 
-    public CheckMetrics(Meter meter, LatestResults latest, ProbeCatalog catalog, CheckFileStatus files, ResultPipeline pipeline)
+    /// <summary>The most series one check has in each of the per-check metrics declared here.</summary>
+    public static readonly IReadOnlyDictionary<string, int> SeriesPerCheck = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["probe_success"] = 1,
+        ["probe_duration_seconds"] = 1,
+        ["sentinel_check_status"] = States.Length,
+        ["sentinel_probe_phase_duration_seconds"] = 16,
+        ["sentinel_check_last_run_timestamp_seconds"] = 1,
+        ["sentinel_probe_failures_total"] = 32,
+        ["sentinel_probe_errors_total"] = 1,
+    };
+
+    private readonly LatestResults _latest;
+    private readonly int _maxChecks;
+    private readonly ILogger<CheckMetrics> _log;
+    private int _warned;
+
+    public CheckMetrics(Meter meter, LatestResults latest, ProbeCatalog catalog, CheckFileStatus files, ResultPipeline pipeline, IOptions<MetricsOptions> options, ILogger<CheckMetrics> log)
     {
         _latest = latest;
+        _maxChecks = options.Value.MaxChecks;
+        _log = log;
         meter.CreateObservableGauge("probe_success", () => Observe(ProbeSuccess),
             description: "Whether the check's last run succeeded (1) or failed (0); absent while its state is unknown (probe_error).");
         meter.CreateObservableGauge("probe_duration_seconds", () => Observe(v => [Point(v.Result.Duration.TotalSeconds, v)]),
@@ -39,7 +60,7 @@ internal sealed class CheckMetrics
                 unit: descriptor.Unit, description: descriptor.Help);
         }
 
-        meter.CreateObservableGauge("sentinel_checks_scheduled", () => new Measurement<int>(_latest.Views.Count()),
+        meter.CreateObservableGauge("sentinel_checks_scheduled", () => new Measurement<int>(CountChecks()),
             description: "Checks with at least one result on this node.");
         meter.CreateObservableGauge("sentinel_check_files", () => new[]
         {
@@ -48,6 +69,17 @@ internal sealed class CheckMetrics
         }, description: "Check files in the checks folder at the last sync, by state.");
         meter.CreateObservableGauge("sentinel_results_queued", () => new Measurement<int>(pipeline.Pending.Count),
             description: "Results waiting to be written to PostgreSQL.");
+    }
+
+    private int CountChecks()
+    {
+        var count = _latest.Views.Count();
+        if (count > _maxChecks && Interlocked.Exchange(ref _warned, 1) == 0)
+        {
+            Log.TooManyChecksForMetrics(_log, count, _maxChecks);
+        }
+
+        return count;
     }
 
     private List<Measurement<double>> Observe(Func<CheckView, IEnumerable<Measurement<double>>> select) =>

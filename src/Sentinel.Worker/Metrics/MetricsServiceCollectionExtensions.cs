@@ -1,7 +1,10 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using Sentinel.Probes.Probing;
+using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Metrics;
 
@@ -11,22 +14,46 @@ internal static class MetricsServiceCollectionExtensions
     public const string MeterName = "Sentinel";
 
     /// <summary>
-    /// Registers Sentinel's instruments and the OpenTelemetry Prometheus exporter. Per-check series come from
-    /// observable instruments, so the cardinality limit is raised far above OpenTelemetry's default of 2,000
-    /// points per metric, which 10,000 checks would otherwise hit silently.
+    /// Registers Sentinel's instruments and the OpenTelemetry Prometheus exporter. OpenTelemetry reserves room for
+    /// a fixed number of series per metric up front (about 94 bytes each; its default is 2,000), so each metric
+    /// gets room for <see cref="MetricsOptions.MaxChecks"/> checks times the series one check can have in it:
+    /// enough for the fleet, without reserving gigabytes for series that cannot exist.
     /// </summary>
-    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, string nodeName)
+    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, string nodeName, MetricsOptions options, ProbeCatalog catalog)
     {
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IMeterFactory>().Create(MeterName));
         services.AddSingleton<CheckMetrics>();
+        var perCheck = CheckMetrics.SeriesPerCheck
+            .Concat(catalog.Metrics.Select(m => KeyValuePair.Create(m.Name, m.SeriesPerCheck)))
+            .GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Max(p => p.Value), StringComparer.Ordinal);
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("sentinel", serviceInstanceId: nodeName))
             .WithMetrics(metrics => metrics
                 .AddMeter(MeterName)
                 .AddView(instrument => instrument.Meter.Name == MeterName
-                    ? new MetricStreamConfiguration { CardinalityLimit = 1_000_000 }
+                    ? new MetricStreamConfiguration { CardinalityLimit = Limit(perCheck.GetValueOrDefault(instrument.Name), options.MaxChecks) }
                     : null)
                 .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
+
+    /// <summary>Room for <paramref name="maxChecks"/> checks, never below OpenTelemetry's default; node-level metrics keep the default.</summary>
+    internal static int Limit(int seriesPerCheck, int maxChecks) =>
+        (int)Math.Clamp((long)seriesPerCheck * maxChecks + 100, 2_000, int.MaxValue);
+}
+
+/// <summary>The /metrics export (section <c>Sentinel:Metrics</c>).</summary>
+internal sealed class MetricsOptions
+{
+    public const string Section = "Sentinel:Metrics";
+
+    /// <summary>
+    /// The most checks whose series /metrics exports; series of checks beyond it are dropped (and a warning is
+    /// logged). Memory grows with it, by roughly 10 KB per check. Default 2,000; 1 to 1,000,000.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000, ErrorMessage = "Sentinel:Metrics:MaxChecks must be from 1 to 1000000")]
+    public int MaxChecks { get; set; } = 2_000;
 }
