@@ -33,6 +33,48 @@ public static class FailureCategories
     /// <summary>No route to the target.</summary>
     public const string NetworkUnreachable = "network_unreachable";
 
+    /// <summary>A certificate of the chain has expired.</summary>
+    public const string TlsExpired = "tls_expired";
+
+    /// <summary>A certificate of the chain is not valid yet.</summary>
+    public const string TlsNotYetValid = "tls_not_yet_valid";
+
+    /// <summary>A certificate of the chain expires within the check's threshold (a warning).</summary>
+    public const string TlsExpiring = "tls_expiring";
+
+    /// <summary>The certificate does not name the host.</summary>
+    public const string TlsHostnameMismatch = "tls_hostname_mismatch";
+
+    /// <summary>The chain ends at a root that is not trusted.</summary>
+    public const string TlsUntrustedRoot = "tls_untrusted_root";
+
+    /// <summary>The server's certificate is self-signed and not trusted.</summary>
+    public const string TlsSelfSigned = "tls_self_signed";
+
+    /// <summary>The chain builds only with intermediates the server did not send.</summary>
+    public const string TlsIncompleteChain = "tls_incomplete_chain";
+
+    /// <summary>The chain does not validate for another reason (signature, constraints, critical extension).</summary>
+    public const string TlsInvalidChain = "tls_invalid_chain";
+
+    /// <summary>A certificate below the root is signed with SHA-1 or MD5.</summary>
+    public const string TlsWeakSignature = "tls_weak_signature";
+
+    /// <summary>A certificate has an RSA key below 2048 bits or an EC key below 256 bits.</summary>
+    public const string TlsWeakKey = "tls_weak_key";
+
+    /// <summary>An automatically renewed certificate was not renewed when due (a warning).</summary>
+    public const string TlsRenewalOverdue = "tls_renewal_overdue";
+
+    /// <summary>The TLS handshake failed.</summary>
+    public const string TlsHandshakeFailed = "tls_handshake_failed";
+
+    /// <summary>No TLS handshake (or STARTTLS exchange) before the deadline.</summary>
+    public const string TlsTimeout = "tls_timeout";
+
+    /// <summary>The server did not upgrade the connection with STARTTLS.</summary>
+    public const string TlsStartTlsFailed = "tls_starttls_failed";
+
     /// <summary>An assertion on a measurement did not hold.</summary>
     public const string AssertionFailed = "assertion_failed";
 
@@ -51,6 +93,20 @@ public static class FailureCategories
         new(TcpTimeout, Layers.Tcp, "No answer to the connection attempt before the deadline.", "A firewall may be dropping packets to the port, or the host is down or overloaded."),
         new(TcpFailed, Layers.Tcp, "The connection failed for another reason (reset during connect, protocol error).", "Read the message for the socket error and compare with a manual connection (nc, curl)."),
         new(NetworkUnreachable, Layers.Tcp, "There is no route from this node to the target's address.", "Check this node's routes, VPN or IPv6 connectivity, and any local firewall rules."),
+        new(TlsHandshakeFailed, Layers.Tls, "The TLS handshake failed; the message names the alert the server sent or the reason (no common version, a client certificate required, not TLS on this port).", "Compare with openssl s_client -connect host:port -servername name; the hint names the likely cause."),
+        new(TlsTimeout, Layers.Tls, "The server accepted the connection but did not complete the TLS handshake (or the STARTTLS exchange) before the deadline.", "Is the port speaking TLS (or does it need STARTTLS)? Is the server overloaded?"),
+        new(TlsStartTlsFailed, Layers.Tls, "The server did not upgrade the connection with STARTTLS: it does not offer it, refused it, or does not speak the expected protocol.", "Check the starttls protocol and port (SMTP submission is 587, IMAP 143, POP3 110), and that the server offers STARTTLS."),
+        new(TlsExpired, Layers.Tls, "A certificate of the chain (leaf, intermediate or root) has expired; the certificate is still inspected and its details reported.", "Renew the certificate (or install the current intermediate) and reload the server."),
+        new(TlsNotYetValid, Layers.Tls, "A certificate of the chain is not valid yet (its notBefore is in the future).", "The certificate was issued with a future start date, or this node's clock is behind: compare with NTP."),
+        new(TlsHostnameMismatch, Layers.Tls, "The certificate's subject alternative names do not cover the host (RFC 6125: wildcards only as the whole left-most label, IP SANs for IP targets).", "Serve a certificate that names the host, or set serverName to a name the certificate covers."),
+        new(TlsSelfSigned, Layers.Tls, "The server's certificate is self-signed and not in the trusted CAs.", "Use a certificate from a trusted CA, or add this certificate to the check's caFile if it is pinned on purpose."),
+        new(TlsUntrustedRoot, Layers.Tls, "The chain ends at a root that is not trusted (not in the check's caFile, or not in the system trust store).", "For a private CA, add its root to the check's caFile; otherwise the server uses a CA clients do not trust."),
+        new(TlsIncompleteChain, Layers.Tls, "The server does not send the intermediate certificates its chain needs; the chain builds only with intermediates from elsewhere, or not at all.", "Configure the full chain file (the leaf followed by its intermediates) on the server; browsers that have not cached the intermediate fail."),
+        new(TlsInvalidChain, Layers.Tls, "The chain does not validate for another reason: a signature that does not verify, a CA not allowed to sign, a name constraint, an unknown critical extension.", "Inspect the chain with openssl verify -show_chain; the message names the certificate and the flags."),
+        new(TlsWeakSignature, Layers.Tls, "A certificate below the root is signed with SHA-1 or MD5, which browsers and OpenSSL reject.", "Reissue the certificate (or install the CA's current intermediate) with a SHA-256 signature."),
+        new(TlsWeakKey, Layers.Tls, "A certificate has an RSA or DSA key below 2048 bits or an EC key below 256 bits.", "Reissue the certificate with an RSA 2048+ or ECDSA P-256+ key."),
+        new(TlsExpiring, Layers.Tls, "A certificate of the chain expires within the check's threshold (tls.expiryThreshold, default 14 days). A warning: the result is degraded.", "Renew the certificate now; if it renews automatically, check why it has not yet."),
+        new(TlsRenewalOverdue, Layers.Tls, "An automatically renewed certificate (lifetime at most 90 days) has less than a third of its life left and has not changed since a previous run found it so. A warning, weeks before expiry.", "The renewal job (certbot, cert-manager, an ACME client) has probably stopped: check its logs and timers."),
         new(AssertionFailed, Layers.Assertion, "An assertion on a measurement did not hold; the message names the measurement, the bound and the value seen.", "Compare the value with the bound: either the target regressed or the bound needs adjusting."),
         new(ProbeError, Layers.Probe, "A fault on Sentinel's own side (local resolver unreachable, no socket permission, out of file descriptors, the node too busy to finish in time). The result is unknown, not down, and pages nobody.", "Look at this Sentinel node: its logs, load and limits. The target may be fine."),
     ];
