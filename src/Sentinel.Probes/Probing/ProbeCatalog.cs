@@ -1,3 +1,4 @@
+using Sentinel.Probes.Http;
 using Sentinel.Probes.Tcp;
 
 namespace Sentinel.Probes.Probing;
@@ -13,7 +14,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([TcpProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([TcpProbe.Type, HttpProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
