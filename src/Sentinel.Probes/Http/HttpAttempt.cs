@@ -28,6 +28,7 @@ internal static class HttpAttempt
         var method = section.Method;
         var body = section.Body;
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
+        connector.Deadline = cancellationToken;
         while (true)
         {
             var hop = new HttpHop(url, method, time);
@@ -41,6 +42,12 @@ internal static class HttpAttempt
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
             {
+                if (hop.Connecting is { IsCompleted: false } connecting)
+                {
+                    // The request gave up first; the connection attempt classifies the deadline by its phase.
+                    await connecting.WaitAsync(TimeSpan.FromSeconds(1), time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                }
+
                 problems.Add(HttpFailures.FromSend(ex, hop, check, time));
                 hop.CloseExchange(time.GetTimestamp());
                 break;

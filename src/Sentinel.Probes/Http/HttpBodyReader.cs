@@ -141,6 +141,7 @@ internal static class HttpBodyReader
             }
 
             Count += read;
+            hop.WireBytes = Count;
             return Count > cap ? throw new BodyTooLargeException() : read;
         }
 

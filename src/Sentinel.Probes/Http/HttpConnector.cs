@@ -30,6 +30,9 @@ internal sealed class HttpConnector(
         set => _hop = value;
     }
 
+    /// <summary>The deadline of the current run.</summary>
+    public CancellationToken Deadline { get; set; }
+
     /// <summary>What the latest handshake yielded; kept across runs when connections are reused.</summary>
     public TlsCapture Capture { get; } = new();
 
@@ -42,14 +45,25 @@ internal sealed class HttpConnector(
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connection, CancellationToken cancellationToken)
     {
         var hop = Hop ?? throw new InvalidOperationException("a connection was opened outside a hop");
+
+        // SocketsHttpHandler lets a connection attempt outlive the request that started it (the request's own
+        // cancellation does not reach here), so the check's deadline is linked in: a deadline hit while connecting
+        // is classified by the phase it hit (dns_timeout, tcp_timeout, tls_timeout), and the hop waits for that.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Deadline);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hop.Connecting = done.Task;
         try
         {
-            return await OpenAsync(hop, connection, cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(hop, connection, deadline.Token).ConfigureAwait(false);
         }
         catch (HttpConnectFailedException ex)
         {
             hop.ConnectFailure = ex.Problem;
             throw;
+        }
+        finally
+        {
+            done.TrySetResult();
         }
     }
 

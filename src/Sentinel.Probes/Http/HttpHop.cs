@@ -37,6 +37,9 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
 
     public IPEndPoint? Local { get; set; }
 
+    /// <summary>Completes when the connection attempt this hop started has ended, or null when it started none.</summary>
+    public Task? Connecting { get; set; }
+
     /// <summary>Why the connection for this hop failed (dns, tcp, tls, proxy), when it did.</summary>
     public Problem? ConnectFailure { get; set; }
 
