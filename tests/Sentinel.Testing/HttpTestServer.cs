@@ -26,9 +26,6 @@ public sealed record HttpTestServerOptions
     /// <summary>HTTP/1.1 only (default), HTTP/1.1 and HTTP/2 (ALPN over TLS), or HTTP/2 only (h2c prior knowledge over plain HTTP).</summary>
     public HttpProtocols Protocols { get; init; } = HttpProtocols.Http1;
 
-    /// <summary>Whether a client certificate is required (mutual TLS); the root of <see cref="ClientCa"/> must issue it.</summary>
-    public X509Certificate2? ClientCa { get; init; }
-
     /// <summary>The address to listen on; loopback by default (127.0.0.2 and 127.0.0.3 work on Linux too).</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
@@ -41,8 +38,7 @@ public sealed record HttpTestServerOptions
 /// <c>/</c> (200 "hello"), <c>/status/{code}</c>, <c>/redirect/{code}?to=URL</c>, <c>/chain/{n}</c> (n relative
 /// redirects down to 0), <c>/loop/a</c> ↔ <c>/loop/b</c>, <c>/gzip</c>, <c>/br</c>, <c>/deflate</c>,
 /// <c>/raw-deflate</c>, <c>/json</c>, <c>/delay?firstByteMs=&amp;bodyMs=&amp;chunks=</c> (a delay before the first byte
-/// and a body streamed over a time), <c>/bytes/{n}</c>, <c>/echo</c> (method, headers and body back) and
-/// <c>/whoami</c> (the client certificate's subject).
+/// and a body streamed over a time), <c>/bytes/{n}</c>, <c>/echo</c> (method, headers and body back).
 /// </summary>
 public sealed class HttpTestServer : IAsyncDisposable
 {
@@ -83,9 +79,9 @@ public sealed class HttpTestServer : IAsyncDisposable
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = chain.Leaf,
-                        ServerCertificateChain = options.SendIntermediates ? new X509Certificate2Collection(chain.Intermediates.ToArray()) : null,
-                        ClientCertificateMode = options.ClientCa is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
-                        ClientCertificateValidation = options.ClientCa is { } ca ? (certificate, _, _) => IssuedBy(certificate, ca) : null,
+                        ServerCertificateChain = options.SendIntermediates
+                            ? new X509Certificate2Collection(chain.Intermediates.ToArray())
+                            : null,
                     });
                 }
             });
@@ -110,15 +106,6 @@ public sealed class HttpTestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static bool IssuedBy(X509Certificate2 certificate, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
     }
 
     private static void MapEndpoints(WebApplication app)
@@ -166,7 +153,6 @@ public sealed class HttpTestServer : IAsyncDisposable
             var headers = string.Join("\n", context.Request.Headers.Select(h => $"{h.Key}: {h.Value}"));
             await context.Response.WriteAsync($"{context.Request.Method} {context.Request.Protocol}\n{headers}\n\n{body}");
         });
-        app.MapGet("/whoami", (HttpContext context) => context.Connection.ClientCertificate?.Subject ?? "anonymous");
     }
 
     /// <summary>

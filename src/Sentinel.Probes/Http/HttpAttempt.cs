@@ -48,7 +48,7 @@ internal static class HttpAttempt
                     await connecting.WaitAsync(TimeSpan.FromSeconds(1), time, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
                 }
 
-                problems.Add(HttpFailures.FromSend(ex, hop, check, time));
+                problems.Add(HttpFailures.AfterHandshake(HttpFailures.FromSend(ex, hop, check, time), ex, hop, connector.Capture));
                 hop.CloseExchange(time.GetTimestamp());
                 break;
             }

@@ -62,6 +62,20 @@ internal static class HttpFailures
         return Protocol($"the exchange with {hop.Url} failed: {reason}", "compare with curl -v from this node");
     }
 
+    /// <summary>
+    /// With TLS 1.3 the client's handshake completes before the server has judged the client's certificate
+    /// (RFC 8446, 4.4.2): a server that requires one and got none (or rejects it) answers with an alert on the first
+    /// read, which .NET reports as a failed exchange. That is the TLS layer's failure, named as such.
+    /// </summary>
+    public static Problem AfterHandshake(Problem problem, Exception exception, HttpHop hop, Tls.TlsCapture capture)
+    {
+        var alert = Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException || e.Message.Contains(" alert ", StringComparison.Ordinal));
+        var refusedWithoutCertificate = capture.ClientCertificateRequested && capture.ClientCertificate is null;
+        return problem.Layer == Layers.Http && hop.NewConnection && hop.Url.Scheme == Uri.UriSchemeHttps && (alert || refusedWithoutCertificate)
+            ? Tls.TlsHandshakeFailure.Classify(exception, hop.Url.Authority, capture)
+            : problem;
+    }
+
     /// <summary>The problem for an exception while reading the body.</summary>
     public static Problem FromBody(Exception exception, HttpHop hop, long received, CheckDefinition check, TimeProvider time)
     {
@@ -88,6 +102,14 @@ internal static class HttpFailures
     private static Problem Protocol(string message, string hint) => new(Layers.Http, FailureCategories.HttpProtocolError, message, hint);
 
     private static Problem Incomplete(string message, string hint) => new(Layers.Http, FailureCategories.HttpResponseIncomplete, message, hint);
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
 
     private static T? Find<T>(Exception exception)
         where T : Exception
