@@ -133,6 +133,11 @@ internal sealed record HttpSection : CheckSection
             Tls = reader.Object("tls") is { } tls ? ReadTls(tls) : TlsSettings.Default,
         };
 
+        if (section.Proxy is not null && section.Addresses.Mode != AddressMode.First)
+        {
+            reader.Error("addresses", "cannot be used with proxy: the proxy resolves the target's name and picks its address");
+        }
+
         if (reader.Member("maxBodyBytes") is { ValueKind: System.Text.Json.JsonValueKind.Number } cap && !cap.TryGetInt64(out _))
         {
             reader.Error("maxBodyBytes", "must be a whole number of bytes");

@@ -181,7 +181,13 @@ internal static class HttpSectionRules
     /// <summary>Checks a target: an absolute http or https URL with a host and no user information.</summary>
     public static string? ValidateTarget(string target)
     {
-        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri)
+            && (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"not a valid URL: \"{target}\" (check the host, the port (1 to 65535) and the characters used)";
+        }
+
+        if (uri is null || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return $"expected an http:// or https:// URL, got \"{target}\"";
         }

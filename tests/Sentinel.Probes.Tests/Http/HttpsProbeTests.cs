@@ -36,8 +36,10 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
 
         Assert.Equal(ProbeStatus.Up, result.Status);
         Assert.Equal(["resolve", "connect", "tls", "processing", "transfer"], result.Phases.Select(p => p.Name));
-        Assert.True(result.Phase("processing") >= TimeSpan.FromMilliseconds(29));
-        Assert.True(result.Phase("transfer") >= TimeSpan.FromMilliseconds(19));
+        // A busy machine may notice the first byte late, which moves time from transfer to processing, never out.
+        Assert.True(result.Phase("processing") >= TimeSpan.FromMilliseconds(29), $"processing {result.Phase("processing")}");
+        Assert.True(result.Phase("processing") + result.Phase("transfer") >= TimeSpan.FromMilliseconds(49));
+        Assert.True(result.Phase("transfer") >= TimeSpan.FromMilliseconds(10), $"transfer {result.Phase("transfer")}");
         Assert.InRange(result.Measurements["cert.days_left"].Number!.Value, 39.9, 40.1);
         Assert.Equal("TLS 1.3", result.Measurements["tls.version"].Text);
         Assert.Contains(result.Samples, s => s.Metric.Name == "probe_http_ssl" && s.Value == 1);
@@ -156,7 +158,8 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
 
         // HTTP/2 frames are followed: processing is the wait for the response's HEADERS, not the server's SETTINGS.
         Assert.True(h2.Phase("processing") >= TimeSpan.FromMilliseconds(24), $"processing {h2.Phase("processing")}");
-        Assert.True(h2.Phase("transfer") >= TimeSpan.FromMilliseconds(19), $"transfer {h2.Phase("transfer")}");
+        Assert.True(h2.Phase("processing") + h2.Phase("transfer") >= TimeSpan.FromMilliseconds(44));
+        Assert.True(h2.Phase("transfer") >= TimeSpan.FromMilliseconds(10), $"transfer {h2.Phase("transfer")}");
         Assert.Equal(1.1, h1.Measurements["http.version"].Number);
     }
 
