@@ -163,7 +163,7 @@ public sealed class HttpTestServer : IAsyncDisposable
     public static async Task Delay(HttpContext context, int firstByteMs = 0, int bodyMs = 0, int chunks = 1, int chunkBytes = 1024)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(firstByteMs, context.RequestAborted);
+        await WaitUntilAsync(clock, TimeSpan.FromMilliseconds(firstByteMs), context.RequestAborted);
         context.Response.ContentType = "text/plain";
         await context.Response.StartAsync(context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
@@ -173,16 +173,31 @@ public sealed class HttpTestServer : IAsyncDisposable
         {
             if (chunks > 1 && bodyMs > 0)
             {
-                var due = start + TimeSpan.FromMilliseconds(bodyMs * i / (double)(chunks - 1));
-                var wait = due - clock.Elapsed;
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, context.RequestAborted);
-                }
+                await WaitUntilAsync(clock, start + TimeSpan.FromMilliseconds(bodyMs * i / (double)(chunks - 1)), context.RequestAborted);
             }
 
             await context.Response.Body.WriteAsync(payload, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="clock"/> reads <paramref name="due"/>: a timer for all but the last 2 ms (timers
+    /// fire late by up to a millisecond or two, plus a thread's wake-up), then a spin, so that the injected delay is
+    /// what it says to a few tens of microseconds. The accuracy benchmark compares against it.
+    /// </summary>
+    private static async Task WaitUntilAsync(System.Diagnostics.Stopwatch clock, TimeSpan due, CancellationToken cancellationToken)
+    {
+        var coarse = due - clock.Elapsed - TimeSpan.FromMilliseconds(2);
+        if (coarse > TimeSpan.Zero)
+        {
+            await Task.Delay(coarse, cancellationToken);
+        }
+
+        while (clock.Elapsed < due)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.SpinWait(20);
         }
     }
 

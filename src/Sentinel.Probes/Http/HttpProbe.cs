@@ -14,7 +14,7 @@ namespace Sentinel.Probes.Http;
 /// verdicts are the shared inspection's (<see cref="TlsInspector"/>), a timing stream above TLS marks the
 /// exchange (<see cref="TimingStream"/>). Every address of the name can be probed (<see cref="AddressPolicy"/>).
 /// </summary>
-internal sealed partial class HttpProbe : IProbe
+internal sealed partial class HttpProbe : IProbe, IWarmUp
 {
     public static ProbeType Type { get; } = new()
     {
@@ -67,20 +67,27 @@ internal sealed partial class HttpProbe : IProbe
             RunAddressAsync(i, new HttpPin(host, addresses[i], section.Proxy), check, section, context, trust, clientCertificate, cancellationToken))).ConfigureAwait(false);
 
         HttpOutcomes.Compose(result, details, section, outcomes, context.Time);
-        result.MeasureDurations("http", context.Time.GetElapsedTime(start));
+
+        // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange;
+        // the certificate inspection afterwards is Sentinel's own work.
+        result.MeasureDurations("http", context.Time.GetElapsedTime(start, outcomes[details.Representative].EndedAt));
         return result.Build();
     }
+
+    public ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken) =>
+        HttpWarmUp.RunAsync(context.Time, run, cancellationToken);
 
     private static async Task<HttpAddressOutcome> RunAddressAsync(
         int index, HttpPin pin, CheckDefinition check, HttpSection section, ProbeContext context, TlsTrust trust, X509Certificate2? clientCertificate, CancellationToken cancellationToken)
     {
-        var start = context.Time.GetTimestamp();
         HttpClientLease Create() => HttpClientLease.Create(check, section, context, pin, trust, clientCertificate);
         var lease = section.ReuseConnection ? HttpConnections.Get(check, Create, pin.Address) : Create();
         try
         {
+            var start = context.Time.GetTimestamp();
             var outcome = await HttpAttempt.RunAsync(check, section, context, lease.Invoker, lease.Connector, cancellationToken).ConfigureAwait(false);
-            var duration = context.Time.GetElapsedTime(start);
+            var ended = context.Time.GetTimestamp();
+            var duration = context.Time.GetElapsedTime(start, ended);
             TlsInspection? inspection = null;
             if (lease.Connector.TlsHost is { } tlsHost)
             {
@@ -91,7 +98,7 @@ internal sealed partial class HttpProbe : IProbe
                     cancellationToken.IsCancellationRequested ? late.Token : cancellationToken).ConfigureAwait(false);
             }
 
-            return new HttpAddressOutcome(index, pin.Address, outcome, inspection, duration, lease.Connector.Handshaked);
+            return new HttpAddressOutcome(index, pin.Address, outcome, inspection, duration, lease.Connector.Handshaked) { EndedAt = ended };
         }
         finally
         {
@@ -110,5 +117,8 @@ internal sealed partial class HttpProbe : IProbe
 internal sealed record HttpAddressOutcome(
     int Index, IPAddress Address, HttpAttemptOutcome Exchange, TlsInspection? Inspection, TimeSpan Duration, bool Handshaked)
 {
+    /// <summary>When the exchange ended (its last byte, or its failure), before the certificate inspection.</summary>
+    public long EndedAt { get; init; }
+
     public string Family => Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
 }
