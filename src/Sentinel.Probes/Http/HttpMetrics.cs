@@ -11,11 +11,13 @@ internal static class HttpMetrics
     public static readonly MetricDescriptor Duration = new(
         "probe_http_duration_seconds", "Duration of each phase of the request (resolve, connect, tls, processing, transfer), summed over redirects.", "s", "phase");
 
+    // Bytes, but without the unit: the exporter would append "_bytes" to a "By" unit, and these names must stay
+    // blackbox_exporter's so that its dashboards work unchanged.
     public static readonly MetricDescriptor ContentLength = new(
-        "probe_http_content_length", "Length of the final response's body as transferred (before content decoding).", "By");
+        "probe_http_content_length", "Length in bytes of the final response's body as transferred (before content decoding).");
 
     public static readonly MetricDescriptor UncompressedBodyLength = new(
-        "probe_http_uncompressed_body_length", "Length of the final response's body once decoded (gzip, deflate, br).", "By");
+        "probe_http_uncompressed_body_length", "Length in bytes of the final response's body once decoded (gzip, deflate, br).");
 
     public static readonly MetricDescriptor Redirects = new(
         "probe_http_redirects", "Number of redirects followed.");
