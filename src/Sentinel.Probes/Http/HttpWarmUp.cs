@@ -153,7 +153,7 @@ internal static class HttpWarmUp
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
     }
 }

@@ -24,6 +24,8 @@ public sealed class HttpAddressPolicyTests : IAsyncLifetime
         _dns.AddAddress("multi.sentinel.test.", "127.0.0.1");
         _dns.AddAddress("multi.sentinel.test.", "127.0.0.2");
         _dns.AddAddress("multi.sentinel.test.", "127.0.0.3");
+        _dns.AddAddress("dual.sentinel.test.", "127.0.0.1");
+        _dns.AddAddress("dual.sentinel.test.", "::1");
     }
 
     public async ValueTask DisposeAsync()
@@ -101,5 +103,27 @@ public sealed class HttpAddressPolicyTests : IAsyncLifetime
 
         Assert.Contains("  policy      any: 2 of 3 addresses passed; the policy any holds", report, StringComparison.Ordinal);
         Assert.Matches(@"  address 3   127\.0\.0\.3       DOWN  [\d.]+ ms  tcp_refused", report);
+    }
+
+    [Theory]
+    [InlineData("ipv4", ProbeStatus.Up)]
+    [InlineData("ipv6", ProbeStatus.Down)]
+    public async Task RunAsync_IpVersion_PicksTheFamily(string ipVersion, ProbeStatus expected)
+    {
+        // The server listens on 127.0.0.1 only: over IPv6 (::1) the connection is refused.
+        var result = await HttpChecks.RunAsync($"http://dual.sentinel.test:{_first.Port}/json", resolver: _dns.Address, ipVersion: ipVersion);
+
+        Assert.Equal(expected, result.Status);
+        Assert.Contains(result.Samples, s => s.Metric.Name == "probe_ip_protocol" && s.Value == (ipVersion == "ipv4" ? 4 : 6));
+    }
+
+    [Fact]
+    public async Task RunAsync_BrokenIpv6Path_IsVisibleUnderAny()
+    {
+        var result = await HttpChecks.RunAsync($"http://dual.sentinel.test:{_first.Port}/json", new JsonObject { ["addresses"] = "any" }, resolver: _dns.Address);
+
+        Assert.Equal(ProbeStatus.Degraded, result.Status);
+        Assert.StartsWith("address 2 of 2 (::1): ", Assert.Single(result.Problems).Message, StringComparison.Ordinal);
+        Assert.Contains(result.Samples, s => s.Metric.Name == "sentinel_http_address_up" && s.Labels.SequenceEqual(["1", "ipv6"]) && s.Value == 0);
     }
 }

@@ -218,4 +218,23 @@ public sealed class HttpHostileServerTests
         Assert.Equal("http_protocol_error", result.Failure!.Category);
         Assert.StartsWith($"the gzip-encoded body of {server.Url()} does not decode after 20 bytes", result.Failure.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RunAsync_EachRun_OpensANewConnection()
+    {
+        // The server would keep the connection open; a new run must still connect (and handshake) afresh.
+        await using var server = RawHttpServer.Start(async (stream, ct) =>
+        {
+            await RawHttpServer.WriteAsync(stream, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", ct);
+            await RawHttpServer.ReadRequestHeadAsync(stream, ct);
+        });
+        var check = HttpChecks.Parse(server.Url());
+
+        var first = await HttpChecks.RunAsync(check);
+        var second = await HttpChecks.RunAsync(check);
+
+        Assert.Equal((ProbeStatus.Up, ProbeStatus.Up), (first.Status, second.Status));
+        Assert.NotNull(second.Phase("connect"));
+        await Eventually.WaitAsync(() => server.Accepted == 2, TimeSpan.FromSeconds(5), "a second connection");
+    }
 }

@@ -20,7 +20,7 @@ public sealed class HttpMetricsTests(PostgresCluster postgres)
         var metrics = await Eventually.ValueAsync(async () =>
         {
             var text = await host.MetricsAsync();
-            return text.Contains("probe_http_status_code{", StringComparison.Ordinal) && text.Contains("check=\"missing\"", StringComparison.Ordinal)
+            return System.Text.RegularExpressions.Regex.IsMatch(text, "probe_http_content_length\\{[^}]*check=\"web\"")
                 && text.Contains("category=\"http_status\"", StringComparison.Ordinal) ? text : null;
         }, TimeSpan.FromSeconds(30), "http series of both checks");
 
