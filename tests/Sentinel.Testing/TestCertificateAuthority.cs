@@ -48,10 +48,13 @@ public sealed record CertificateSpec
 /// </summary>
 public sealed class TestCertificateAuthority : IDisposable
 {
-    private TestCertificateAuthority(X509Certificate2 root, X509Certificate2 intermediate)
+    private readonly bool _ownsRoot;
+
+    private TestCertificateAuthority(X509Certificate2 root, X509Certificate2 intermediate, bool ownsRoot)
     {
         Root = root;
         Intermediate = intermediate;
+        _ownsRoot = ownsRoot;
     }
 
     /// <summary>The self-signed root, with its key.</summary>
@@ -72,15 +75,18 @@ public sealed class TestCertificateAuthority : IDisposable
         var now = DateTimeOffset.UtcNow;
         var root = CreateCertificate($"CN={name} Root CA, O=Sentinel Tests", null, TestKey.Rsa2048, now.AddDays(-30), now.AddYears(10), ca: true, sha1: false, Extensions.None);
         var intermediate = CreateCertificate($"CN={name} Intermediate CA, O=Sentinel Tests", root, TestKey.Rsa2048, now.AddDays(-20), intermediateNotAfter ?? now.AddYears(5), ca: true, sha1Intermediate, Extensions.None);
-        return new TestCertificateAuthority(root, intermediate);
+        return new TestCertificateAuthority(root, intermediate, ownsRoot: true);
     }
 
-    /// <summary>Another intermediate under the same root, e.g. one that expires soon or is signed with SHA-1.</summary>
+    /// <summary>
+    /// Another intermediate under the same root, e.g. one that expires soon or is signed with SHA-1. Disposing it
+    /// leaves the root to this authority.
+    /// </summary>
     public TestCertificateAuthority WithIntermediate(DateTimeOffset? notAfter = null, bool sha1 = false, string name = "Sentinel Test Second")
     {
         var now = DateTimeOffset.UtcNow;
         var intermediate = CreateCertificate($"CN={name} Intermediate CA, O=Sentinel Tests", Root, TestKey.Rsa2048, now.AddDays(-20), notAfter ?? now.AddYears(5), ca: true, sha1, Extensions.None);
-        return new TestCertificateAuthority(Root, intermediate);
+        return new TestCertificateAuthority(Root, intermediate, ownsRoot: false);
     }
 
     /// <summary>Issues a leaf signed by the intermediate.</summary>
@@ -99,7 +105,11 @@ public sealed class TestCertificateAuthority : IDisposable
 
     public void Dispose()
     {
-        Root.Dispose();
+        if (_ownsRoot)
+        {
+            Root.Dispose();
+        }
+
         Intermediate.Dispose();
     }
 

@@ -14,6 +14,12 @@ public sealed record TlsServerOptions
 
     /// <summary>The versions accepted; None leaves the choice to the system (TLS 1.2 and 1.3).</summary>
     public SslProtocols Protocols { get; init; } = SslProtocols.None;
+
+    /// <summary>
+    /// Bytes written back after the client's first write (a minimal HTTP response makes it an HTTPS server);
+    /// null sends nothing.
+    /// </summary>
+    public byte[]? Response { get; init; }
 }
 
 /// <summary>
@@ -99,10 +105,16 @@ public sealed class TlsServer : IAsyncDisposable
                 }, handshakeTimeout.Token);
                 Interlocked.Increment(ref _handshakes);
 
-                // Wait for the client to close (or send something, which is ignored).
+                // Wait for the client to close; answer its first write when there is a response to give.
                 var buffer = new byte[4096];
+                var answered = false;
                 while (await ssl.ReadAsync(buffer, handshakeTimeout.Token) > 0)
                 {
+                    if (_options.Response is { } response && !answered)
+                    {
+                        await ssl.WriteAsync(response, handshakeTimeout.Token);
+                        answered = true;
+                    }
                 }
             }
             catch (Exception ex) when (ex is IOException or AuthenticationException or OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)

@@ -141,30 +141,29 @@ internal sealed class HttpConnector(
         {
             // An IP literal as TargetHost sends no SNI (RFC 6066, 3) and is what the certificate is checked against.
             TargetHost = expected,
-#pragma warning disable CA5359 // Accepts to inspect: the certificate's verdicts come from TlsInspector and fail the result.
-            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-            {
-                // Copying the served certificates for the inspection is Sentinel's bookkeeping, not the handshake:
-                // its time (about 0.4 ms for a leaf and an intermediate) is taken out of the tls phase. The chain
-                // build SslStream does before calling back stays in, as OpenSSL's verification is in curl's.
-                var copying = context.Time.GetTimestamp();
-                try
-                {
-                    return Capture.OnRemoteCertificate(sender, certificate, chain, errors);
-                }
-                finally
-                {
-                    bookkeeping += context.Time.GetElapsedTime(copying);
-                }
-            },
-#pragma warning restore CA5359
-            LocalCertificateSelectionCallback = Capture.SelectClientCertificate(clientCertificate),
-            CertificateChainPolicy = trust.ClientChainPolicy(context.Time.GetUtcNow()),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            AllowTlsResume = false,
             ApplicationProtocols = section.Version == HttpVersionPreference.Http2
                 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]
                 : [SslApplicationProtocol.Http11],
+        };
+
+        // The shared TLS inspection's wiring: capture and accept, client certificate, chain policy, no resumption.
+        Capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow());
+        var capture = options.RemoteCertificateValidationCallback!;
+        options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        {
+            // Copying the served certificates for the inspection is Sentinel's bookkeeping, not the handshake: its
+            // time (about 0.4 ms for a leaf and an intermediate) is taken out of the tls phase. The chain build
+            // SslStream does before calling back stays in, as OpenSSL's verification is in curl's time_appconnect.
+            var copying = context.Time.GetTimestamp();
+            try
+            {
+                return capture(sender, certificate, chain, errors);
+            }
+            finally
+            {
+                bookkeeping += context.Time.GetElapsedTime(copying);
+            }
         };
 
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);

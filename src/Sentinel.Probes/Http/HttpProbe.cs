@@ -28,7 +28,7 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
             "http.status_code", "http.version", "http.redirects", "http.body_bytes", "http.body_wire_bytes",
             "http.duration.resolve_ms", "http.duration.connect_ms", "http.duration.tls_ms", "http.duration.processing_ms",
             "http.duration.transfer_ms", "http.duration.total_ms", "http.addresses_up", "http.addresses_probed",
-            "cert.days_left", "cert.chain_days_left", "tls.version", "tls.cipher",
+            "cert.days_left", "cert.chain_days_left", "tls.version", "tls.cipher", "tls.handshake_ms",
         ],
         Metrics = [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
     };

@@ -1,5 +1,6 @@
 using Sentinel.Probes.Http;
 using Sentinel.Probes.Tcp;
+using Sentinel.Probes.Tls;
 
 namespace Sentinel.Probes.Probing;
 
@@ -14,7 +15,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([TcpProbe.Type, HttpProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([TcpProbe.Type, HttpProbe.Type, TlsProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);

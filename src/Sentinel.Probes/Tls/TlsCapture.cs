@@ -12,18 +12,19 @@ namespace Sentinel.Probes.Tls;
 /// <see cref="TlsInspector.InspectAsync"/>.
 /// </summary>
 /// <remarks>
-/// <para>Wire it into <see cref="SslClientAuthenticationOptions"/> (for SocketsHttpHandler: its <c>SslOptions</c>):</para>
+/// <para>Wire it into the <see cref="SslClientAuthenticationOptions"/> of the connection (for SocketsHttpHandler:
+/// its <c>SslOptions</c>) with <see cref="ConfigureClient"/>, which sets:</para>
 /// <list type="number">
-/// <item><c>RemoteCertificateValidationCallback = capture.OnRemoteCertificate</c>. It copies the certificates
+/// <item><c>RemoteCertificateValidationCallback = OnRemoteCertificate</c>. It copies the certificates
 /// (SslStream disposes its own after the callback) and returns true: the handshake completes whatever the
 /// certificate's faults, so that they are all inspected and the rest of the exchange is still measured. The
 /// verdicts come from the inspection, which makes the result down when the certificate is not acceptable.
-/// A caller that must not talk to an unverified server (it sends credentials) may wrap the callback and return
-/// false after it; the capture is already complete then.</item>
-/// <item><c>LocalCertificateSelectionCallback = capture.SelectClientCertificate(clientCertificate)</c> (null
-/// without one), so that a server asking for a certificate is noticed and named in the handshake failure.</item>
+/// A caller that must not talk to an unverified server (it sends credentials) may replace the callback with
+/// one that calls <see cref="OnRemoteCertificate"/> and then returns false; the capture is complete then.</item>
+/// <item><c>LocalCertificateSelectionCallback = SelectClientCertificate(clientCertificate)</c>, so that a server
+/// asking for a certificate is noticed and named in the handshake failure.</item>
 /// <item><c>CertificateChainPolicy = trust.ClientChainPolicy(now)</c>, so that the library's own chain build
-/// does not download intermediates (AIA) during the timed handshake. Put nothing in its ExtraStore: the
+/// does not download intermediates (AIA) during the timed handshake. It puts nothing in its ExtraStore: the
 /// callback reads the served certificates from there.</item>
 /// <item><c>AllowTlsResume = false</c>, so each run measures and inspects a full handshake.</item>
 /// </list>
@@ -79,6 +80,20 @@ internal sealed class TlsCapture
 
     /// <summary>How many server certificates this capture saw (more than one after redirects across hosts).</summary>
     public int Handshakes { get; private set; }
+
+    /// <summary>
+    /// Sets the callbacks, chain policy and session options described in the class remarks on
+    /// <paramref name="options"/>; the caller sets <c>TargetHost</c> (the SNI name) and anything else it needs.
+    /// </summary>
+    public void ConfigureClient(SslClientAuthenticationOptions options, TlsTrust trust, X509Certificate2? clientCertificate, DateTimeOffset now)
+    {
+#pragma warning disable CA5359 // Accepting is deliberate: the inspection judges the certificate, also when it is invalid.
+        options.RemoteCertificateValidationCallback = OnRemoteCertificate;
+#pragma warning restore CA5359
+        options.LocalCertificateSelectionCallback = SelectClientCertificate(clientCertificate);
+        options.CertificateChainPolicy = trust.ClientChainPolicy(now);
+        options.AllowTlsResume = false;
+    }
 
     /// <summary>
     /// A <see cref="RemoteCertificateValidationCallback"/>: records the certificates and the library's verdict,

@@ -15,16 +15,23 @@ internal static partial class TlsHandshakeFailure
     /// <summary>
     /// The problem for <paramref name="exception"/> (from SslStream.AuthenticateAsClientAsync, or an
     /// HttpRequestException wrapping one), with <paramref name="capture"/> telling whether the server asked for a
-    /// client certificate, and <paramref name="firstBytes"/> what the peer sent first when known (to tell a peer
-    /// that does not speak TLS).
+    /// client certificate, <paramref name="firstBytes"/> what the peer sent first when known (to tell a peer
+    /// that does not speak TLS), and <paramref name="onlyLegacyVersion"/> the old version the server answered a
+    /// separate ClientHello with when it refused TLS 1.2 (which explains the failure).
     /// </summary>
-    public static Problem Classify(Exception exception, string target, TlsCapture capture, ReadOnlySpan<byte> firstBytes = default)
+    public static Problem Classify(Exception exception, string target, TlsCapture capture, ReadOnlySpan<byte> firstBytes = default, string? onlyLegacyVersion = null)
     {
         var reason = Reason(exception);
         var alert = AlertPattern().Match(reason) is { Success: true } m ? m.Groups[1].Value : null;
+        var legacyHint = $"the server speaks only {onlyLegacyVersion}, which Sentinel refuses as current browsers and OpenSSL's default security level do (RFC 8996): enable TLS 1.2 and 1.3 on the server";
         if (alert is not null)
         {
-            return Failed($"{target} ended the TLS handshake with the alert \"{alert}\"", AlertHint(alert, capture));
+            return Failed($"{target} ended the TLS handshake with the alert \"{alert}\"", onlyLegacyVersion is not null ? legacyHint : AlertHint(alert, capture));
+        }
+
+        if (onlyLegacyVersion is not null)
+        {
+            return Failed($"the TLS handshake with {target} failed: {reason}", legacyHint);
         }
 
         if (!firstBytes.IsEmpty && firstBytes[0] is not (0x15 or 0x16))

@@ -55,7 +55,7 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
     {
         if (Capture.Protocol is { } protocol)
         {
-            writer.WriteLine($"  tls         {TlsVersionNames.Of(protocol)}, {Capture.CipherSuite}");
+            writer.WriteLine($"  protocol    {TlsVersionNames.Of(protocol)}, {Capture.CipherSuite}");
         }
 
         writer.WriteLine($"  server name {Capture.ServerName ?? "(no SNI)"}; certificate checked for {Expectations.Host}");
@@ -76,9 +76,9 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
 
         var sent = Capture.Served.Count;
         var needed = Chain.Path.Count(c => !c.Sent && c.Position == ChainPosition.Intermediate);
-        writer.WriteLine($"  chain       {(sent == 1 ? "1 certificate" : $"{sent} certificates")} sent{(Capture.CapturedForInspectionOnly ? " (read from a TLS 1.2 ClientHello sent for inspection only)" : "")}"
-            + $"; built {string.Join(" <- ", Chain.Path.Select(c => c.Position.ToString().ToLowerInvariant()))}"
-            + (Chain.Partial ? ", no issuer found above the top" : "")
+        writer.WriteLine($"  chain       {(sent == 1 ? "1 certificate" : $"{sent} certificates")} sent{(Capture.CapturedForInspectionOnly ? " (read for inspection only: the handshake failed)" : "")}"
+            + $"; built: {string.Join(" -> ", Chain.Path.Select(c => c.Position.ToString().ToLowerInvariant()))}"
+            + (Chain.Partial ? $" (issuer {Chain.Top.Facts.Issuer} not found)" : "")
             + (needed > 0 ? $"; {needed} intermediate{(needed == 1 ? "" : "s")} not sent" : ""));
         var index = 0;
         foreach (var certificate in Chain.Certificates)
@@ -96,7 +96,7 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
                 writer.WriteLine($"    names     {string.Join(", ", names.Take(20))}{(names.Count > 20 ? $", and {names.Count - 20} more" : "")}");
             }
 
-            writer.WriteLine($"    valid     {TlsVerdicts.Date(facts.NotBefore)} to {TlsVerdicts.Date(facts.NotAfter)}, {DaysLeft(facts.DaysLeft(now))}");
+            writer.WriteLine($"    valid     {TlsVerdicts.Date(facts.NotBefore)} to {TlsVerdicts.Date(facts.NotAfter)}, {DaysLeft(facts)}");
             writer.WriteLine($"    key       {facts.KeyDescription}, signed with {facts.SignatureAlgorithm}");
             writer.WriteLine($"    serial    {facts.SerialNumber}");
             writer.WriteLine($"    sha256    {facts.Sha256}");
@@ -146,7 +146,16 @@ internal sealed class TlsInspectionDetails(TlsCapture capture, TlsExpectations e
         writer.WriteEndObject();
     }
 
-    private static string DaysLeft(double days) => days >= 0
-        ? $"{days.ToString("0.0", CultureInfo.InvariantCulture)} days left"
-        : $"EXPIRED {(-days).ToString("0.0", CultureInfo.InvariantCulture)} days ago";
+    private string DaysLeft(CertificateFacts facts)
+    {
+        var days = facts.DaysLeft(now);
+        if (facts.NotBefore > now)
+        {
+            return $"NOT YET VALID: starts in {(facts.NotBefore - now).TotalDays.ToString("0.0", CultureInfo.InvariantCulture)} days";
+        }
+
+        return days >= 0
+            ? $"{days.ToString("0.0", CultureInfo.InvariantCulture)} days left"
+            : $"EXPIRED {(-days).ToString("0.0", CultureInfo.InvariantCulture)} days ago";
+    }
 }

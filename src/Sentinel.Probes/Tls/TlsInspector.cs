@@ -20,17 +20,12 @@ internal sealed record TlsExpectations(string Host, TlsTrust Trust, TimeSpan Exp
 /// <para>Usage, for any probe that makes TLS connections (see <see cref="TlsCapture"/> for the wiring):</para>
 /// <code>
 /// var trust = TlsTrust.Load(settings.CaFile, out var trustProblem);          // probe_error when unreadable
+/// var clientCertificate = TlsClientCertificate.Load(settings, out var certificateProblem);
 /// var capture = new TlsCapture();
-/// var options = new SslClientAuthenticationOptions
-/// {
-///     TargetHost = sni,
-///     RemoteCertificateValidationCallback = capture.OnRemoteCertificate,      // captures, then accepts
-///     LocalCertificateSelectionCallback = capture.SelectClientCertificate(clientCertificate),
-///     CertificateChainPolicy = trust.ClientChainPolicy(context.Time.GetUtcNow()),
-///     AllowTlsResume = false,
-/// };
-/// // … handshake (SslStream.AuthenticateAsClientAsync, or SocketsHttpHandler.SslOptions = options) …
-/// capture.OnAuthenticated(sslStream);                                        // version and cipher
+/// var options = new SslClientAuthenticationOptions { TargetHost = sni };      // SocketsHttpHandler: handler.SslOptions
+/// capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow()); // captures, then accepts
+/// // … handshake (SslStream.AuthenticateAsClientAsync, or the HTTP request) …
+/// capture.OnAuthenticated(sslStream);   // version and cipher; SocketsHttpHandler: in its PlaintextStreamFilter
 /// // on a failed handshake: result.Problem(TlsHandshakeFailure.Classify(ex, target, capture));
 /// var inspection = await TlsInspector.InspectAsync(capture,
 ///     new TlsExpectations(settings.ExpectedHost(target), trust, settings.ExpiryThreshold),

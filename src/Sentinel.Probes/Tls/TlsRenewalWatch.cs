@@ -28,7 +28,8 @@ internal static class TlsRenewalWatch
         var now = context.Time.GetUtcNow();
         var lifetime = leaf.NotAfter - leaf.NotBefore;
         var left = leaf.NotAfter - now;
-        if (lifetime > AutomaticLifetime || lifetime <= TimeSpan.Zero || left <= TimeSpan.Zero || left >= lifetime / 3)
+        if (lifetime > AutomaticLifetime || lifetime <= TimeSpan.Zero || left <= TimeSpan.Zero || left >= lifetime / 3
+            || cancellationToken.IsCancellationRequested)
         {
             return null;
         }
@@ -51,9 +52,10 @@ internal static class TlsRenewalWatch
                 await context.State.SetAsync(checkId, StateKey, json, context.Node, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
-            // The state store (PostgreSQL in the daemon) may be away for a while; the run's verdicts do not need it.
+            // The state store (PostgreSQL in the daemon) may be away for a while, or the run's deadline came: the
+            // run's verdicts do not need it, and the next run looks again.
         }
 
         return null;

@@ -68,6 +68,7 @@ internal sealed record TlsSettings
             }
         }
 
+        var caFile = reader.String("caFile", maxLength: 4096);
         var certificate = reader.String("clientCertificate", maxLength: 4096);
         var key = reader.String("clientKey", maxLength: 4096);
         if (key is not null && certificate is null && !reader.Has("clientCertificate"))
@@ -78,7 +79,7 @@ internal sealed record TlsSettings
         return new TlsSettings
         {
             ServerName = serverName,
-            CaFile = reader.String("caFile", maxLength: 4096),
+            CaFile = caFile,
             ClientCertificate = certificate,
             ClientKey = key,
             ExpiryThreshold = reader.Duration("expiryThreshold", TimeSpan.Zero, MaxExpiryThreshold) ?? DefaultExpiryThreshold,

@@ -86,10 +86,25 @@ internal static class TlsVerdicts
         var top = chain.Top;
         if (chain.Partial)
         {
+            // No issuer for the top certificate anywhere here (downloads are off). If the server sent only its leaf,
+            // it forgot its intermediate: by far the commonest case. If it sent a CA certificate, the missing issuer is
+            // most likely a root this node does not trust (servers need not send roots), possibly another intermediate.
             var sent = chain.Certificates.Count(c => c.Sent);
-            yield return new Problem(Layers.Tls, FailureCategories.TlsIncompleteChain,
-                $"the server sent {Plural(sent, "certificate")} ending at {top.Facts.Subject}, but not the certificate of its issuer ({top.Facts.Issuer}), and {trust.Description} does not have it either, so the chain cannot be checked up to a root",
-                "the server does not send its intermediate certificate; browsers that have not cached it will fail: configure the full chain file (the leaf followed by its intermediates); if the issuer is a private root, add it to the check's caFile");
+            if (top.Position == ChainPosition.Leaf)
+            {
+                yield return new Problem(Layers.Tls, FailureCategories.TlsIncompleteChain,
+                    $"the server sent {Plural(sent, "certificate")} ending at {top.Facts.Subject}, but not the certificate of its issuer ({top.Facts.Issuer}), and {trust.Description} does not have it either, so the chain cannot be checked up to a root",
+                    "the server does not send its intermediate certificate; browsers that have not cached it will fail: configure the full chain file (the leaf followed by its intermediates); if the issuer is a private root, add it to the check's caFile");
+            }
+            else
+            {
+                yield return new Problem(Layers.Tls, FailureCategories.TlsUntrustedRoot,
+                    $"the chain ends at {top.Describe()}, whose issuer {top.Facts.Issuer} is not in {trust.Description}: an unknown root (or an intermediate the server does not send)",
+                    trust.CaFile is null
+                        ? "the server uses a CA that is not in this node's trust store; for a private CA, set the check's caFile to its root"
+                        : $"add the root {top.Facts.Issuer} to {trust.CaFile} if this is your CA; otherwise the server presents a chain from a CA you do not expect");
+            }
+
             yield break;
         }
 

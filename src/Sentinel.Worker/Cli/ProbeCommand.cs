@@ -21,6 +21,7 @@ internal static class ProbeCommand
             file, checkId, json,
             ProbeTcpCommand.Create(stdout, stderr),
             ProbeHttpCommand.Create(stdout, stderr),
+            ProbeTlsCommand.Create(stdout, stderr),
         };
 
         command.SetAction(async (parse, cancellationToken) =>

@@ -65,7 +65,8 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Equal(Convert.ToHexStringLower(chain.Leaf.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)), info.Labels[0]);
         Assert.Equal("CN=www.sentinel.test, O=Sentinel Tests", info.Labels[1]);
         Assert.Equal("www.sentinel.test", info.Labels[3]);
-        Assert.Equal(chain.Leaf.SerialNumber.ToLowerInvariant().TrimStart('0'), info.Labels[4]);
+        // As blackbox_exporter: the serial's big-endian bytes in hex, leading zero bytes dropped (Go's %x of Int.Bytes()).
+        Assert.Equal(System.Text.RegularExpressions.Regex.Replace(chain.Leaf.SerialNumber.ToLowerInvariant(), "^(00)+(?=.)", ""), info.Labels[4]);
         Assert.Equal(["TLS 1.3"], Single(samples, "probe_tls_version_info").Labels);
         var days = samples.Where(s => s.Metric.Name == "sentinel_tls_cert_days_left").ToDictionary(s => s.Labels[0], s => s.Value);
         Assert.Equal(["leaf", "intermediate_1", "root"], days.Keys);
@@ -238,6 +239,51 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
+    public async Task InspectAsync_CapturedThroughSocketsHttpHandler_InspectsTheHttpsServer()
+    {
+        // The wiring an https probe uses: the capture in SocketsHttpHandler.SslOptions, the version from its
+        // PlaintextStreamFilter (the authenticated SslStream), the inspection after the response.
+        var chain = pki.Trusted.Issue(new CertificateSpec { NotAfter = Now.AddDays(5) });
+        await using var server = TlsServer.Start(chain, new TlsServerOptions
+        {
+            SendIntermediates = false,
+            Response = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"u8.ToArray(),
+        });
+        var trust = RootTrust();
+        var capture = new TlsCapture();
+        using var handler = new SocketsHttpHandler
+        {
+            PlaintextStreamFilter = (filter, _) =>
+            {
+                if (filter.PlaintextStream is SslStream ssl)
+                {
+                    capture.OnAuthenticated(ssl);
+                }
+
+                return ValueTask.FromResult(filter.PlaintextStream);
+            },
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(server.EndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        capture.ConfigureClient(handler.SslOptions, trust, clientCertificate: null, DateTimeOffset.UtcNow);
+        using var client = new HttpClient(handler);
+
+        using var response = await client.GetAsync($"https://{Host}/", TestContext.Current.CancellationToken);
+        var inspection = await TlsInspector.InspectAsync(capture, new TlsExpectations(Host, trust, TimeSpan.FromDays(14)),
+            "https-check", new ProbeContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(Host, capture.ServerName);
+        Assert.Equal(["tls_incomplete_chain", "tls_expiring"], inspection.Problems.Select(p => p.Category));
+        Assert.Equal("TLS 1.3", inspection.Measurements.ToDictionary()["tls.version"].Text);
+        Assert.Contains(inspection.Samples, s => s.Metric.Name == "probe_ssl_earliest_cert_expiry");
+    }
+
+    [Fact]
     public async Task InspectAsync_NothingCaptured_HasNoCertificateVerdictsOrSeries()
     {
         var inspection = await TlsInspector.InspectAsync(new TlsCapture(), new TlsExpectations(Host, TlsTrust.System, TimeSpan.FromDays(14)),
@@ -278,14 +324,9 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.EndPoint, TestContext.Current.CancellationToken);
         await using var ssl = new SslStream(tcp.GetStream());
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = host,
-            RemoteCertificateValidationCallback = capture.OnRemoteCertificate,
-            LocalCertificateSelectionCallback = capture.SelectClientCertificate(null),
-            CertificateChainPolicy = trust.ClientChainPolicy(context.Time.GetUtcNow()),
-            AllowTlsResume = false,
-        }, TestContext.Current.CancellationToken);
+        var options = new SslClientAuthenticationOptions { TargetHost = host };
+        capture.ConfigureClient(options, trust, clientCertificate: null, context.Time.GetUtcNow());
+        await ssl.AuthenticateAsClientAsync(options, TestContext.Current.CancellationToken);
         capture.OnAuthenticated(ssl);
         var inspection = await TlsInspector.InspectAsync(capture, new TlsExpectations(host, trust, threshold ?? TimeSpan.FromDays(14)),
             "check", context, TestContext.Current.CancellationToken);

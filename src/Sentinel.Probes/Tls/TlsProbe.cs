@@ -1,0 +1,261 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+using Sentinel.Probes.Tcp;
+
+namespace Sentinel.Probes.Tls;
+
+/// <summary>
+/// <c>type: "tls"</c>: resolves <c>host:port</c>, connects, optionally upgrades with STARTTLS, and performs a full
+/// TLS handshake (a new session every run), timing <c>resolve</c>, <c>connect</c>, <c>starttls</c> and <c>tls</c>.
+/// The handshake completes whatever the certificate's faults, so that the chain is always inspected
+/// (<see cref="TlsInspector"/>) and its series exported, also when it does not validate. When the handshake fails
+/// before a certificate arrived, a ClientHello sent only for inspection reads the Certificate message (TLS 1.2
+/// and older send it in clear text), so a refused handshake still shows its chain where at all possible.
+/// </summary>
+internal sealed class TlsProbe : IProbe, IWarmUp
+{
+    public static ProbeType Type { get; } = new()
+    {
+        Name = "tls",
+        Summary = "Connects to host:port (optionally after STARTTLS), performs a TLS handshake and inspects the certificate chain.",
+        Probe = new TlsProbe(),
+        ReadSection = TlsSection.Read,
+        ValidateTarget = ValidateTarget,
+        Measurements =
+        [
+            "tls.duration.resolve_ms", "tls.duration.connect_ms", "tls.duration.starttls_ms", "tls.duration.tls_ms", "tls.duration.total_ms",
+            "tls.handshake_ms", "tls.version", "tls.cipher", "tls.versions_accepted", "cert.days_left", "cert.chain_days_left",
+        ],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
+    };
+
+    /// <summary>A target is host:port; a URL gets a message that says how to write it.</summary>
+    private static string? ValidateTarget(string target)
+    {
+        if (Uri.TryCreate(target, UriKind.Absolute, out var uri) && target.Contains("://", StringComparison.Ordinal))
+        {
+            return $"expected host:port, got a URL; write \"{uri.IdnHost}:{(uri.IsDefaultPort && uri.Scheme == "https" ? 443 : uri.Port)}\" (for an HTTPS request, use type http)";
+        }
+
+        return HostPort.TryParse(target, 0, out _, out var error) ? null : error;
+    }
+
+    public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+    {
+        var target = HostPort.TryParse(check.Target, 0, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(check));
+        var section = check.SectionAs<TlsSection>() ?? TlsSection.Default;
+        var settings = section.Settings;
+        var result = new ProbeResultBuilder(check);
+        var start = context.Time.GetTimestamp();
+        var resolver = context.ResolverFor(check).Name;
+
+        var trust = TlsTrust.Load(settings.CaFile, out var trustProblem);
+        var clientCertificate = trustProblem is null ? TlsClientCertificate.Load(settings, out trustProblem) : null;
+        if (trustProblem is not null)
+        {
+            result.Problem(trustProblem);
+            result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
+            return result.Build();
+        }
+
+        using (clientCertificate)
+        {
+            var addresses = await TargetResolution.ResolveAsync(check, target, context, result, cancellationToken).ConfigureAwait(false);
+            if (addresses is null)
+            {
+                result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
+                result.MeasureDurations("tls", context.Time.GetElapsedTime(start));
+                return result.Build();
+            }
+
+            var remote = new IPEndPoint(addresses[0], target.Port);
+            var run = new Run(check, target, section, trust, clientCertificate, remote, context, result);
+            var details = await run.ConnectAndInspectAsync(cancellationToken).ConfigureAwait(false);
+            result.Details = new TlsDetails
+            {
+                Resolver = resolver,
+                Addresses = addresses,
+                Remote = remote,
+                Local = details.Local,
+                StartTls = section.StartTls,
+                Handshake = details.Handshake,
+                Versions = details.Versions,
+            };
+            result.MeasureDurations("tls", context.Time.GetElapsedTime(start));
+            return result.Build();
+        }
+    }
+
+    // The runner passed in (this branch's IWarmUp) is not needed: the warm-up runs this probe directly.
+    public ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken) => TlsWarmUp.RunAsync(this, context, cancellationToken);
+
+    /// <summary>One run past name resolution: connect, STARTTLS, handshake, inspection, audit.</summary>
+    private sealed class Run(
+        CheckDefinition check, HostPort target, TlsSection section, TlsTrust trust, X509Certificate2? clientCertificate,
+        IPEndPoint remote, ProbeContext context, ProbeResultBuilder result)
+    {
+        private readonly string _name = remote.ToString();
+        private TimeSpan _connectTime;
+
+        /// <summary>SNI: the configured name, else the target's host name; none for an IP address (RFC 6066, 3).</summary>
+        private string? ServerName => section.Settings.ServerName ?? (target.Address is null ? target.Host : null);
+
+        public async ValueTask<(IPEndPoint? Local, TlsInspectionDetails? Handshake, IReadOnlyList<VersionOutcome>? Versions)> ConnectAndInspectAsync(CancellationToken cancellationToken)
+        {
+            var connecting = context.Time.GetTimestamp();
+            var socket = await TcpConnector.ConnectAsync(remote, check, context, result, cancellationToken).ConfigureAwait(false);
+            _connectTime = context.Time.GetElapsedTime(connecting);
+            if (socket is null)
+            {
+                return (null, null, null);
+            }
+
+            var local = socket.LocalEndPoint as IPEndPoint;
+            var capture = new TlsCapture();
+            Exception? failure;
+            byte[] firstBytes;
+
+            // The connection is closed before anything else connects: servers that serve one connection at a time
+            // (openssl s_server, small appliances) would otherwise leave the audit's connections waiting.
+            using (socket)
+            {
+                var stream = new FirstBytesStream(new NetworkStream(socket, ownsSocket: false));
+                await using (stream.ConfigureAwait(false))
+                {
+                    if (section.StartTls is { } protocol && !await StartTlsAsync(protocol, stream, local, cancellationToken).ConfigureAwait(false))
+                    {
+                        return (local, null, null);
+                    }
+
+                    failure = await HandshakeAsync(stream, capture, cancellationToken).ConfigureAwait(false);
+                    firstBytes = stream.First.ToArray();
+                }
+            }
+
+            if (failure is not null)
+            {
+                var onlyLegacy = await ReadCertificatesForInspectionAsync(capture, cancellationToken).ConfigureAwait(false);
+                result.Problem(TlsHandshakeFailure.Classify(failure, _name, capture, firstBytes, onlyLegacy));
+            }
+
+            var inspection = await TlsInspector.InspectAsync(capture,
+                new TlsExpectations(section.Settings.ExpectedHost(target), trust, section.Settings.ExpiryThreshold), check.Id, context, cancellationToken).ConfigureAwait(false);
+            inspection.ApplyTo(result);
+
+            IReadOnlyList<VersionOutcome>? versions = null;
+            if (section.AuditVersions)
+            {
+                versions = await TlsVersionAudit.RunAsync(remote, section.StartTls, ServerName, _name, cancellationToken).ConfigureAwait(false);
+                TlsVersionAudit.Record(versions, result);
+            }
+
+            return (local, inspection.Details, versions);
+        }
+
+        private async ValueTask<bool> StartTlsAsync(StartTlsProtocol protocol, Stream stream, IPEndPoint? local, CancellationToken cancellationToken)
+        {
+            var started = context.Time.GetTimestamp();
+            Problem? problem;
+            try
+            {
+                problem = await StartTls.NegotiateAsync(protocol, stream, _name, local, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                problem = TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout), $"the {StartTls.Name(protocol)} STARTTLS exchange");
+            }
+
+            result.Phase("starttls", context.Time.GetElapsedTime(started));
+            if (problem is not null)
+            {
+                result.Problem(problem);
+            }
+
+            return problem is null;
+        }
+
+        /// <summary>
+        /// Runs the handshake and records the <c>tls</c> phase. Returns the exception of a failed handshake, to be
+        /// classified once more is known; a timeout and a client certificate refused afterwards are recorded here.
+        /// </summary>
+        private async ValueTask<Exception?> HandshakeAsync(FirstBytesStream stream, TlsCapture capture, CancellationToken cancellationToken)
+        {
+            var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+            await using (ssl.ConfigureAwait(false))
+            {
+                var options = new SslClientAuthenticationOptions
+                {
+                    // Without SNI (an IP target) SslStream still needs a name; it sends none for an address.
+                    TargetHost = ServerName ?? target.Host,
+                    AllowRenegotiation = false,
+                };
+                capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow());
+
+                var started = context.Time.GetTimestamp();
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+                    var took = context.Time.GetElapsedTime(started);
+                    result.Phase("tls", took);
+                    result.Measure("tls.handshake_ms", took.TotalMilliseconds);
+                    capture.OnAuthenticated(ssl);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    result.Phase("tls", context.Time.GetElapsedTime(started));
+                    result.Problem(TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout)));
+                    return null;
+                }
+                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
+                {
+                    result.Phase("tls", context.Time.GetElapsedTime(started));
+                    return ex;
+                }
+
+                if (await TlsClientCertificateVerdict.AwaitAsync(ssl, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
+                {
+                    result.Problem(rejected);
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The real handshake failed, maybe before SslStream showed a certificate (a version or cipher the local
+        /// OpenSSL refuses, a client certificate required under TLS 1.2): a TLS 1.2, then a TLS 1.0 ClientHello on new
+        /// connections read the server's Certificate message in clear text, for inspection only. Returns the legacy
+        /// version the server chose when it refused TLS 1.2 but answered TLS 1.0, which explains the failure.
+        /// </summary>
+        private async ValueTask<string?> ReadCertificatesForInspectionAsync(TlsCapture capture, CancellationToken cancellationToken)
+        {
+            foreach (var version in new ushort[] { 0x0303, 0x0301 })
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
+
+                var answer = await TlsVersionAudit.HelloAsync(remote, section.StartTls, version, ServerName, _name, cancellationToken).ConfigureAwait(false);
+                capture.OnCertificatesReadForInspection(answer.Certificates);
+                if (answer.Version is { } chosen)
+                {
+                    // Offered TLS 1.2 (or only 1.0) and answered below 1.2: the server speaks nothing newer.
+                    return chosen < 0x0303 ? TlsVersionNames.OfWire(chosen) : null;
+                }
+
+                if (answer.Alert is null)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+    }
+}
