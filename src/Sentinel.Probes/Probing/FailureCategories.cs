@@ -104,6 +104,33 @@ public static class FailureCategories
     /// <summary>The server did not upgrade the connection with STARTTLS.</summary>
     public const string TlsStartTlsFailed = "tls_starttls_failed";
 
+    /// <summary>The response's status is not one the check expects.</summary>
+    public const string HttpStatus = "http_status";
+
+    /// <summary>The deadline hit while sending the request, waiting for the response or reading its body.</summary>
+    public const string HttpTimeout = "http_timeout";
+
+    /// <summary>More redirects than the check allows, or a redirect loop.</summary>
+    public const string HttpTooManyRedirects = "http_too_many_redirects";
+
+    /// <summary>The body does not match (or matches a forbidden) pattern.</summary>
+    public const string HttpBodyMismatch = "http_body_mismatch";
+
+    /// <summary>A response header is missing, or does not match (or matches a forbidden) pattern.</summary>
+    public const string HttpHeaderMismatch = "http_header_mismatch";
+
+    /// <summary>The body is larger than the check's cap.</summary>
+    public const string HttpBodyTooLarge = "http_body_too_large";
+
+    /// <summary>The response is not valid HTTP.</summary>
+    public const string HttpProtocolError = "http_protocol_error";
+
+    /// <summary>The connection ended before the response was complete.</summary>
+    public const string HttpResponseIncomplete = "http_response_incomplete";
+
+    /// <summary>The check's proxy refused or failed the tunnel.</summary>
+    public const string HttpProxyError = "http_proxy_error";
+
     /// <summary>An assertion on a measurement did not hold.</summary>
     public const string AssertionFailed = "assertion_failed";
 
@@ -146,6 +173,15 @@ public static class FailureCategories
         new(TlsWeakKey, Layers.Tls, "A certificate has an RSA or DSA key below 2048 bits or an EC key below 256 bits.", "Reissue the certificate with an RSA 2048+ or ECDSA P-256+ key."),
         new(TlsExpiring, Layers.Tls, "A certificate of the chain expires within the check's threshold (tls.expiryThreshold, default 14 days). A warning: the result is degraded.", "Renew the certificate now; if it renews automatically, check why it has not yet."),
         new(TlsRenewalOverdue, Layers.Tls, "An automatically renewed certificate (lifetime at most 90 days) has less than a third of its life left and has not changed since a previous run found it so. A warning, weeks before expiry.", "The renewal job (certbot, cert-manager, an ACME client) has probably stopped: check its logs and timers."),
+        new(HttpStatus, Layers.Http, "The response's status is not one the check expects (expectStatus; by default any 2xx). The message names the status, the URL and what was expected.", "Look at the target's logs for this URL; after redirects, the status is the last response's."),
+        new(HttpTimeout, Layers.Http, "The deadline hit after the connection was made: while sending the request, waiting for the first byte of the response (processing) or reading the body (transfer). The message names the phase.", "Waiting for the first byte: the application is slow or stuck. Reading the body: the body is large or trickles; raise the timeout or look at the server."),
+        new(HttpTooManyRedirects, Layers.Http, "The response redirected more times than maxRedirects allows, or back to a URL already visited (a loop).", "Follow the chain with curl -IL; fix the redirect rules (a loop often comes from http/https or www/apex rules that undo each other)."),
+        new(HttpBodyMismatch, Layers.Http, "The (decoded) body does not match a bodyMatches pattern, or matches a bodyNotMatches pattern.", "Fetch the URL and compare the body with the pattern; an error page with status 200 is a common cause."),
+        new(HttpHeaderMismatch, Layers.Http, "A response header of headerMatches is missing or does not match, or a header matches a headerNotMatches pattern.", "Compare the response headers (curl -I) with the check; a proxy or CDN in front may add or strip them."),
+        new(HttpBodyTooLarge, Layers.Http, "The body, as transferred or once decoded, is larger than maxBodyBytes; reading stopped there.", "Raise maxBodyBytes if the size is expected; otherwise the endpoint returns far more than it should (or a compression bomb)."),
+        new(HttpProtocolError, Layers.Http, "The response is not valid HTTP: a malformed status line or header, headers over 64 KiB, broken chunked framing or content encoding, an HTTP/2 protocol error.", "Capture the raw response (curl -v --raw, or openssl s_client) and fix the server or the proxy in front of it."),
+        new(HttpResponseIncomplete, Layers.Http, "The connection ended (closed or reset) before the response was complete: before the status line, or in the middle of the body.", "The server or a proxy in front of it closed the connection: look for crashes, restarts or idle timeouts in their logs."),
+        new(HttpProxyError, Layers.Http, "The check's proxy refused the CONNECT tunnel to the target, needs credentials, or did not answer as an HTTP proxy.", "Check the proxy's rules for this destination and port, and that proxy names an HTTP proxy."),
         new(AssertionFailed, Layers.Assertion, "An assertion on a measurement did not hold; the message names the measurement, the bound and the value seen.", "Compare the value with the bound: either the target regressed or the bound needs adjusting."),
         new(ProbeError, Layers.Probe, "A fault on Sentinel's own side (local resolver unreachable, no socket permission, out of file descriptors, the node too busy to finish in time). The result is unknown, not down, and pages nobody.", "Look at this Sentinel node: its logs, load and limits. The target may be fine."),
     ];

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http;
+using System.Security.Cryptography.X509Certificates;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+using Sentinel.Probes.Tls;
+
+namespace Sentinel.Probes.Http;
+
+/// <summary>
+/// A SocketsHttpHandler wired to an <see cref="HttpConnector"/> for one address of a check. By default each run
+/// makes its own and disposes it, so every run opens a new connection and a full TLS handshake, as
+/// blackbox_exporter does; with <c>reuseConnection</c> the handler is kept between runs (<see cref="HttpConnections"/>).
+/// </summary>
+internal sealed class HttpClientLease : IDisposable
+{
+    private HttpClientLease(CheckDefinition check, HttpConnector connector, HttpMessageInvoker invoker)
+    {
+        Check = check;
+        Connector = connector;
+        Invoker = invoker;
+    }
+
+    public CheckDefinition Check { get; }
+
+    public HttpConnector Connector { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public static HttpClientLease Create(
+        CheckDefinition check, HttpSection section, ProbeContext context, HttpPin pin, TlsTrust trust, X509Certificate2? clientCertificate)
+    {
+        var connector = new HttpConnector(check, section, context, pin, trust, clientCertificate);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = connector.ConnectAsync,
+            PlaintextStreamFilter = connector.FilterAsync,
+
+            // Redirects are followed by the probe so that each hop is timed; bodies are decoded by the probe so that
+            // both sizes are known; proxies are tunnelled by the connector so that the target's TLS stays timed.
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = false,
+            UseCookies = false,
+            PreAuthenticate = false,
+
+            // No traceparent header: a monitor must send what the check says, not the node's tracing context.
+            ActivityHeadersPropagator = null,
+            MaxResponseHeadersLength = 64,
+            MaxResponseDrainSize = 0,
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
+            // Within a run, a redirect to the same origin reuses the connection, as curl -L and Go's client do; the
+            // handler (and its connections) goes at the end of the run unless the check reuses connections.
+            PooledConnectionIdleTimeout = section.ReuseConnection ? Clamp(check.Interval * 2) : TimeSpan.FromMinutes(1),
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            EnableMultipleHttp2Connections = false,
+        };
+
+        return new HttpClientLease(check, connector, new HttpMessageInvoker(handler, disposeHandler: true));
+    }
+
+    public void Dispose() => Invoker.Dispose();
+
+    private static TimeSpan Clamp(TimeSpan idle) =>
+        idle < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : idle > TimeSpan.FromHours(2) ? TimeSpan.FromHours(2) : idle;
+}
+
+/// <summary>
+/// The handlers kept between runs of checks with <c>reuseConnection</c>, one per check and address. A changed
+/// check (a new definition) gets a new handler; the set is bounded so that many such checks cannot hold
+/// unbounded sockets.
+/// </summary>
+internal static class HttpConnections
+{
+    /// <summary>The most kept handlers; past it the oldest-added go.</summary>
+    public const int Capacity = 1024;
+
+    private static readonly ConcurrentDictionary<(string Check, IPAddress Address), HttpClientLease> Leases = new();
+    private static readonly ConcurrentQueue<(string, IPAddress)> Order = new();
+
+    public static HttpClientLease Get(CheckDefinition check, Func<HttpClientLease> create, IPAddress address)
+    {
+        var key = (check.Id, address);
+        if (Leases.TryGetValue(key, out var lease) && ReferenceEquals(lease.Check, check))
+        {
+            return lease;
+        }
+
+        var fresh = create();
+        if (Leases.TryGetValue(key, out var stale))
+        {
+            stale.Dispose();
+        }
+
+        Leases[key] = fresh;
+        Order.Enqueue(key);
+        while (Leases.Count > Capacity && Order.TryDequeue(out var oldest))
+        {
+            if (Leases.TryRemove(oldest, out var evicted))
+            {
+                evicted.Dispose();
+            }
+        }
+
+        return fresh;
+    }
+}

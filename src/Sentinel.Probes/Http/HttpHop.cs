@@ -1,0 +1,148 @@
+using System.Net;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Http;
+
+/// <summary>
+/// One request and its response within a run (the first request, then one per redirect followed): its phases,
+/// what was connected to, the status and headers, and the body sizes. Timestamps come from the probe's
+/// TimeProvider; the connection and the timing stream report into it while .NET's HTTP stack runs.
+/// </summary>
+internal sealed class HttpHop(Uri url, string method, TimeProvider time)
+{
+    private readonly object _gate = new();
+    private readonly List<PhaseTiming> _phases = [];
+    private long? _lastWrite;
+
+    public Uri Url { get; } = url;
+
+    public string Method { get; } = method;
+
+    /// <summary>When the hop started (before the connection, if one was opened).</summary>
+    public long StartedAt { get; } = time.GetTimestamp();
+
+    /// <summary>When the request was completely written, as of the first response byte.</summary>
+    public long? RequestSentAt { get; private set; }
+
+    /// <summary>When the first byte of the response arrived.</summary>
+    public long? FirstByteAt { get; private set; }
+
+    /// <summary>When the last byte of the body arrived.</summary>
+    public long? LastByteAt { get; set; }
+
+    /// <summary>Whether the hop opened a new connection (false: reused one, so no connect or TLS phase).</summary>
+    public bool NewConnection { get; set; }
+
+    public IPEndPoint? Remote { get; set; }
+
+    public IPEndPoint? Local { get; set; }
+
+    /// <summary>Completes when the connection attempt this hop started has ended, or null when it started none.</summary>
+    public Task? Connecting { get; set; }
+
+    /// <summary>Why the connection for this hop failed (dns, tcp, tls, proxy), when it did.</summary>
+    public Problem? ConnectFailure { get; set; }
+
+    public int? Status { get; set; }
+
+    public string? Reason { get; set; }
+
+    public Version? Version { get; set; }
+
+    public string? Location { get; set; }
+
+    /// <summary>Response headers as received (capped), sensitive values redacted.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ResponseHeaders { get; set; } = [];
+
+    /// <summary>Request headers as sent (the check's and the client's own), sensitive values redacted.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; set; } = [];
+
+    /// <summary>Body bytes as transferred (after chunked framing, before content decoding).</summary>
+    public long? WireBytes { get; set; }
+
+    /// <summary>Body bytes after content decoding; absent when the encoding is not one Sentinel decodes.</summary>
+    public long? DecodedBytes { get; set; }
+
+    public string? ContentEncoding { get; set; }
+
+    /// <summary>The phases of this hop in order: resolve and connect and tls when it connected, processing, transfer.</summary>
+    public IReadOnlyList<PhaseTiming> Phases
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _phases];
+            }
+        }
+    }
+
+    public TimeSpan Duration(TimeProvider clock) => clock.GetElapsedTime(StartedAt, LastByteAt ?? clock.GetTimestamp());
+
+    public void AddPhase(string name, TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            _phases.Add(new PhaseTiming(name, duration));
+        }
+    }
+
+    /// <summary>Called by the timing stream when request bytes were written.</summary>
+    public void OnRequestBytesSent(long timestamp)
+    {
+        lock (_gate)
+        {
+            if (FirstByteAt is null)
+            {
+                _lastWrite = timestamp;
+            }
+        }
+    }
+
+    /// <summary>Called by the timing stream when response bytes arrived.</summary>
+    public void OnResponseBytes(long timestamp)
+    {
+        lock (_gate)
+        {
+            if (FirstByteAt is null)
+            {
+                FirstByteAt = timestamp;
+                RequestSentAt = _lastWrite;
+            }
+        }
+    }
+
+    /// <summary>When the request was written so far (for a deadline hit while waiting for the response).</summary>
+    public long? LastWriteAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastWrite;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records processing (request sent → first byte) and transfer (first byte → last byte), or as much of them
+    /// as happened before <paramref name="end"/> when the exchange was cut short.
+    /// </summary>
+    public void CloseExchange(long end)
+    {
+        var sent = RequestSentAt ?? LastWriteAt;
+        if (FirstByteAt is { } first)
+        {
+            if (sent is { } s)
+            {
+                AddPhase("processing", time.GetElapsedTime(s, first));
+            }
+
+            AddPhase("transfer", time.GetElapsedTime(first, LastByteAt ?? end));
+        }
+        else if (sent is { } s)
+        {
+            AddPhase("processing", time.GetElapsedTime(s, end));
+        }
+    }
+}
