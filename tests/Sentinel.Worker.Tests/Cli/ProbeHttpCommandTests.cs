@@ -27,7 +27,7 @@ public sealed class ProbeHttpCommandTests
 
         Assert.Contains("  > GET /delay?firstByteMs=20 HTTP/1.1\n", output, StringComparison.Ordinal);
         Assert.Contains("  < HTTP/1.1 200 OK\n", output, StringComparison.Ordinal);
-        Assert.Contains("  tls         TLS 1.3, ", output, StringComparison.Ordinal);
+        Assert.Contains("  protocol    TLS 1.3, ", output, StringComparison.Ordinal);
         Assert.Contains("  certificate 0: leaf, sent by the server (#0)\n", output, StringComparison.Ordinal);
     }
 
