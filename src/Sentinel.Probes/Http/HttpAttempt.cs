@@ -137,6 +137,11 @@ internal static class HttpAttempt
 
     private static void Describe(HttpHop hop, HttpResponseMessage response)
     {
+        // NonValidated before anything parses the headers: parsing splits and reformats values (Vary: a, b becomes
+        // two), while the raw form keeps one value per field line in the order received.
+        hop.RawResponseHeaders = response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated)
+            .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
+            .ToList();
         hop.Status = (int)response.StatusCode;
         hop.Reason = response.ReasonPhrase;
         hop.Version = response.Version;

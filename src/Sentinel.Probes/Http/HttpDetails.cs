@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Http;
@@ -24,6 +25,9 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
     public int Representative { get; set; }
 
     public string? Verdict { get; set; }
+
+    /// <summary>What the header audit did, when the check has one and it ran.</summary>
+    public AuditDetails? Audit { get; set; }
 
     public override void WriteJson(Utf8JsonWriter writer)
     {
@@ -50,6 +54,12 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         {
             writer.WritePropertyName("tls");
             inspection.Details.WriteJson(writer);
+        }
+
+        if (Audit is not null)
+        {
+            writer.WritePropertyName("audit");
+            Audit.WriteJson(writer);
         }
 
         writer.WriteEndObject();
@@ -97,6 +107,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
 
         shown.Inspection?.Details.WriteReport(writer);
+        Audit?.WriteReport(writer);
     }
 
     private void WriteHop(TextWriter writer, HttpHop hop, int number)

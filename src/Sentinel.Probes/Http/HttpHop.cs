@@ -54,6 +54,13 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
     /// <summary>Response headers as received (capped), sensitive values redacted.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ResponseHeaders { get; set; } = [];
 
+    /// <summary>
+    /// Response headers as received, one entry per field line, unredacted and untruncated (bounded by the 64 KiB
+    /// header limit): for audits that must see cookie attributes and which of several fields came first. Never
+    /// stored or shown as is.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RawResponseHeaders { get; set; } = [];
+
     /// <summary>Request headers as sent (the check's and the client's own), sensitive values redacted.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; set; } = [];
 

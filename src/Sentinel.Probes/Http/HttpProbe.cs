@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tls;
 
@@ -28,9 +29,9 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
             "http.status_code", "http.version", "http.redirects", "http.body_bytes", "http.body_wire_bytes",
             "http.duration.resolve_ms", "http.duration.connect_ms", "http.duration.tls_ms", "http.duration.processing_ms",
             "http.duration.transfer_ms", "http.duration.total_ms", "http.addresses_up", "http.addresses_probed",
-            "cert.days_left", "cert.chain_days_left", "tls.version", "tls.cipher", "tls.handshake_ms",
+            "cert.days_left", "cert.chain_days_left", "tls.version", "tls.cipher", "tls.handshake_ms", .. AuditMetrics.Measurements,
         ],
-        Metrics = [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
+        Metrics = [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All, AuditMetrics.Findings],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
@@ -67,6 +68,13 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
             RunAddressAsync(i, new HttpPin(host, addresses[i], section.Proxy), check, section, context, trust, clientCertificate, cancellationToken))).ConfigureAwait(false);
 
         HttpOutcomes.Compose(result, details, section, outcomes, context.Time);
+        if (section.Audit is { } audit && details.Up[details.Representative])
+        {
+            // The audit's own requests go to the address the result describes, through the same connector.
+            var chosen = outcomes[details.Representative];
+            details.Audit = await HeaderAudit.RunAsync(new AuditRun(check, section, audit, context, result, chosen,
+                () => HttpClientLease.Create(check, section, context, new HttpPin(host, chosen.Address, section.Proxy), trust, clientCertificate)), cancellationToken).ConfigureAwait(false);
+        }
 
         // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange;
         // the certificate inspection afterwards is Sentinel's own work.

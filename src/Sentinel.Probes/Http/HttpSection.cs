@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Headers;
 using Sentinel.Probes.Tls;
 
 namespace Sentinel.Probes.Http;
@@ -88,6 +89,9 @@ internal sealed record HttpSection : CheckSection
     /// <summary>The TLS client settings for https targets (caFile, client certificate, serverName, expiry threshold).</summary>
     public TlsSettings Tls { get; init; } = TlsSettings.Default;
 
+    /// <summary>The header audit run after a passing exchange (<c>audit</c>), or null for none.</summary>
+    public AuditSettings? Audit { get; init; }
+
     /// <summary>Whether any body pattern needs the body kept in memory.</summary>
     public bool KeepsBody => BodyMatches.Count + BodyNotMatches.Count > 0;
 
@@ -131,6 +135,7 @@ internal sealed record HttpSection : CheckSection
             Insecure = reader.Boolean("insecure") ?? false,
             Proxy = HttpSectionRules.ReadProxy(reader),
             Tls = reader.Object("tls") is { } tls ? ReadTls(tls) : TlsSettings.Default,
+            Audit = reader.Object("audit") is { } audit ? AuditSettings.Read(audit) : null,
         };
 
         if (section.Proxy is not null && section.Addresses.Mode != AddressMode.First)

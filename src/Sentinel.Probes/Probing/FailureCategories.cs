@@ -131,6 +131,9 @@ public static class FailureCategories
     /// <summary>The check's proxy refused or failed the tunnel.</summary>
     public const string HttpProxyError = "http_proxy_error";
 
+    /// <summary>A header audit finding at or above the check's failOn severity (or a warning finding below it).</summary>
+    public const string AuditFinding = "audit_finding";
+
     /// <summary>An assertion on a measurement did not hold.</summary>
     public const string AssertionFailed = "assertion_failed";
 
@@ -182,6 +185,7 @@ public static class FailureCategories
         new(HttpProtocolError, Layers.Http, "The response is not valid HTTP: a malformed status line or header, headers over 64 KiB, broken chunked framing or content encoding, an HTTP/2 protocol error.", "Capture the raw response (curl -v --raw, or openssl s_client) and fix the server or the proxy in front of it."),
         new(HttpResponseIncomplete, Layers.Http, "The connection ended (closed or reset) before the response was complete: before the status line, or in the middle of the body.", "The server or a proxy in front of it closed the connection: look for crashes, restarts or idle timeouts in their logs."),
         new(HttpProxyError, Layers.Http, "The check's proxy refused the CONNECT tunnel to the target, needs credentials, or did not answer as an HTTP proxy.", "Check the proxy's rules for this destination and port, and that proxy names an HTTP proxy."),
+        new(AuditFinding, Layers.Audit, "The header audit (a headers check, or the audit of an http check) found a finding at or above the check's failOn severity (default critical), which fails the check; warning findings below failOn make the result degraded. The message names the findings; each is listed with its evidence and hint.", "Read the findings: each names the header value seen and what to change. Raise failOn or set the id's severity if the finding is accepted."),
         new(AssertionFailed, Layers.Assertion, "An assertion on a measurement did not hold; the message names the measurement, the bound and the value seen.", "Compare the value with the bound: either the target regressed or the bound needs adjusting."),
         new(ProbeError, Layers.Probe, "A fault on Sentinel's own side (local resolver unreachable, no socket permission, out of file descriptors, the node too busy to finish in time). The result is unknown, not down, and pages nobody.", "Look at this Sentinel node: its logs, load and limits. The target may be fine."),
     ];
@@ -217,6 +221,9 @@ public static class Layers
 
     /// <summary>The hops on the way to the target.</summary>
     public const string Path = "path";
+
+    /// <summary>The header audit's verdict (HSTS, CORS, security headers).</summary>
+    public const string Audit = "audit";
 
     /// <summary>A check's own assertions.</summary>
     public const string Assertion = "assertion";

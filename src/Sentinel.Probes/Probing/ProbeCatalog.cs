@@ -1,4 +1,5 @@
 using Sentinel.Probes.Dns;
+using Sentinel.Probes.Headers;
 using Sentinel.Probes.Http;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
@@ -18,7 +19,7 @@ internal sealed class ProbeCatalog
     }
 
     /// <summary>Every built-in type.</summary>
-    public static ProbeCatalog Default { get; } = new([DnsProbe.Type, HttpProbe.Type, IcmpProbe.Type, PathProbe.Type, TcpProbe.Type, TlsProbe.Type]);
+    public static ProbeCatalog Default { get; } = new([DnsProbe.Type, HeadersProbe.Type, HttpProbe.Type, IcmpProbe.Type, PathProbe.Type, TcpProbe.Type, TlsProbe.Type]);
 
     /// <summary>The known types in name order.</summary>
     public IEnumerable<ProbeType> Types => _types.Values.OrderBy(t => t.Name, StringComparer.Ordinal);

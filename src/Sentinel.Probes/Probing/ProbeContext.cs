@@ -8,6 +8,12 @@ internal sealed class ProbeContext
     /// <summary>The clock every phase is timed with.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Randomness a probe needs (values made up per run, such as the hostile origin of a CORS audit); tests pass a
+    /// seeded one. Shared between concurrent runs, so the default is the thread-safe <see cref="Random.Shared"/>.
+    /// </summary>
+    public Random Random { get; init; } = Random.Shared;
+
     /// <summary>The resolver for checks that do not name their own.</summary>
     public IHostResolver SystemResolver { get; init; } = new SystemHostResolver();
 

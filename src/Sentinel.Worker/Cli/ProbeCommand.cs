@@ -21,6 +21,7 @@ internal static class ProbeCommand
             file, checkId, json,
             ProbeTcpCommand.Create(stdout, stderr),
             ProbeHttpCommand.Create(stdout, stderr),
+            ProbeHeadersCommand.Create(stdout, stderr),
             ProbeIcmpCommand.Create(stdout, stderr),
             ProbePathCommand.Create(stdout, stderr),
             ProbeDnsCommand.Create(stdout, stderr),

@@ -1,0 +1,72 @@
+using Dapper;
+using Microsoft.AspNetCore.Http;
+using Sentinel.Testing;
+using Xunit;
+
+namespace Sentinel.Worker.Tests.Metrics;
+
+/// <summary>
+/// Header-audit findings and HTTPS certificate series in the running daemon: exported on /metrics and stored with
+/// the results in PostgreSQL, against real HTTP and HTTPS servers.
+/// </summary>
+[Collection(DaemonHostTests.Name)]
+public sealed class AuditMetricsTests(PostgresCluster postgres)
+{
+    [Fact]
+    public async Task Daemon_HeadersAndHttpsChecks_ExportFindingsAndCertificateSeriesAndStoreTheFindings()
+    {
+        using var ca = TestCertificateAuthority.Create();
+        await using var reflecting = await HeaderServer.StartAsync(ReflectAnyOriginWithCredentials);
+        var chain = ca.Issue(new CertificateSpec { IpAddresses = [System.Net.IPAddress.Loopback] });
+        await using var https = await HttpTestServer.StartAsync(new HttpTestServerOptions { Tls = chain });
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
+        {
+            var root = dir.Write("root.pem", ca.RootPem);
+            dir.Write("cors.json", $$"""
+                { "id": "cors", "type": "headers", "target": "{{reflecting.Url("/api/me")}}", "interval": "1s", "timeout": "900ms",
+                  "headers": { "hsts": { "httpRedirect": false }, "cors": { "origins": ["https://app.example.com"], "credentials": true } } }
+                """);
+            dir.Write("secure.json", $$"""
+                { "id": "secure", "type": "http", "target": "{{https.Url("/")}}", "interval": "1s", "timeout": "900ms",
+                  "http": { "tls": { "caFile": "{{root.Replace("\\", "\\\\", StringComparison.Ordinal)}}" } } }
+                """);
+        });
+
+        var metrics = await Eventually.ValueAsync(async () =>
+        {
+            var text = await host.MetricsAsync();
+            return text.Contains("id=\"cors.reflects_any_origin_with_credentials\"", StringComparison.Ordinal)
+                && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"") ? text : null;
+        }, TimeSpan.FromSeconds(30), "audit findings of the headers check and certificate series of the https check");
+
+        Assert.Matches("sentinel_audit_findings\\{[^}]*check=\"cors\",id=\"cors.reflects_any_origin_with_credentials\",severity=\"critical\"[^}]*\\} 1\n", metrics);
+        Assert.Matches("probe_success\\{[^}]*check=\"cors\"[^}]*\\} 0", metrics);
+        Assert.Matches("sentinel_probe_failures_total\\{[^}]*category=\"audit_finding\",check=\"cors\"[^}]*\\} [1-9]", metrics);
+        Assert.DoesNotMatch("sentinel_audit_findings\\{[^}]*check=\"secure\"", metrics);
+
+        var expiry = chain.Intermediates.Append(chain.Leaf).Min(c => c.NotAfter.ToUniversalTime());
+        var exported = System.Text.RegularExpressions.Regex.Match(metrics, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"[^}]*\\} ([0-9.eE+]+)\n");
+        Assert.True(exported.Success, metrics);
+        Assert.Equal(new DateTimeOffset(expiry).ToUnixTimeSeconds(), (long)double.Parse(exported.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Matches("probe_success\\{[^}]*check=\"secure\"[^}]*\\} 1", metrics);
+
+        // The findings are stored with the result, evidence included.
+        var stored = await Eventually.ValueAsync(async () =>
+        {
+            await using var connection = await host.Database.OpenConnectionAsync();
+            return await connection.QueryFirstOrDefaultAsync<string>(
+                "select findings::text from results where check_id = 'cors' and findings::text like '%cors.reflects_any_origin_with_credentials%' limit 1");
+        }, TimeSpan.FromSeconds(30), "a stored result of the headers check with its findings");
+        Assert.Contains("Access-Control-Allow-Credentials", stored, StringComparison.Ordinal);
+    }
+
+    private static void ReflectAnyOriginWithCredentials(HttpContext context)
+    {
+        if (context.Request.Headers.Origin.ToString() is { Length: > 0 } origin)
+        {
+            HeaderServer.Add(context, "Access-Control-Allow-Origin", origin);
+            HeaderServer.Add(context, "Access-Control-Allow-Credentials", "true");
+            HeaderServer.Add(context, "Vary", "Origin");
+        }
+    }
+}
