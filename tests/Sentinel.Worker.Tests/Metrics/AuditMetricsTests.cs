@@ -32,12 +32,25 @@ public sealed class AuditMetricsTests(PostgresCluster postgres)
                 """);
         });
 
-        var metrics = await Eventually.ValueAsync(async () =>
+        var last = "";
+        string metrics;
+        try
         {
-            var text = await host.MetricsAsync();
-            return text.Contains("id=\"cors.reflects_any_origin_with_credentials\"", StringComparison.Ordinal)
-                && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"") ? text : null;
-        }, TimeSpan.FromSeconds(30), "audit findings of the headers check and certificate series of the https check");
+            metrics = await Eventually.ValueAsync(async () =>
+            {
+                var text = last = await host.MetricsAsync();
+                return text.Contains("id=\"cors.reflects_any_origin_with_credentials\"", StringComparison.Ordinal)
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"") ? text : null;
+            }, TimeSpan.FromSeconds(30), "audit findings of the headers check and certificate series of the https check");
+        }
+        catch (TimeoutException timeout)
+        {
+            await using var connection = await host.Database.OpenConnectionAsync();
+            var results = await connection.QueryAsync<string>(
+                "select check_id || ' ' || status || ' ' || coalesce(failure_category, '') || ' ' || coalesce(failure_message, '') from results order by started_at desc limit 10");
+            var series = string.Join('\n', last.Split('\n').Where(l => l.Contains("check=\"cors\"", StringComparison.Ordinal) || l.Contains("check=\"secure\"", StringComparison.Ordinal)));
+            throw new TimeoutException($"{timeout.Message}\nlatest results:\n{string.Join('\n', results)}\nseries:\n{series}", timeout);
+        }
 
         Assert.Matches("sentinel_audit_findings\\{[^}]*check=\"cors\",id=\"cors.reflects_any_origin_with_credentials\",severity=\"critical\"[^}]*\\} 1\n", metrics);
         Assert.Matches("probe_success\\{[^}]*check=\"cors\"[^}]*\\} 0", metrics);
