@@ -10,8 +10,10 @@ using Xunit;
 namespace Sentinel.Worker.Tests;
 
 /// <summary>
-/// Tests that start a <see cref="SentinelTestHost"/> run one at a time: OpenTelemetry listens to meters by
-/// name process-wide, so two hosts in one process would see each other's instruments.
+/// Tests that start a <see cref="SentinelTestHost"/>, or build the daemon through <c>sentinel run</c>, run one at
+/// a time: OpenTelemetry listens to meters by name process-wide, so two hosts in one process see each other's
+/// instruments, and one host disposing its meter ends the shared metric streams of the other (its observable
+/// series vanish from /metrics).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class DaemonHostTests

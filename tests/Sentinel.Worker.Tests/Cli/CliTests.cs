@@ -5,7 +5,11 @@ using Xunit;
 
 namespace Sentinel.Worker.Tests.Cli;
 
-/// <summary>The sentinel command line, run in-process: exit codes and what a person reads.</summary>
+/// <summary>
+/// The sentinel command line, run in-process: exit codes and what a person reads. <c>run</c> builds the whole
+/// daemon here (its meter and instruments included), so these tests take their turn with the other daemon hosts.
+/// </summary>
+[Collection(DaemonHostTests.Name)]
 public sealed class CliTests(PostgresCluster postgres)
 {
     [Fact]
