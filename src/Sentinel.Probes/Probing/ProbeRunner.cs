@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Probing;
@@ -11,6 +12,11 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
 {
     /// <summary>How long past its deadline a probe may take to return before its result is given up.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a run waits for its type's first warm-up before it goes ahead cold.</summary>
+    public static readonly TimeSpan WarmUpBound = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _warmed = new(StringComparer.Ordinal);
 
     public ProbeContext Context => context;
 
@@ -64,7 +70,7 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
         return result with { StartedAt = startedAt, Duration = context.Time.GetElapsedTime(start) };
     }
 
-    /// <summary>Exercises a probe type's code paths, for one-shot runs that must time the target only.</summary>
+    /// <summary>Exercises a probe type's code paths (every call warms again; see <see cref="EnsureWarmAsync"/> for once).</summary>
     public async Task WarmUpAsync(string type, CancellationToken cancellationToken)
     {
         if (catalog.Find(type)?.Probe is IWarmUp warmUp)
@@ -77,6 +83,25 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
             {
                 // A warm-up that fails only leaves the run colder; the run itself reports real problems.
             }
+        }
+    }
+
+    /// <summary>
+    /// Warms <paramref name="type"/> the first time it is asked for and returns at once afterwards, so that a daemon's
+    /// first runs of each probe type time the target rather than the runtime's first use of its code paths (JIT,
+    /// first socket, first TLS handshake: milliseconds that would be stored as the target's). Concurrent first runs
+    /// share one warm-up. Waits at most <see cref="WarmUpBound"/>; a slower warm-up goes on in the background.
+    /// </summary>
+    public async Task EnsureWarmAsync(string type, CancellationToken stopping)
+    {
+        var warmUp = _warmed.GetOrAdd(type, t => new Lazy<Task>(() => WarmUpAsync(t, CancellationToken.None))).Value;
+        try
+        {
+            await warmUp.WaitAsync(WarmUpBound, context.Time, stopping).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Cold numbers for this run beat no run at all.
         }
     }
 

@@ -126,6 +126,52 @@ public sealed class ProbeRunnerTests
         Assert.Equal("tcp_refused", Assert.Single(outcome.Problems).Category);
     }
 
+    [Fact]
+    public async Task EnsureWarmAsync_ConcurrentFirstRuns_ShareOneWarmUpAndLaterCallsDoNotWarmAgain()
+    {
+        var warming = new TaskCompletionSource();
+        var probe = new WarmingProbe(() => warming.Task);
+        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext());
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = Enumerable.Range(0, 8).Select(_ => runner.EnsureWarmAsync("fake", ct)).ToList();
+        Assert.All(first, t => Assert.False(t.IsCompleted));
+        warming.SetResult();
+        await Task.WhenAll(first);
+        await runner.EnsureWarmAsync("fake", ct);
+
+        Assert.Equal(1, probe.WarmUps);
+        Assert.Equal(2, probe.Runs);
+    }
+
+    [Fact]
+    public async Task EnsureWarmAsync_WarmUpHangs_RunGoesAheadAfterTheBound()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var probe = new WarmingProbe(() => new TaskCompletionSource().Task);
+        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext { Time = time });
+
+        var wait = runner.EnsureWarmAsync("fake", TestContext.Current.CancellationToken);
+        time.Advance(ProbeRunner.WarmUpBound - TimeSpan.FromMilliseconds(1));
+        Assert.False(wait.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await wait;
+
+        Assert.Equal(1, probe.WarmUps);
+    }
+
+    [Fact]
+    public async Task EnsureWarmAsync_WarmUpThrows_IsNotTheRunsProblem()
+    {
+        var probe = new WarmingProbe(() => throw new InvalidOperationException("warm-up broke"));
+        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext());
+
+        await runner.EnsureWarmAsync("fake", TestContext.Current.CancellationToken);
+        var result = await runner.RunAsync(Check(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeStatus.Up, result.Status);
+    }
+
     private static ProbeRunner Runner(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run, TimeProvider? time = null, Action<CheckDefinition, Exception>? onCrash = null) =>
         new(new ProbeCatalog([FakeType(run)]), new ProbeContext { Time = time ?? TimeProvider.System }, onCrash);
 
@@ -154,11 +200,13 @@ public sealed class ProbeRunnerTests
         return document.Checks[0].Definition.Assertions[0];
     }
 
-    private static ProbeType FakeType(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run) => new()
+    private static ProbeType FakeType(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run) => FakeType(new FakeProbe(run));
+
+    private static ProbeType FakeType(IProbe probe) => new()
     {
         Name = "fake",
         Summary = "a probe written for a test",
-        Probe = new FakeProbe(run),
+        Probe = probe,
         ReadSection = _ => null,
         ValidateTarget = _ => null,
         Measurements = ["fake.duration.total_ms"],
@@ -167,5 +215,30 @@ public sealed class ProbeRunnerTests
     private sealed class FakeProbe(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run) : IProbe
     {
         public ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken) => run(check, cancellationToken);
+    }
+
+    /// <summary>A probe whose warm-up waits on <c>warmUp</c> and runs the check twice through the runner, as real warm-ups do.</summary>
+    private sealed class WarmingProbe(Func<Task> warmUp) : IProbe, IWarmUp
+    {
+        private int _warmUps;
+        private int _runs;
+
+        public int WarmUps => _warmUps;
+
+        public int Runs => _runs;
+
+        public ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _runs);
+            return ValueTask.FromResult(new ProbeResultBuilder(check).Build());
+        }
+
+        public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _warmUps);
+            await warmUp();
+            await run(Check());
+            await run(Check());
+        }
     }
 }
