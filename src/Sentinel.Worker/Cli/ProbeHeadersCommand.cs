@@ -85,17 +85,11 @@ internal static class ProbeHeadersCommand
             Set(section, "cors", cors.Count > 0 ? cors : null);
             if (parse.GetValue(headers) is { Length: > 0 } given)
             {
-                var map = new JsonObject();
-                foreach (var header in given)
+                var (map, error) = ProbeHttpCommand.HeaderFlags(given);
+                if (error is not null)
                 {
-                    var colon = header.IndexOf(':', StringComparison.Ordinal);
-                    if (colon <= 0)
-                    {
-                        await stderr.WriteLineAsync($"sentinel: --header: expected 'Name: value', got \"{header}\"").ConfigureAwait(false);
-                        return ExitCodes.Usage;
-                    }
-
-                    map[header[..colon].Trim()] = header[(colon + 1)..].Trim();
+                    await stderr.WriteLineAsync(error).ConfigureAwait(false);
+                    return ExitCodes.Usage;
                 }
 
                 section["headers"] = map;

@@ -87,17 +87,11 @@ internal static class ProbeHttpCommand
 
             if (parse.GetValue(headers) is { Length: > 0 } given)
             {
-                var map = new JsonObject();
-                foreach (var header in given)
+                var (map, error) = HeaderFlags(given);
+                if (error is not null)
                 {
-                    var colon = header.IndexOf(':', StringComparison.Ordinal);
-                    if (colon <= 0)
-                    {
-                        await stderr.WriteLineAsync($"sentinel: --header: expected 'Name: value', got \"{header}\"").ConfigureAwait(false);
-                        return ExitCodes.Usage;
-                    }
-
-                    map[header[..colon].Trim()] = header[(colon + 1)..].Trim();
+                    await stderr.WriteLineAsync(error).ConfigureAwait(false);
+                    return ExitCodes.Usage;
                 }
 
                 http["headers"] = map;
@@ -117,5 +111,26 @@ internal static class ProbeHttpCommand
             return await ProbeCommand.RunAdHocAsync(definition, options.Flags, parse.GetValue(options.Json), stdout, stderr, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Turns repeated <c>-H 'Name: value'</c> flags into a check's headers object, or the usage error line for the
+    /// first flag without a name and colon.
+    /// </summary>
+    internal static (JsonObject Headers, string? Error) HeaderFlags(IEnumerable<string> given)
+    {
+        var map = new JsonObject();
+        foreach (var header in given)
+        {
+            var colon = header.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return (map, $"sentinel: --header: expected 'Name: value', got \"{header}\"");
+            }
+
+            map[header[..colon].Trim()] = header[(colon + 1)..].Trim();
+        }
+
+        return (map, null);
     }
 }
