@@ -49,6 +49,15 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
 
                 writer.WriteEndArray();
                 writer.WriteNumber("messageSize", response.MessageSize);
+                if (server.Edns is { } edns)
+                {
+                    writer.WriteStartObject("edns");
+                    writer.WriteNumber("version", edns.Version);
+                    writer.WriteBoolean("dnssecOk", edns.IsDnsSecOk);
+                    writer.WriteNumber("udpSize", (ushort)edns.UdpSize);
+                    writer.WriteEndObject();
+                }
+
                 Records(writer, "answer", server.Answers);
                 Records(writer, "authority", server.Authority);
                 Records(writer, "additional", server.Additional);
@@ -95,9 +104,16 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
                 continue;
             }
 
+            // The counts are the header's, as dig prints them: ADDITIONAL includes the OPT pseudo-record, which
+            // the edns line shows (dig's OPT PSEUDOSECTION) and the additional section and measurements leave out.
             var header = response.Header;
             writer.WriteLine($"  header      {DnsVocabulary.Name(header.ResponseCode)}, flags: {string.Join(' ', Flags(header))}; " +
-                $"ANSWER: {server.Answers.Count}, AUTHORITY: {server.Authority.Count}, ADDITIONAL: {server.Additional.Count}");
+                $"ANSWER: {header.AnswerCount}, AUTHORITY: {header.NameServerCount}, ADDITIONAL: {header.AdditionalCount}");
+            if (server.Edns is { } edns)
+            {
+                writer.WriteLine($"  edns        version: {edns.Version}, flags:{(edns.IsDnsSecOk ? " do" : string.Empty)}; udp: {(ushort)edns.UdpSize}");
+            }
+
             Section(writer, "answer", server.Answers);
             Section(writer, "authority", server.Authority);
             Section(writer, "additional", server.Additional);

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
+using DnsClient.Protocol.Options;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
@@ -32,6 +33,9 @@ internal sealed class DnsServerAnswer
 
     /// <summary>The additional section without the OPT pseudo-record, which carries EDNS0 and is not data (RFC 6891 §6.1.1).</summary>
     public IReadOnlyList<DnsRecordView> Additional { get; init; } = [];
+
+    /// <summary>The OPT pseudo-record of the response (RFC 6891 §6.1.2), when the server answered with EDNS0.</summary>
+    public OptRecord? Edns => Response?.Additionals.OfType<OptRecord>().FirstOrDefault();
 
     public DnsHeaderResponseCode? Rcode => Response?.Header.ResponseCode;
 

@@ -297,7 +297,9 @@ public sealed class DnsProbeTests : IDisposable
         var text = report.ToString();
         Assert.Contains("  question    www.zone.test.\tIN\tA", text, StringComparison.Ordinal);
         Assert.Contains($"  server      {_dns.Address} over udp, ", text, StringComparison.Ordinal);
-        Assert.Contains("  header      NOERROR, flags: qr aa rd; ANSWER: 2, AUTHORITY: 1, ADDITIONAL: 1", text, StringComparison.Ordinal);
+        // The header's counts, as dig prints them: ADDITIONAL counts the server's OPT record, shown on its own line.
+        Assert.Contains("  header      NOERROR, flags: qr aa rd; ANSWER: 2, AUTHORITY: 1, ADDITIONAL: 2", text, StringComparison.Ordinal);
+        Assert.Contains("  edns        version: 0, flags:; udp: ", text, StringComparison.Ordinal);
         Assert.Contains("  answer      www.zone.test.\t300\tIN\tA\t192.0.2.1", text, StringComparison.Ordinal);
         Assert.Contains("  authority   zone.test.\t3600\tIN\tNS\tns1.zone.test.", text, StringComparison.Ordinal);
         Assert.Contains("  additional  ns1.zone.test.\t3600\tIN\tA\t192.0.2.53", text, StringComparison.Ordinal);
