@@ -1,4 +1,6 @@
 using System.Net;
+using ARSoft.Tools.Net;
+using ARSoft.Tools.Net.Dns;
 using Sentinel.Testing;
 
 namespace Sentinel.Bench;
@@ -23,6 +25,27 @@ internal static class AccuracyServer
         Console.Out.Flush();
 
         // Serve until the parent closes our stdin (or Ctrl+D when run by hand).
+        await Console.In.ReadToEndAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// The DNS benchmark's target: an authoritative server on 127.0.0.1 (UDP and TCP) for bench.test, whose
+    /// answer for www.bench.test has two A records, the zone's NS in the authority section and its glue in the
+    /// additional section, as real authoritative answers do. Prints "READY port" and serves until stdin closes.
+    /// </summary>
+    public static async Task<int> ServeDnsAsync()
+    {
+        using var dns = DnsZoneServer.Start();
+        var zone = DomainName.Parse("bench.test.");
+        dns.Add(new SoaRecord(zone, 3600, DomainName.Parse("ns1.bench.test."), DomainName.Parse("hostmaster.bench.test."), 2026120201, 7200, 3600, 1209600, 300));
+        dns.Add(new NsRecord(zone, 3600, DomainName.Parse("ns1.bench.test.")));
+        dns.AddAddress("www.bench.test", "192.0.2.10");
+        dns.AddAddress("www.bench.test", "192.0.2.11");
+        dns.AddAuthority("www.bench.test.", new NsRecord(zone, 3600, DomainName.Parse("ns1.bench.test.")));
+        dns.AddAdditional("www.bench.test.", new ARecord(DomainName.Parse("ns1.bench.test."), 3600, IPAddress.Parse("192.0.2.53")));
+        Console.WriteLine($"READY {dns.EndPoint.Port}");
+        Console.Out.Flush();
         await Console.In.ReadToEndAsync();
         return 0;
     }

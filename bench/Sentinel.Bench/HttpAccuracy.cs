@@ -24,11 +24,12 @@ internal static class HttpAccuracy
         var pairs = int.Parse(AccuracyServer.Option(args, "--pairs") ?? "40", CultureInfo.InvariantCulture);
         var firstByteMs = int.Parse(AccuracyServer.Option(args, "--first-byte-ms") ?? "50", CultureInfo.InvariantCulture);
         var bodyMs = int.Parse(AccuracyServer.Option(args, "--body-ms") ?? "30", CultureInfo.InvariantCulture);
-        using var server = await StartServerAsync();
+        using var server = await BenchProcess.StartAsync("serve");
+        var rootFile = server.Detail!;
         var url = $"https://127.0.0.1:{server.Port}/delay?firstByteMs={firstByteMs}&bodyMs={bodyMs}&chunks=4&chunkBytes=4096";
         Console.WriteLine($"target {url}, {pairs} pairs, curl {CurlVersion()}");
 
-        var check = Check(url, server.RootFile);
+        var check = Check(url, rootFile);
         var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext());
         var sentinelCold = Phases(await runner.RunAsync(check, CancellationToken.None));
         await runner.WarmUpAsync("http", CancellationToken.None);
@@ -39,7 +40,7 @@ internal static class HttpAccuracy
         for (var i = 0; i < pairs; i++)
         {
             sentinel.Add(Phases(await runner.RunAsync(check, CancellationToken.None)));
-            var (first, second) = await CurlAsync(url, server.RootFile);
+            var (first, second) = await CurlAsync(url, rootFile);
             curlCold.Add(first);
             curl.Add(second);
         }
@@ -54,23 +55,23 @@ internal static class HttpAccuracy
         var failed = 0;
         for (var p = 0; p < Names.Length; p++)
         {
-            var s = Median(sentinel.Select(x => x[p]));
-            var c = Median(curl.Select(x => x[p]));
+            var s = Stats.Median(sentinel.Select(x => x[p]));
+            var c = Stats.Median(curl.Select(x => x[p]));
             var limit = Math.Max(1.0, 0.1 * c);
             var ok = Math.Abs(s - c) <= limit;
             failed += ok ? 0 : 1;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Names[p],-12} {s,8:0.000} ms {c,8:0.000} ms {s - c,+8:+0.000;-0.000} ms {limit,6:0.0} ms  {(ok ? "yes" : "NO"),-4}  | {sentinelCold[p],9:0.000} ms {Median(curlCold.Select(x => x[p])),11:0.000} ms"));
+                $"{Names[p],-12} {s,8:0.000} ms {c,8:0.000} ms {s - c,+8:+0.000;-0.000} ms {limit,6:0.0} ms  {(ok ? "yes" : "NO"),-4}  | {sentinelCold[p],9:0.000} ms {Stats.Median(curlCold.Select(x => x[p])),11:0.000} ms"));
         }
 
-        var processing = Median(sentinel.Select(x => x[3]));
+        var processing = Stats.Median(sentinel.Select(x => x[3]));
         var delayOk = Math.Abs(processing - firstByteMs) <= 2;
         failed += delayOk ? 0 : 1;
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"processing vs injected delay: {processing:0.000} ms vs {firstByteMs} ms, {processing - firstByteMs:+0.000;-0.000} ms (limit 2 ms): {(delayOk ? "yes" : "NO")}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"spread (sentinel p10-p90): {string.Join(", ", Enumerable.Range(0, Names.Length).Select(p => $"{Names[p]} {Percentile(sentinel.Select(x => x[p]), 0.1):0.00}-{Percentile(sentinel.Select(x => x[p]), 0.9):0.00}"))}"));
+            $"spread (sentinel p10-p90): {string.Join(", ", Enumerable.Range(0, Names.Length).Select(p => $"{Names[p]} {Stats.Percentile(sentinel.Select(x => x[p]), 0.1):0.00}-{Stats.Percentile(sentinel.Select(x => x[p]), 0.9):0.00}"))}"));
         Console.WriteLine(failed == 0 ? "verdict: every phase meets the target" : $"verdict: {failed} target(s) missed");
         return failed == 0 ? 0 : 1;
     }
@@ -132,63 +133,11 @@ internal static class HttpAccuracy
         return [lookup, connect - lookup, appconnect - connect, start - appconnect, total - start, total];
     }
 
-    private static double Median(IEnumerable<double> values) => Percentile(values, 0.5);
-
-    private static double Percentile(IEnumerable<double> values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        var position = q * (sorted.Length - 1);
-        var low = (int)Math.Floor(position);
-        var high = (int)Math.Ceiling(position);
-        return sorted[low] + ((sorted[high] - sorted[low]) * (position - low));
-    }
-
     private static string CurlVersion()
     {
         using var process = Process.Start(new ProcessStartInfo("curl", "--version") { RedirectStandardOutput = true })!;
         var first = process.StandardOutput.ReadLine() ?? "?";
         process.WaitForExit();
         return string.Join(' ', first.Split(' ').Take(2));
-    }
-
-    private static async Task<ServerProcess> StartServerAsync()
-    {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(HttpAccuracy).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("serve");
-        var process = Process.Start(start)!;
-        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var parts = ready?.Split(' ') ?? [];
-        if (parts.Length != 3 || parts[0] != "READY")
-        {
-            process.Kill();
-            throw new InvalidOperationException($"the server did not start: {ready}");
-        }
-
-        return new ServerProcess(process, int.Parse(parts[1], CultureInfo.InvariantCulture), parts[2]);
-    }
-
-    private sealed class ServerProcess(Process process, int port, string rootFile) : IDisposable
-    {
-        public int Port { get; } = port;
-
-        public string RootFile { get; } = rootFile;
-
-        public void Dispose()
-        {
-            // Closing its stdin ends the server; kill it if it does not go.
-            process.StandardInput.Close();
-            if (!process.WaitForExit(10_000))
-            {
-                process.Kill();
-            }
-
-            process.Dispose();
-        }
     }
 }
