@@ -26,7 +26,7 @@ internal static class ProbeHeadersCommand
         var headers = new Option<string[]>("--header", "-H") { Description = "A request header sent with the requests (a session cookie, Authorization), 'Name: value'; repeatable.", HelpName = "HEADER", AllowMultipleArgumentsPerToken = false };
         var noFollow = new Option<bool>("--no-follow") { Description = "Do not follow redirects: audit the URL's own response." };
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Report certificate problems as warnings instead of failures." };
-        var caFile = new Option<string>("--cacert") { Description = "PEM file of CA certificates to trust instead of the system store.", HelpName = "FILE" };
+        var caFile = new Option<string>("--cacert", "--cafile") { Description = "PEM file of CA certificates to trust instead of the system store (--cafile, as openssl spells it, also works).", HelpName = "FILE" };
         var options = new AdHocProbeOptions();
         var command = new Command("headers", "Audit a URL's HSTS, CORS and security headers as a security reviewer would, showing each finding's evidence and hint.")
         {

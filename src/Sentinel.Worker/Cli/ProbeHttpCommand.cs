@@ -17,7 +17,7 @@ internal static class ProbeHttpCommand
         var maxRedirects = new Option<int?>("--max-redirs") { Description = "Most redirects followed (default 10).", HelpName = "N" };
         var http2 = new Option<bool>("--http2") { Description = "Offer HTTP/2 (ALPN over TLS; prior knowledge over plain http)." };
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Report certificate problems as warnings instead of failures." };
-        var caFile = new Option<string>("--cacert") { Description = "PEM file of CA certificates to trust instead of the system store.", HelpName = "FILE" };
+        var caFile = new Option<string>("--cacert", "--cafile") { Description = "PEM file of CA certificates to trust instead of the system store (--cafile, as openssl spells it, also works).", HelpName = "FILE" };
         var cert = new Option<string>("--cert", "-E") { Description = "PEM client certificate (mutual TLS).", HelpName = "FILE" };
         var key = new Option<string>("--key") { Description = "PEM private key of --cert.", HelpName = "FILE" };
         var serverName = new Option<string>("--servername") { Description = "SNI name and the name the certificate must cover.", HelpName = "NAME" };

@@ -14,7 +14,7 @@ internal static class ProbeTlsCommand
         var target = new Argument<string>("target") { Description = "host:port, or [IPv6]:port." };
         var serverName = new Option<string>("--servername") { Description = "Name to send as SNI and check the certificate against (default: the host).", HelpName = "NAME" };
         var startTls = new Option<string>("--starttls") { Description = "Upgrade from a plain-text protocol first: smtp, imap, pop3 or postgres.", HelpName = "PROTOCOL" };
-        var caFile = new Option<string>("--cafile") { Description = "PEM file of CA certificates to trust instead of the system trust store.", HelpName = "FILE" };
+        var caFile = new Option<string>("--cafile", "--cacert") { Description = "PEM file of CA certificates to trust instead of the system trust store (--cacert, as curl spells it, also works).", HelpName = "FILE" };
         var certificate = new Option<string>("--cert") { Description = "PEM client certificate for mutual TLS.", HelpName = "FILE" };
         var key = new Option<string>("--key") { Description = "PEM private key of --cert (default: the --cert file).", HelpName = "FILE" };
         var threshold = new Option<string>("--expiry-threshold") { Description = "Warn about certificates expiring sooner than this (default 14d).", HelpName = "DURATION" };

@@ -8,15 +8,17 @@ namespace Sentinel.Worker.Tests.Cli;
 /// <summary><c>sentinel probe http URL</c>, run in-process against a real HTTPS server on loopback.</summary>
 public sealed class ProbeHttpCommandTests
 {
-    [Fact]
-    public async Task ProbeHttp_Https_ShowsAllFivePhasesTheExchangeAndTheCertificate()
+    [Theory]
+    [InlineData("--cacert")]
+    [InlineData("--cafile")]
+    public async Task ProbeHttp_Https_ShowsAllFivePhasesTheExchangeAndTheCertificate(string caFlag)
     {
         using var ca = TestCertificateAuthority.Create();
         using var dir = new TempDirectory();
         var root = dir.Write("root.pem", ca.RootPem);
         await using var server = await HttpTestServer.StartAsync(new HttpTestServerOptions { Tls = ca.Issue(new CertificateSpec { IpAddresses = [System.Net.IPAddress.Loopback] }) });
 
-        var (code, output, errors) = await RunAsync("probe", "http", server.Url("/delay?firstByteMs=20"), "--cacert", root);
+        var (code, output, errors) = await RunAsync("probe", "http", server.Url("/delay?firstByteMs=20"), caFlag, root);
 
         Assert.True(code == 0, errors + output);
         Assert.Contains($"cli-http: http {server.Url("/delay?firstByteMs=20")}\n  status      UP in ", output, StringComparison.Ordinal);
