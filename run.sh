@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 ensure_dotnet
 ensure_postgres
+# The Public Suffix List, for wildcard-certificate and HSTS-preload verdicts (they say so when it is missing).
+ensure_packages publicsuffix || true
 
 # ReadyToRun: the one-shot `sentinel probe` and the daemon's first runs are not slowed by JIT compilation.
 dotnet publish src/Sentinel.Worker -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
