@@ -46,7 +46,7 @@ internal sealed class IcmpDetails(string resolver, IReadOnlyList<IPAddress> addr
         if (outcome.Rtt.Count > 0)
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  rtt         min/avg/max/stddev = {outcome.Rtt.Best.TotalMilliseconds:0.000}/{outcome.Rtt.Average.TotalMilliseconds:0.000}/{outcome.Rtt.Worst.TotalMilliseconds:0.000}/{outcome.Rtt.StdDev.TotalMilliseconds:0.000} ms"));
+                $"  rtt         min/avg/max/stddev = {outcome.Rtt.Best.TotalMilliseconds:0.000}/{outcome.Rtt.Average.TotalMilliseconds:0.000}/{outcome.Rtt.Worst.TotalMilliseconds:0.000}/{outcome.Rtt.PopulationStdDev.TotalMilliseconds:0.000} ms"));
         }
     }
 }

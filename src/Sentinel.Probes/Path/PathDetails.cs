@@ -65,7 +65,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             if (hop.Received > 0)
             {
                 line += string.Create(CultureInfo.InvariantCulture,
-                    $" {Ms(hop.Rtt.Last),7} {Ms(hop.Rtt.Average),7} {Ms(hop.Rtt.Best),7} {Ms(hop.Rtt.Worst),7} {Ms(hop.Rtt.StdDev),7}");
+                    $" {Ms(hop.Rtt.Last),7} {Ms(hop.Rtt.Average),7} {Ms(hop.Rtt.Best),7} {Ms(hop.Rtt.Worst),7} {Ms(hop.Rtt.SampleStdDev),7}");
             }
 
             if (hop.UnreachableCode is { } code)
@@ -107,7 +107,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             writer.WriteNumber("avgMs", Round(hop.Rtt.Average));
             writer.WriteNumber("bestMs", Round(hop.Rtt.Best));
             writer.WriteNumber("worstMs", Round(hop.Rtt.Worst));
-            writer.WriteNumber("stdDevMs", Round(hop.Rtt.StdDev));
+            writer.WriteNumber("stdDevMs", Round(hop.Rtt.SampleStdDev));
         }
 
         if (hop.UnreachableCode is { } code)

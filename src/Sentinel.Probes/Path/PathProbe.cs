@@ -149,7 +149,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
         foreach (var (stat, value) in new[]
         {
             ("last", destination.Rtt.Last), ("avg", destination.Rtt.Average), ("best", destination.Rtt.Best),
-            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.StdDev),
+            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.SampleStdDev),
         })
         {
             result.Measure($"path.rtt_{stat}_ms", value.TotalMilliseconds);

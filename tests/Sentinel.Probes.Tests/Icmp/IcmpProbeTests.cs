@@ -30,6 +30,19 @@ public sealed class IcmpProbeTests
     }
 
     [Fact]
+    public async Task RunAsync_TwoReplies_StdDevIsPingsPopulationForm()
+    {
+        // With two round trips a ≤ b, ping's mdev (divided by n) is (b − a) / 2; mtr's sample form would be (b − a) / √2.
+        var result = await RunAsync(Check("127.0.0.1", count: 2));
+
+        Assert.True(result.Status == ProbeStatus.Up, PathProbeLabTests.Report(result));
+        var min = result.Measurements["icmp.rtt_min_ms"].Number!.Value;
+        var max = result.Measurements["icmp.rtt_max_ms"].Number!.Value;
+        var stddev = result.Measurements["icmp.rtt_stddev_ms"].Number!.Value;
+        Assert.True(Math.Abs(stddev - ((max - min) / 2)) < 0.0005, $"stddev {stddev} ms for round trips {min} and {max} ms");
+    }
+
+    [Fact]
     public async Task RunAsync_SilentHost_ReportsIcmpTimeout()
     {
         Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
