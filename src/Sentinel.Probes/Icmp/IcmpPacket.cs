@@ -54,6 +54,12 @@ internal static class IcmpPacket
     private const byte TimeExceededV6 = 3;
     private const byte ProtocolIcmp = 1;
     private const byte ProtocolIcmpV6 = 58;
+    private const byte HopByHopOptions = 0;
+    private const byte DestinationOptions = 60;
+    private const byte Fragment = 44;
+
+    // More extension headers than a probe could carry: a quote with more is not ours, and the walk stays bounded.
+    private const int MaxExtensionHeaders = 4;
 
     /// <summary>
     /// The ICMP bytes to send so that the whole IP packet is <paramref name="packetSize"/> bytes, as mtr's
@@ -176,17 +182,66 @@ internal static class IcmpPacket
             return false;
         }
 
-        // RFC 4443 section 3: as much of the invoking packet as fits, starting with its IPv6 header. Probes
-        // carry no extension headers, so the next header must be the probe's protocol itself.
+        // RFC 4443 section 3: as much of the invoking packet as fits, starting with its IPv6 header.
         var quoted = icmp[EchoHeaderLength..];
-        if (quoted.Length < Ipv6HeaderLength || quoted[0] >> 4 != 6)
+        if (quoted.Length < Ipv6HeaderLength || quoted[0] >> 4 != 6
+            || !TrySkipExtensionHeaders(quoted, out var payload, out var protocol))
         {
             return false;
         }
 
         var destination = new IPAddress(quoted.Slice(24, 16));
-        return TryQuotedProbe(quoted[Ipv6HeaderLength..], quoted[6], EchoRequestV6, ProtocolIcmpV6,
+        return TryQuotedProbe(payload, protocol, EchoRequestV6, ProtocolIcmpV6,
             type == TimeExceededV6 ? IcmpReplyKind.TimeExceeded : IcmpReplyKind.Unreachable, code, source, destination, out reply);
+    }
+
+    /// <summary>
+    /// Steps over the extension headers a quoted probe may carry to reach its ICMPv6 header (RFC 8200 section 4).
+    /// A probe larger than the path MTU is fragmented by this node's kernel, so the quote of its first fragment
+    /// holds a Fragment header (offset 0); hop-by-hop and destination options may also precede it. A later
+    /// fragment (offset above 0) holds no ICMPv6 header, and any other header is not one of our probes.
+    /// </summary>
+    private static bool TrySkipExtensionHeaders(ReadOnlySpan<byte> quoted, out ReadOnlySpan<byte> payload, out byte protocol)
+    {
+        protocol = quoted[6];
+        payload = quoted[Ipv6HeaderLength..];
+        for (var headers = 0; headers < MaxExtensionHeaders; headers++)
+        {
+            int length;
+            switch (protocol)
+            {
+                case HopByHopOptions or DestinationOptions:
+                    // Next header, then the length in 8-octet units beyond the first 8.
+                    if (payload.Length < 2)
+                    {
+                        return false;
+                    }
+
+                    length = (payload[1] + 1) * 8;
+                    break;
+                case Fragment:
+                    // Next header, reserved, then the offset (13 bits, in 8-octet units), flags and identification.
+                    if (payload.Length < 8 || Read16(payload, 2) >> 3 != 0)
+                    {
+                        return false;
+                    }
+
+                    length = 8;
+                    break;
+                default:
+                    return true;
+            }
+
+            if (payload.Length < length)
+            {
+                return false;
+            }
+
+            protocol = payload[0];
+            payload = payload[length..];
+        }
+
+        return false;
     }
 
     private static bool TryQuotedProbe(
