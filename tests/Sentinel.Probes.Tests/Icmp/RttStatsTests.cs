@@ -24,8 +24,8 @@ public sealed class RttStatsTests
         // Deviations from 2.5: ±0.5, ±1.5; squares sum to 5. mtr: √(5/3) = 1.290994; ping's mdev: √(5/4) = 1.118034.
         var stats = Of(3, 1, 4, 2);
 
-        Assert.Equal(1.290994, stats.SampleStdDev.TotalMilliseconds, 4);
-        Assert.Equal(1.118034, stats.PopulationStdDev.TotalMilliseconds, 4);
+        Assert.Equal(1.290994, stats.SampleStdDev.TotalMilliseconds, tolerance: 0.0002);
+        Assert.Equal(1.118034, stats.PopulationStdDev.TotalMilliseconds, tolerance: 0.0002);
     }
 
     [Fact]
@@ -33,8 +33,8 @@ public sealed class RttStatsTests
     {
         var stats = Of(10, 13);
 
-        Assert.Equal(1.5, stats.PopulationStdDev.TotalMilliseconds, 4);
-        Assert.Equal(3 / Math.Sqrt(2), stats.SampleStdDev.TotalMilliseconds, 4);
+        Assert.Equal(1.5, stats.PopulationStdDev.TotalMilliseconds, tolerance: 0.0002);
+        Assert.Equal(3 / Math.Sqrt(2), stats.SampleStdDev.TotalMilliseconds, tolerance: 0.0002);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class RttStatsTests
             stats.Add(TimeSpan.FromMilliseconds(100_000 + (i % 2)));
         }
 
-        Assert.Equal(0.5, stats.PopulationStdDev.TotalMilliseconds, 4);
+        Assert.Equal(0.5, stats.PopulationStdDev.TotalMilliseconds, tolerance: 0.0002);
         Assert.Equal(100_000.5, stats.Average.TotalMilliseconds, 4);
     }
 
