@@ -42,7 +42,7 @@ internal sealed class IcmpDetails(string resolver, IReadOnlyList<IPAddress> addr
             return;
         }
 
-        writer.WriteLine($"  pinged      {target}: {outcome.Sent} sent, {outcome.Rtt.Count} received, {outcome.LossRatio * 100:0.#}% loss");
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pinged      {target}: {outcome.Sent} sent, {outcome.Rtt.Count} received, {outcome.LossRatio * 100:0.#}% loss"));
         if (outcome.Rtt.Count > 0)
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,

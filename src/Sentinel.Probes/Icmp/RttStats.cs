@@ -28,7 +28,7 @@ internal sealed class RttStats
     /// <summary>The mean.</summary>
     public TimeSpan Average => TimeSpan.FromMilliseconds(_mean);
 
-    /// <summary>The sample standard deviation (divided by n − 1), as mtr reports it; zero for fewer than two times.</summary>
+    /// <summary>The sample standard deviation (divided by n − 1), as mtr reports it, to the tick (0.1 µs); zero for fewer than two times.</summary>
     public TimeSpan SampleStdDev => Count > 1 ? TimeSpan.FromMilliseconds(Math.Sqrt(_squares / (Count - 1))) : TimeSpan.Zero;
 
     /// <summary>The population standard deviation (divided by n), as ping's mdev; zero for fewer than two times.</summary>

@@ -64,15 +64,36 @@ internal sealed record PathSection : CheckSection
         return section;
     }
 
+    /// <summary>
+    /// The time between the TTLs of the first cycle, which walks the path until the destination answers: a tenth of
+    /// the interval, as mtr spreads a round over its interval for its first guess of 10 hops. Sending every TTL at
+    /// once would put up to <see cref="MaxHops"/> echo requests on the destination within a millisecond, and one
+    /// that polices ICMP would drop some of the next cycles' probes as loss.
+    /// </summary>
+    public TimeSpan WalkGap => Interval / 10;
+
+    /// <summary>
+    /// When the last probe of a run goes out at most: with the last cycle, or at the end of the first cycle's walk
+    /// to <see cref="MaxHops"/> when that comes later (few cycles, many hops).
+    /// </summary>
+    public TimeSpan LastSend => Max(EchoSettings.LastSend(Cycles, Interval), WalkGap * (MaxHops - 1));
+
     /// <summary>A run must fit in the check's timeout.</summary>
     public static IEnumerable<(string, string)> Validate(CheckDefinition check)
     {
         var section = check.SectionAs<PathSection>() ?? new PathSection();
-        if (EchoSettings.FitsTimeout(check, "cycles", section.Cycles, section.Interval, section.ReplyTimeout) is { } error)
+        if (EchoSettings.FitsTimeout(check, section.LastSend, section.Schedule(), section.ReplyTimeout, "cycles") is { } error)
         {
             yield return ("timeout", error);
         }
     }
+
+    /// <summary>How the last send comes after the first, in words.</summary>
+    private string Schedule() => EchoSettings.LastSend(Cycles, Interval) >= WalkGap * (MaxHops - 1)
+        ? $"{Cycles} cycles {Duration.Format(Interval)} apart"
+        : $"the first cycle walks {MaxHops} hops {Duration.Format(WalkGap)} apart";
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
 /// <summary>What a path probe sends.</summary>

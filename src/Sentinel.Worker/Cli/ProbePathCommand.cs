@@ -45,7 +45,13 @@ internal static class ProbePathCommand
             }
 
             definition["path"] = section;
-            ProbeIcmpCommand.DefaultTimeout(definition, parse.GetValue(cycles) ?? PathSection.DefaultCycles, parse.GetValue(interval));
+            var run = new PathSection
+            {
+                Cycles = Math.Clamp(parse.GetValue(cycles) ?? PathSection.DefaultCycles, 1, 1000),
+                Interval = ProbeIcmpCommand.Spacing(parse.GetValue(interval)),
+                MaxHops = Math.Clamp(parse.GetValue(maxHops) ?? PathSection.DefaultMaxHops, 1, PathSection.MaxHopsLimit),
+            };
+            ProbeIcmpCommand.DefaultTimeout(definition, run.LastSend);
             return ProbeCommand.RunAdHocAsync(definition, options.Flags, parse.GetValue(options.Json), stdout, stderr, cancellationToken);
         });
         return command;

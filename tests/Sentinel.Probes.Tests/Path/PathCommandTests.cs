@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sentinel.Testing;
 using Xunit;
 
@@ -19,13 +20,27 @@ public sealed class PathCommandTests
     }
 
     [Fact]
-    public async Task ProbePath_ManyCyclesWithoutTimeout_GetsATimeoutThatFits()
+    public async Task ProbePath_ThirtyCyclesAtTheDefaultIntervalWithoutTimeout_GetsATimeoutThatValidates()
     {
-        // 30 cycles at the default 500ms need 16.5 s, more than the default 10 s: the command works it out.
-        var (exit, output) = await SentinelProcess.RunAsync(AppContext.BaseDirectory, Timeout, "probe", "path", "127.0.0.1", "--cycles", "30", "--interval", "10ms", "--json");
+        // 30 cycles at the default 500ms need 17.5 s (next test), more than the default 10 s: without a timeout of
+        // its own working that out, the check would not validate and the command would exit 2. The name does not
+        // resolve, so the run ends at once, after validation, with a dns failure (exit 1).
+        using var dns = DnsZoneServer.Start();
 
-        Assert.True(exit == 0, output);
-        Assert.Contains("\"cycles\":30", output, StringComparison.Ordinal);
+        var (exit, output) = await SentinelProcess.RunAsync(AppContext.BaseDirectory, Timeout, "probe", "path", "missing.test", "--cycles", "30", "--resolver", dns.Address, "--json");
+
+        Assert.True(exit == 1, output);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("dns", json.RootElement.GetProperty("failure").GetProperty("layer").GetString());
+    }
+
+    [Fact]
+    public async Task ProbePath_ThirtyCyclesAtTheDefaultIntervalWithinTenSeconds_SaysWhatTheRunNeeds()
+    {
+        var (exit, output) = await SentinelProcess.RunAsync(AppContext.BaseDirectory, Timeout, "probe", "path", "127.0.0.1", "--cycles", "30", "--timeout", "10s");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("sentinel: --timeout: must exceed what one run takes at most, 17s500ms (30 cycles 500ms apart, plus 2s for the last answer and 1s to resolve the name and spare), but is 10s; raise the timeout (and the interval) or send fewer cycles", output.Trim());
     }
 
     [Theory]
