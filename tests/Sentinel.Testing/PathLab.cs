@@ -122,6 +122,10 @@ public sealed partial class PathLab : IDisposable
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"no counter in: {output}");
     }
 
+    /// <summary>Makes the target drop the ICMP echo requests it receives (a host that blocks ping) and nothing else.</summary>
+    public void DropEchoRequestsAtTarget() => Nft(Target,
+        "table inet sentinel {\n chain input {\n  type filter hook input priority 0; policy accept;\n  icmp type echo-request drop\n  icmpv6 type echo-request drop\n }\n}\n");
+
     /// <summary>Makes the target drop everything it receives: the path is unreachable after the last router.</summary>
     public void SilenceTarget() => Nft(Target,
         "table inet sentinel {\n chain input {\n  type filter hook input priority 0; policy drop;\n }\n}\n");

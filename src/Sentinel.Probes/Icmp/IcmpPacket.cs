@@ -4,30 +4,6 @@ using System.Net.Sockets;
 
 namespace Sentinel.Probes.Icmp;
 
-/// <summary>What an ICMP message received on a raw socket says about one of our probes.</summary>
-internal enum IcmpReplyKind
-{
-    /// <summary>The destination answered the echo request (ICMP type 0, ICMPv6 type 129).</summary>
-    EchoReply,
-
-    /// <summary>A router discarded the probe because its TTL / hop limit ran out (ICMP 11, ICMPv6 3).</summary>
-    TimeExceeded,
-
-    /// <summary>A router or the destination could not deliver the probe (ICMP 3, ICMPv6 1); the code says why.</summary>
-    Unreachable,
-}
-
-/// <summary>
-/// One ICMP message that refers to a probe: an echo reply, or an error that quotes the probe's header.
-/// </summary>
-/// <param name="Kind">What kind of answer it is.</param>
-/// <param name="Code">The ICMP code (for unreachable: net, host, port, administratively prohibited, …).</param>
-/// <param name="From">Who sent the message: the router or the destination.</param>
-/// <param name="Identifier">The probe's echo identifier.</param>
-/// <param name="Sequence">The probe's echo sequence number.</param>
-/// <param name="Destination">Where the probe was going (for errors, from the quoted header; for echo replies, <paramref name="From"/>).</param>
-internal readonly record struct IcmpReply(IcmpReplyKind Kind, byte Code, IPAddress From, ushort Identifier, ushort Sequence, IPAddress Destination);
-
 /// <summary>
 /// Builds ICMP echo requests and parses what comes back on a raw ICMP socket, for IPv4 (RFC 792) and
 /// IPv6 (RFC 4443). Every length is checked before it is read: the bytes come from the network and may be
@@ -54,6 +30,8 @@ internal static class IcmpPacket
     private const byte TimeExceededV6 = 3;
     private const byte ProtocolIcmp = 1;
     private const byte ProtocolIcmpV6 = 58;
+    private const byte ProtocolTcp = 6;
+    private const byte ProtocolUdp = 17;
     private const byte HopByHopOptions = 0;
     private const byte DestinationOptions = 60;
     private const byte Fragment = 44;
@@ -116,7 +94,7 @@ internal static class IcmpPacket
 
     /// <summary>
     /// Parses what a raw IPv4 ICMP socket received (Linux includes the IP header). True when it is an echo
-    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request.
+    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request, a UDP datagram or a TCP segment.
     /// </summary>
     public static bool TryParseV4(ReadOnlySpan<byte> packet, out IcmpReply reply)
     {
@@ -257,6 +235,14 @@ internal static class IcmpPacket
         if (protocol == icmpProtocol && payload[0] == echoRequest)
         {
             reply = new IcmpReply(kind, code, from, Read16(payload, 4), Read16(payload, 6), destination);
+            return true;
+        }
+
+        // UDP and TCP headers both start with the source and destination ports, well inside the 8 bytes quoted.
+        if (protocol is ProtocolUdp or ProtocolTcp)
+        {
+            reply = new IcmpReply(kind, code, from, Read16(payload, 0), Read16(payload, 2), destination,
+                protocol == ProtocolUdp ? ProbeProtocol.Udp : ProbeProtocol.Tcp);
             return true;
         }
 

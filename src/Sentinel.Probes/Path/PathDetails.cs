@@ -24,7 +24,12 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
 
         writer.WriteEndArray();
         writer.WriteString("target", trace?.Target.ToString());
-        writer.WriteString("protocol", "icmp");
+        writer.WriteString("protocol", section.Protocol.ToString().ToLowerInvariant());
+        if (section.Protocol != PathProtocol.Icmp)
+        {
+            writer.WriteNumber("port", section.Port);
+        }
+
         writer.WriteNumber("cycles", section.Cycles);
         writer.WriteNumber("size", section.Size);
         if (trace is not null)
@@ -55,7 +60,13 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             return;
         }
 
-        writer.WriteLine($"  path to     {trace.Target}: {section.Cycles} cycles {Checks.Duration.Format(section.Interval)} apart, ICMP echo, {section.Size}-byte packets");
+        var probes = section.Protocol switch
+        {
+            PathProtocol.Udp => $"UDP to port {section.Port}, {section.Size}-byte packets",
+            PathProtocol.Tcp => $"TCP SYN to port {section.Port}",
+            _ => $"ICMP echo, {section.Size}-byte packets",
+        };
+        writer.WriteLine($"  path to     {trace.Target}: {section.Cycles} cycles {Checks.Duration.Format(section.Interval)} apart, {probes}");
         writer.WriteLine($"  {"HOP",-4} {"ADDRESS",-39} {"Loss%",6} {"Snt",5} {"Last",7} {"Avg",7} {"Best",7} {"Wrst",7} {"StDev",7}");
         foreach (var hop in trace.Hops)
         {

@@ -45,7 +45,7 @@ internal static class PathInterpreter
         }
         else
         {
-            result.Problem(Unreachable(trace));
+            result.Problem(Unreachable(trace, section));
         }
 
         LatencyJumps(hops, section, result);
@@ -107,7 +107,7 @@ internal static class PathInterpreter
                 : $"look at the link into {Who(start)} and at {Who(hops[first - 1])} (interface errors, congestion, a policer), or hand this report to whoever runs them");
     }
 
-    private static Problem Unreachable(PathTrace trace)
+    private static Problem Unreachable(PathTrace trace, PathSection section)
     {
         if (trace.SendFailure is { SendError: { } error, SendErrorMessage: { } message })
         {
@@ -133,7 +133,7 @@ internal static class PathInterpreter
 
         return new Problem(Layers.Path, FailureCategories.PathUnreachable,
             $"{trace.Target} never answered; the path stops after hop {Name(answered)}, the last hop that answered",
-            $"the next hop after {answered.Address} drops the probes or has no route to {trace.Target}, or {trace.Target} does not answer ICMP echo");
+            $"the next hop after {answered.Address} drops the probes or has no route to {trace.Target}, or {trace.Target} does not answer {Probes(section)}");
     }
 
     private static void LatencyJumps(IReadOnlyList<HopStats> hops, PathSection section, ProbeResultBuilder result)
@@ -162,6 +162,14 @@ internal static class PathInterpreter
             }
         }
     }
+
+    /// <summary>What the run sent, for messages.</summary>
+    private static string Probes(PathSection section) => section.Protocol switch
+    {
+        PathProtocol.Udp => $"UDP datagrams to port {section.Port} (a service there may take them without answering; probe a closed port)",
+        PathProtocol.Tcp => $"TCP SYNs to port {section.Port}",
+        _ => "ICMP echo",
+    };
 
     /// <summary>The hop's address, or "hop N" when it never answered.</summary>
     internal static string Who(HopStats hop) => hop.Address?.ToString() ?? $"hop {hop.Hop}";

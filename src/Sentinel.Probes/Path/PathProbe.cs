@@ -7,7 +7,7 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Paths;
 
 /// <summary>
-/// <c>type: "path"</c>: mtr in a check. Sends ICMP echo probes with TTL 1, 2, … to the host in cycles, and
+/// <c>type: "path"</c>: mtr in a check. Sends probes (ICMP echo, or UDP or TCP SYN to a port) with TTL 1, 2, … to the host in cycles, and
 /// reports per hop the addresses that answered, loss and round trips (the columns of <c>mtr --report</c>),
 /// then reads the report as an SRE would (see <see cref="PathInterpreter"/>) and compares the route with
 /// the last run's (<see cref="RouteHistory"/>).
@@ -115,7 +115,8 @@ internal sealed class PathProbe : IProbe, IWarmUp
         IcmpSession session, IPAddress address, PathSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
     {
         var start = context.Time.GetTimestamp();
-        var trace = await new PathTracer(session, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
+        var prober = PathProbers.Create(session, address, section, context.Time);
+        var trace = await new PathTracer(prober, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
         result.Phase("trace", context.Time.GetElapsedTime(start));
         if (trace.CutOff)
         {

@@ -11,7 +11,7 @@ namespace Sentinel.Probes.Paths;
 /// one probe per TTL up to the deepest one worth probing: the destination's once known, and never deeper than
 /// the walk has gone, without waiting for answers.
 /// </summary>
-internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSection section, TimeProvider time)
+internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSection section, TimeProvider time)
 {
     private readonly HopStats[] _hops = Enumerable.Range(1, section.MaxHops).Select(h => new HopStats(h)).ToArray();
     private readonly List<Task> _probes = [];
@@ -116,7 +116,7 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
         EchoOutcome outcome;
         try
         {
-            outcome = await session.ProbeAsync(target, ttl, section.Size, section.ReplyTimeout, cancellationToken).ConfigureAwait(false);
+            outcome = await prober.ProbeAsync(ttl, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -146,13 +146,14 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
             }
 
             hop.Answer(from, outcome.Rtt);
-            if (kind == IcmpReplyKind.EchoReply || kind == IcmpReplyKind.Unreachable)
+            var arrived = kind is IcmpReplyKind.EchoReply or IcmpReplyKind.Arrived;
+            if (arrived || kind == IcmpReplyKind.Unreachable)
             {
                 // The path ends here: the destination itself, or a hop that cannot deliver further.
-                hop.IsDestination |= kind == IcmpReplyKind.EchoReply;
+                hop.IsDestination |= arrived;
                 hop.UnreachableCode ??= kind == IcmpReplyKind.Unreachable ? outcome.Code : null;
                 _limit = Math.Min(_limit, ttl);
-                if (kind == IcmpReplyKind.EchoReply)
+                if (arrived)
                 {
                     _destinationHop = Math.Min(_destinationHop ?? ttl, ttl);
                 }

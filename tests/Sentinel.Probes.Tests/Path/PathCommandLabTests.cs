@@ -85,6 +85,46 @@ public sealed class PathCommandLabTests
         Assert.Contains("  hint: give Sentinel CAP_NET_RAW: AmbientCapabilities=CAP_NET_RAW in its systemd unit", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--udp", false)]
+    [InlineData("--udp", true)]
+    [InlineData("--tcp", false)]
+    [InlineData("--tcp", true)]
+    public async Task ProbePath_UdpOrTcp_FindsEveryHopAndReachesTheDestination(string protocol, bool ipv6)
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+
+        // Nothing listens on the target: UDP gets "port unreachable" from it, TCP a RST; routers quote the probes' ports.
+        var (exit, output, error) = await lab.RunSentinelAsync(Timeout, null,
+            "probe", "path", ipv6 ? lab.TargetAddress6 : lab.TargetAddress, protocol, "--port", "33434", "--cycles", "10", "--interval", "10ms", "--json");
+
+        Assert.True(exit == 0, output + error);
+        var hops = Sentinel(output, error);
+        Assert.Equal(ipv6 ? lab.HopAddresses6 : lab.HopAddresses, hops.Select(h => h.Address));
+        Assert.All(hops, h => Assert.Equal((10, 0), (h.Sent, h.Lost)));
+    }
+
+    [Fact]
+    public async Task ProbePath_TargetBlocksPing_TcpSynsStillReachIt()
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+        lab.DropEchoRequestsAtTarget();
+
+        var icmp = await lab.RunSentinelAsync(Timeout, null, "probe", "path", lab.TargetAddress, "--cycles", "3", "--interval", "10ms", "--max-hops", "6", "--json");
+        var (exit, output, error) = await lab.RunSentinelAsync(Timeout, null, "probe", "path", lab.TargetAddress, "--tcp", "--port", "443", "--cycles", "3", "--interval", "10ms", "--json");
+
+        Assert.True(icmp.ExitCode == 1, icmp.Output + icmp.Error);
+        using (var json = JsonDocument.Parse(icmp.Output))
+        {
+            Assert.Equal("path_unreachable", json.RootElement.GetProperty("failure").GetProperty("category").GetString());
+        }
+
+        Assert.True(exit == 0, output + error);
+        Assert.Equal(lab.HopAddresses, Sentinel(output, error).Select(h => h.Address));
+    }
+
     [Fact]
     public async Task ProbePath_SameLabAsMtr_AgreesWithMtrOnHopsLossAndRoundTrips()
     {

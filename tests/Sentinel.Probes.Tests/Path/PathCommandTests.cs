@@ -44,11 +44,33 @@ public sealed class PathCommandTests
     }
 
     [Theory]
+    [InlineData("--udp", "33434", "UDP to port 33434, 64-byte packets")]
+    [InlineData("--tcp", "1", "TCP SYN to port 1")]
+    public async Task ProbePath_UdpOrTcpToAClosedLoopbackPort_ArrivesInOneHop(string flag, string port, string probes)
+    {
+        // Nothing listens there: UDP gets "port unreachable" from 127.0.0.1 itself, TCP a RST; both mean the probe arrived.
+        var (exit, output) = await SentinelProcess.RunAsync(AppContext.BaseDirectory, Timeout, "probe", "path", "127.0.0.1", flag, "--port", port, "--cycles", "3", "--interval", "10ms");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"  path to     127.0.0.1: 3 cycles 10ms apart, {probes}\n", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  1\.   127\.0\.0\.1 +0\.0%     3 ", output);
+    }
+
+    [Fact]
+    public async Task ProbePath_UdpAndTcp_ExcludeEachOther()
+    {
+        var (exit, output) = await SentinelProcess.RunAsync(AppContext.BaseDirectory, Timeout, "probe", "path", "127.0.0.1", "--udp", "--tcp");
+
+        Assert.Equal((2, "sentinel: --udp and --tcp exclude each other"), (exit, output.Trim()));
+    }
+
+    [Theory]
     [InlineData("path", "--cycles", "0", "sentinel: --cycles: must be from 1 to 1000, got 0")]
     [InlineData("path", "--max-hops", "65", "sentinel: --max-hops: must be from 1 to 64, got 65")]
     [InlineData("path", "--interval", "fast", "sentinel: --interval: expected a duration such as \"30s\", \"5m\" or \"1h30m\", got string \"fast\"")]
     [InlineData("path", "--max-loss", "2", "sentinel: --max-loss: must be from 0 to 1, got 2")]
     [InlineData("path", "--size", "99999", "sentinel: --size: must be from 28 to 9000, got 99999")]
+    [InlineData("path", "--port", "443", "sentinel: --port: is only for protocol \"udp\" or \"tcp\"; ICMP echo has no ports")]
     [InlineData("icmp", "--count", "1000", "sentinel: --count: must be from 1 to 100, got 1000")]
     [InlineData("icmp", "--ttl", "0", "sentinel: --ttl: must be from 1 to 255, got 0")]
     public async Task Probe_BadFlag_NamesTheFlagAndExitsTwo(string type, string flag, string value, string expected)

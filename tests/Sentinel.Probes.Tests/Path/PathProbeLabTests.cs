@@ -198,6 +198,9 @@ public sealed class PathProbeLabTests
     internal static async Task<(ProbeResult Result, IReadOnlyList<HopView> Hops)> TraceAsync(
         PathLab lab, string target, int cycles, int maxHops = 30, string replyTimeout = "1s", ProbeContext? context = null, string interval = "10ms", int size = 64)
     {
+        // ICMP only: the run's raw socket is opened before its first await, on the thread in the client namespace. UDP
+        // and TCP probes open a socket per probe on pool threads outside it, so they run as processes in the client
+        // namespace (PathCommandLabTests).
         var json = $$"""
             {"id": "lab-path", "type": "path", "target": "{{target}}", "interval": "10m", "timeout": "1m",
              "path": {"cycles": {{cycles}}, "interval": "{{interval}}", "maxHops": {{maxHops}}, "replyTimeout": "{{replyTimeout}}", "size": {{size}} } }

@@ -16,8 +16,8 @@ public sealed class PathProbeTests
     public async Task RunAsync_ThousandCyclesTenMillisecondsApart_FinishesWithinTheTimeoutTheValidatorAsks()
     {
         // 1000 cycles 10 ms apart send their last probe 9.99 s after the first; with 100 ms for its answer and the 1 s
-        // margin the run needs 11.09 s, and 11.1 s is accepted. Cycles timed from the previous cycle's sends drift
-        // by about a fifth (12 s for this run) and were cut off.
+        // margin the run needs 11.09 s, and 11.1 s is accepted. Cycles timed from the previous cycle's sends drift by
+        // a fifth or more (500 such cycles took 6 to 7 s), so this run was cut off.
         var check = Check("""{"cycles": 1000, "interval": "10ms", "replyTimeout": "100ms"}""", timeout: "11s100ms");
 
         var result = await new ProbeRunner(ProbeCatalog.Default, new ProbeContext()).RunAsync(check, CancellationToken.None);
@@ -25,7 +25,7 @@ public sealed class PathProbeTests
         Assert.True(result.Status == ProbeStatus.Up, PathProbeLabTests.Report(result));
         var hop = Assert.Single(HopView.Of(result));
         Assert.Equal(1000, hop.Sent);
-        Assert.InRange(result.Phase("trace")!.Value, TimeSpan.FromSeconds(9.99), TimeSpan.FromSeconds(11.09));
+        Assert.InRange(result.Phase("trace")!.Value, TimeSpan.FromSeconds(9.9), TimeSpan.FromSeconds(11.09));
     }
 
     [Fact]
