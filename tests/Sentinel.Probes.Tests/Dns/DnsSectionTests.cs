@@ -95,10 +95,12 @@ public sealed partial class DnsSectionTests
     [InlineData("example.com", """[]""", "$.dns: expected an object, got an array")]
     [InlineData("192.0.2.1", """{ "recordType": "MX" }""", "$.dns.recordType: a target that is an IP address is looked up in reverse (PTR, as dig -x does); recordType must be \"PTR\" or left out, got \"MX\"")]
     [InlineData("192.0.2.1", """{ "expectAnswers": ["not a name!"] }""", "$.dns.expectAnswers[0]: expected a domain name for a PTR record, got \"not a name!\"")]
-    [InlineData("exa mple.com", "{}", "$.target: \"exa mple.com\" is not a valid host name (label \"exa mple\")")]
+    [InlineData("exa mple.com", "{}", "$.target: \"exa mple.com\" has a space or control character (U+0020) in the label \"exa mple\"")]
+    [InlineData("a\\.b.com", "{}", "$.target: \"a\\.b.com\" has a backslash: escapes (\\. or \\DDD) are not supported in names")]
     [InlineData("127.0.0.1:53", "{}", "$.target: expected a domain name or an IP address (without brackets or port), got \"127.0.0.1:53\"; the servers go in dns.servers")]
     [InlineData("[::1]", "{}", "$.target: expected a domain name or an IP address (without brackets or port), got \"[::1]\"; the servers go in dns.servers")]
-    [InlineData("a..b", "{}", "$.target: \"a..b\" is not a valid host name")]
+    [InlineData("a..b", "{}", "$.target: \"a..b\" has an empty label (two dots in a row, or a leading dot)")]
+    [InlineData(".example.com", "{}", "$.target: \".example.com\" has an empty label (two dots in a row, or a leading dot)")]
     public void Parse_BadSetting_IsRejectedWithItsPathAndWhy(string target, string dns, string error) =>
         Assert.Equal([error], DnsChecks.Errors(target, dns));
 
