@@ -131,6 +131,18 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         // one-shot run times the server and not JIT compilation (a cold first query costs tens of milliseconds).
         var responder = new DnsWarmUp();
         await using var _ = responder.ConfigureAwait(false);
+
+        // A server named by host name is resolved with the system resolver, whose first call in a process loads
+        // its modules (NSS) and costs 100 ms or more; localhost comes from /etc/hosts, so this sends no query.
+        try
+        {
+            await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only a warm-up: a node without localhost still probes, its first named server is timed cold.
+        }
+
         foreach (var transport in Enumerable.Repeat(new[] { DnsTransport.Udp, DnsTransport.Tcp }, 3).SelectMany(t => t))
         {
             var check = new CheckDefinition
