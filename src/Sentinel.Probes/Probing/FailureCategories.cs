@@ -18,6 +18,9 @@ public static class FailureCategories
     /// <summary>The resolver refused the query.</summary>
     public const string DnsRefused = "dns_refused";
 
+    /// <summary>The server answered with an rcode other than NOERROR, NXDOMAIN, SERVFAIL or REFUSED that the check does not accept (FORMERR, NOTIMP, NOTAUTH, ...).</summary>
+    public const string DnsRcode = "dns_rcode";
+
     /// <summary>No answer from the resolver in time.</summary>
     public const string DnsTimeout = "dns_timeout";
 
@@ -147,8 +150,9 @@ public static class FailureCategories
         new(DnsNoAddress, Layers.Dns, "The name exists but has no address of the wanted family (no A or AAAA record).", "Publish the A/AAAA record, or set ipVersion to the family the target has."),
         new(DnsServfail, Layers.Dns, "The resolver could not answer (SERVFAIL or a temporary resolver failure).", "The zone's authoritative servers may be down or DNSSEC validation failing; query them directly with dig."),
         new(DnsRefused, Layers.Dns, "The resolver refused the query (REFUSED).", "The resolver does not serve this client or zone; check its access rules or use another resolver."),
+        new(DnsRcode, Layers.Dns, "The server answered another error rcode: FORMERR (it could not parse the query), NOTIMP (it does not implement it), NOTAUTH (not authoritative), or one that belongs to updates.", "The message's hint says what the rcode usually means; FORMERR often means the server does not understand EDNS0: try ednsBufferSize 512."),
         new(DnsTimeout, Layers.Dns, "No answer from the resolver before the deadline.", "Check that the resolver is reachable from this node (UDP and TCP port 53) and not overloaded."),
-        new(DnsTruncated, Layers.Dns, "The UDP answer did not fit and came back truncated (TC flag, or cut short), and the check does not allow TCP.", "Allow TCP (tcpFallback, the default) or raise ednsBufferSize; a server must also answer over TCP port 53 (RFC 7766)."),
+        new(DnsTruncated, Layers.Dns, "The UDP answer did not fit and came back truncated (TC flag set), and the check does not allow TCP.", "Allow TCP (tcpFallback, the default) or raise ednsBufferSize; a server must also answer over TCP port 53 (RFC 7766)."),
         new(DnsMalformed, Layers.Dns, "The server's reply is not a valid DNS answer to the query: unparsable, cut short, missing (a TCP connection closed without one), or with another id.", "Capture the exchange (tcpdump port 53) and compare with dig; a middlebox may be rewriting DNS."),
         new(DnsUnexpectedAnswer, Layers.Dns, "The answer does not meet the check's expectations: its rcode, the expected records, a regular expression rule or the minimum TTL.", "Compare the records in the message with the zone: either the zone changed or the check's expectations need updating."),
         new(DnsDrift, Layers.Dns, "The answer set differs from the check's accepted baseline (records added or removed; TTL changes and order do not count).", "If the change is intended, accept it with `sentinel dns accept CHECK_ID`; otherwise find out who changed the zone."),

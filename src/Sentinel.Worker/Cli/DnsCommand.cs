@@ -87,7 +87,7 @@ internal static class DnsCommand
         ProbeReport.Write(stdout, check, result);
         if (accepted is null)
         {
-            await stdout.WriteLineAsync($"nothing accepted: check \"{id}\" does not pass now; a baseline is only taken from a passing run").ConfigureAwait(false);
+            await stdout.WriteLineAsync(NothingAccepted(id, result)).ConfigureAwait(false);
             return ExitCodes.Failed;
         }
 
@@ -103,5 +103,19 @@ internal static class DnsCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Why a run took no baseline: it failed, or it passed with servers whose answers differ (one baseline serves them all).</summary>
+    private static string NothingAccepted(string id, ProbeResult result)
+    {
+        if (!result.Success)
+        {
+            return $"nothing accepted: check \"{id}\" does not pass now; a baseline is only taken from a passing run";
+        }
+
+        return result.Problems.Any(p => p.Category == FailureCategories.DnsDisagreement)
+            ? $"nothing accepted: check \"{id}\" passes, but its servers' answers differ (above), and one baseline serves them all; " +
+              "set \"agree\": true to require them to agree, or give each server its own check"
+            : $"nothing accepted: check \"{id}\" passes, but its run took no baseline (see above)";
     }
 }
