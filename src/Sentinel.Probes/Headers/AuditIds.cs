@@ -80,7 +80,7 @@ internal static class AuditIds
         new(CookieNotSecure, Warning, "A cookie set over HTTPS without Secure (with securityHeaders cookies): it is also sent over plain HTTP."),
         new(CookieNotHttpOnly, Warning, "A cookie set over HTTPS without HttpOnly (with securityHeaders cookies): scripts, and so injected scripts, can read it."),
         new(CookieNoSameSite, Warning, "A cookie set over HTTPS without a valid SameSite attribute (with securityHeaders cookies): its cross-site behaviour is left to browser defaults."),
-        new(PostureRegressed, Warning, "The header posture is weaker than at the previous run: HSTS max-age lowered, includeSubDomains or preload dropped, HSTS removed, CORS now reflecting origins or allowing null, a security header removed."),
+        new(PostureRegressed, Warning, "The header posture is weaker than the check's baseline (the strongest seen since it was taken or accepted): HSTS max-age lowered, includeSubDomains or preload dropped, HSTS removed, CORS now reflecting origins or allowing null, a security header removed. Repeated on every run until restored, or accepted with sentinel audit accept."),
     ];
 
     private static readonly Dictionary<string, AuditId> ById = All.ToDictionary(i => i.Id, StringComparer.Ordinal);

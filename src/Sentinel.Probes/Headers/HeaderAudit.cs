@@ -112,7 +112,7 @@ internal static class HeaderAudit
 
         if (settings.Posture && details.Incomplete is null)
         {
-            details.Posture = new AuditPosture(hsts, corsPosture, headers);
+            details.Posture = new AuditPosture(hsts, corsPosture, headers, check.Target);
             await ComparePostureAsync(check, context, details, page, findings, cancellationToken).ConfigureAwait(false);
         }
 
@@ -157,25 +157,24 @@ internal static class HeaderAudit
 
     private static async Task ComparePostureAsync(CheckDefinition check, ProbeContext context, AuditDetails details, AuditExchange page, AuditFindings findings, CancellationToken cancellationToken)
     {
-        if (await details.Posture!.ExchangeAsync(check.Id, context, cancellationToken).ConfigureAwait(false) is not { } compared)
+        if (await AuditBaseline.CompareAsync(details.Posture!, check.Id, context, cancellationToken).ConfigureAwait(false) is not { } compared)
         {
             return;
         }
 
-        var (previous, stored) = compared;
-
-        var since = $"the run of {stored.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ({stored.UpdatedBy})";
-        details.ComparedWith = since;
-        var changes = details.Posture.RegressionsSince(previous);
+        var (baseline, stored) = compared;
+        var since = $"stored {stored.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z by {stored.UpdatedBy}";
+        details.ComparedWith = $"the baseline {since}";
+        var changes = details.Posture!.RegressionsSince(baseline);
         if (changes.Count > 0)
         {
             var evidence = new List<KeyValuePair<string, string>>
             {
-                new("previous posture", $"stored {since}"),
+                new("baseline", $"{baseline.Describe()} ({since})"),
             };
             evidence.AddRange(AuditEvidence.Of(page, "Strict-Transport-Security", "Access-Control-Allow-Origin", "X-Content-Type-Options", "Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"));
-            findings.Add(AuditIds.PostureRegressed, $"the header posture of {page.Request.Url} is weaker than at {since}: {string.Join("; ", changes)}",
-                "if the change is intended there is nothing to do (the next run compares with this posture); otherwise roll back the deploy or configuration change that made it",
+            findings.Add(AuditIds.PostureRegressed, $"the header posture of {page.Request.Url} is weaker than its baseline ({since}): {string.Join("; ", changes)}",
+                $"if the change is intended, make this posture the baseline with: sentinel audit accept {check.Id}; otherwise roll back the deploy or configuration change that made it. The finding repeats on every run until one or the other",
                 evidence);
         }
     }
