@@ -203,35 +203,24 @@ internal static class DnsDrift
     }
 
     /// <summary>
-    /// What <c>sentinel dns accept</c> does: runs the check once against an empty state, so that its current
-    /// answer set is taken as a fresh baseline by the probe's own rules, then stores that baseline in
-    /// <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
+    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once against an empty
+    /// state, so that its current answer set is taken as a fresh baseline by the probe's own rules, then stores that
+    /// baseline in <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result
+    /// says why.
     /// </summary>
     public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
         CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var scratch = new InMemoryCheckStateStore(context.Time);
-        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext
-        {
-            Time = context.Time,
-            SystemResolver = context.SystemResolver,
-            Node = context.Node,
-            State = scratch,
-        });
-        await runner.WarmUpAsync(check.Type, cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
-        var taken = await scratch.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
-        if (!result.Success || taken is null)
+        var (result, accepted) = await BaselineAcceptance.AcceptAsync(check, context, store, StateKey, by, r => r.Success, cancellationToken).ConfigureAwait(false);
+        if (accepted is null)
         {
             return (result, null);
         }
 
-        await store.SetAsync(check.Id, StateKey, taken.Json, by, cancellationToken).ConfigureAwait(false);
-
         // The current answer is the baseline now, so it has not drifted; a run that compares nothing carries this.
-        if (DnsBaseline.FromJson(taken.Json) is { } accepted)
+        if (DnsBaseline.FromJson(accepted) is { } baseline)
         {
-            await store.SetAsync(check.Id, VerdictKey, VerdictJson(accepted.Query, false), by, cancellationToken).ConfigureAwait(false);
+            await store.SetAsync(check.Id, VerdictKey, VerdictJson(baseline.Query, false), by, cancellationToken).ConfigureAwait(false);
         }
 
         if (result.Details is DnsDetails { Drift: { } drift } details)
@@ -240,7 +229,7 @@ internal static class DnsDrift
             result = result with { Details = details.With(drift with { By = by }) };
         }
 
-        return (result, DnsBaseline.FromJson(taken.Json));
+        return (result, DnsBaseline.FromJson(accepted));
     }
 
     private static async Task<DnsDriftOutcome> TakeAsync(
