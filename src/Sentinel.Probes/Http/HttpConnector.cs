@@ -192,7 +192,43 @@ internal sealed class HttpConnector(
         Capture.OnAuthenticated(ssl);
         TlsHost = expected;
         Handshaked = true;
+        var judging = context.Time.GetTimestamp();
+        var refusal = section.Insecure ? [] : Refusal(expected);
+        hop.Bookkeeping += context.Time.GetElapsedTime(judging);
+        if (refusal.Count > 0)
+        {
+            // The handshake accepted the certificate only so that its chain, version and cipher are inspected and
+            // reported. A server that could not prove who it is gets nothing more: the request (and the credentials
+            // it may carry) is not written, as curl and blackbox_exporter stop at the handshake.
+            hop.CertificateRejection = refusal;
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new HttpConnectFailedException(refusal[0]);
+        }
+
         return ssl;
+    }
+
+    /// <summary>The certificate verdicts of the latest handshake that fail a check (warnings such as tls_expiring do not).</summary>
+    private List<Problem> Refusal(string expected)
+    {
+        var served = Capture.Served;
+        if (served.Count == 0)
+        {
+            return [];
+        }
+
+        // SslStream built the chain with the check's trust and checked the name already: when it found nothing, the
+        // only failing verdicts left are the weak signatures and keys it does not flag. Building the chain again
+        // (about 2 ms, between the handshake and the request) is kept for certificates that need a verdict.
+        var facts = served.Select(CertificateFacts.Of).ToList();
+        if (Capture.PolicyErrors == SslPolicyErrors.None && !facts.Exists(f => f.WeakHash is not null && !f.SelfIssued || f.WeakKeyReason is not null))
+        {
+            return [];
+        }
+
+        var now = context.Time.GetUtcNow();
+        var chain = TlsChain.Build(facts, trust, now);
+        return TlsVerdicts.Judge(chain, expected, trust, section.Tls.ExpiryThreshold, now).Where(p => p.Severity == ProblemSeverity.Error).ToList();
     }
 }
 

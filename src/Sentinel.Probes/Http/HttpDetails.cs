@@ -133,6 +133,11 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
             writer.WriteLine($"  > {name}: {value}");
         }
 
+        if (hop.CertificateRejection is not null)
+        {
+            writer.WriteLine("  > (not sent: the certificate failed verification; insecure sends it and reports the failure as a warning)");
+        }
+
         if (hop.Status is not { } status)
         {
             return;
@@ -206,6 +211,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
 
         WriteHeaders(writer, "requestHeaders", hop.RequestHeaders);
+        writer.WriteBoolean("certificateRejected", hop.CertificateRejection is not null);
         WriteHeaders(writer, "responseHeaders", hop.ResponseHeaders);
         writer.WriteEndObject();
     }
