@@ -17,6 +17,16 @@ internal static class HttpAttempt
         "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token",
     };
 
+    /// <summary>
+    /// The check's request headers that carry credentials: sent only to the origin of the check's URL. curl (7.58+
+    /// Authorization, 7.83+ Cookie) and Go's client drop them on a redirect to another host; an https → http
+    /// redirect would otherwise put them on the wire in clear text.
+    /// </summary>
+    private static readonly HashSet<string> Credentials = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token",
+    };
+
     /// <summary>Runs the exchange; never throws for the target's failures.</summary>
     public static async Task<HttpAttemptOutcome> RunAsync(
         CheckDefinition check, HttpSection section, ProbeContext context, HttpMessageInvoker client, HttpConnector connector, CancellationToken cancellationToken)
@@ -25,6 +35,7 @@ internal static class HttpAttempt
         var hops = new List<HttpHop>();
         var problems = new List<Problem>();
         var url = new Uri(check.Target);
+        var origin = url;
         var method = section.Method;
         var body = section.Body;
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
@@ -34,7 +45,7 @@ internal static class HttpAttempt
             var hop = new HttpHop(url, method, time);
             hops.Add(hop);
             connector.Hop = hop;
-            using var request = Request(url, method, body, section, hop);
+            using var request = Request(url, method, body, section, hop, SameOrigin(url, origin), connector.IsTargetHost(HostOf(url)));
             HttpResponseMessage response;
             try
             {
@@ -91,7 +102,7 @@ internal static class HttpAttempt
         return new HttpAttemptOutcome(hops, problems);
     }
 
-    private static HttpRequestMessage Request(Uri url, string method, string? body, HttpSection section, HttpHop hop)
+    private static HttpRequestMessage Request(Uri url, string method, string? body, HttpSection section, HttpHop hop, bool sameOrigin, bool targetHost)
     {
         var https = url.Scheme == Uri.UriSchemeHttps;
         var request = new HttpRequestMessage(new HttpMethod(method), url)
@@ -107,15 +118,36 @@ internal static class HttpAttempt
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
         }
 
-        var sent = new List<KeyValuePair<string, string>> { new("Host", url.Authority) };
+        // The check's Host names a virtual host on the check's own host; another host gets its own authority.
+        var host = url.Authority;
+        if (targetHost && section.Host is { } virtualHost)
+        {
+            request.Headers.Host = host = virtualHost;
+        }
+
+        var sent = new List<KeyValuePair<string, string>> { new("Host", host) };
+        var withheld = new List<string>();
         foreach (var (name, value) in section.Headers)
         {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!sameOrigin && Credentials.Contains(name))
+            {
+                withheld.Add(name);
+                continue;
+            }
+
             var added = request.Headers.TryAddWithoutValidation(name, value) || (request.Content?.Headers.TryAddWithoutValidation(name, value) ?? false);
             if (added)
             {
                 sent.Add(new(name, Redact(name, value)));
             }
         }
+
+        hop.WithheldHeaders = withheld;
 
         AddDefault(request, sent, "User-Agent", "Sentinel/1 (synthetic monitoring)");
 
@@ -205,6 +237,12 @@ internal static class HttpAttempt
     }
 
     private static bool IsRedirect(int status) => status is 301 or 302 or 303 or 307 or 308;
+
+    /// <summary>Same scheme, host and port (RFC 6454's origin).</summary>
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && a.Port == b.Port && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase);
+
+    private static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.Host.Trim('[', ']') : url.IdnHost;
 
     private static string Redact(string name, string value) => Sensitive.Contains(name) ? "(redacted)" : value;
 

@@ -133,9 +133,15 @@ internal sealed class HttpConnector(
         return addresses?[0] ?? throw new HttpConnectFailedException(resolved.Failure!);
     }
 
+    /// <summary>
+    /// Whether <paramref name="host"/> is the check's own host, to which the check's serverName and Host header apply;
+    /// a redirect to another host is that host's own (blackbox_exporter drops its server_name there too).
+    /// </summary>
+    public bool IsTargetHost(string host) => pin.Matches(host);
+
     private async ValueTask<Stream> HandshakeAsync(HttpHop hop, Stream stream, string host, int port, CancellationToken cancellationToken)
     {
-        var expected = section.Tls.ServerName ?? host;
+        var expected = pin.Matches(host) ? section.Tls.ServerName ?? section.HostName ?? host : host;
         var bookkeeping = TimeSpan.Zero;
         var options = new SslClientAuthenticationOptions
         {

@@ -133,6 +133,11 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
             writer.WriteLine($"  > {name}: {value}");
         }
 
+        if (hop.WithheldHeaders.Count > 0)
+        {
+            writer.WriteLine($"  > ({string.Join(", ", hop.WithheldHeaders)} withheld: another origin than the check's URL)");
+        }
+
         if (hop.CertificateRejection is not null)
         {
             writer.WriteLine("  > (not sent: the certificate failed verification; insecure sends it and reports the failure as a warning)");
@@ -211,6 +216,13 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
 
         WriteHeaders(writer, "requestHeaders", hop.RequestHeaders);
+        writer.WriteStartArray("withheldHeaders");
+        foreach (var name in hop.WithheldHeaders)
+        {
+            writer.WriteStringValue(name);
+        }
+
+        writer.WriteEndArray();
         writer.WriteBoolean("certificateRejected", hop.CertificateRejection is not null);
         WriteHeaders(writer, "responseHeaders", hop.ResponseHeaders);
         writer.WriteEndObject();

@@ -65,6 +65,12 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
     public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; set; } = [];
 
     /// <summary>
+    /// The check's credential headers not sent on this hop because it goes to another origin than the check's URL
+    /// (a redirect to another scheme, host or port), as curl and Go's client withhold them.
+    /// </summary>
+    public IReadOnlyList<string> WithheldHeaders { get; set; } = [];
+
+    /// <summary>
     /// The certificate verdicts that stopped this hop after its TLS handshake, before the request was written
     /// (<c>insecure</c> off), or null when the certificate did not stop it.
     /// </summary>
