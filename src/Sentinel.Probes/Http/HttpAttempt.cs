@@ -78,7 +78,7 @@ internal static class HttpAttempt
 
                 if (!redirect)
                 {
-                    problems.AddRange(HttpResponseChecks.Judge(section, hop, response, text));
+                    problems.AddRange(HttpResponseChecks.Judge(section, hop, text));
                     break;
                 }
 
@@ -170,7 +170,8 @@ internal static class HttpAttempt
     private static void Describe(HttpHop hop, HttpResponseMessage response)
     {
         // NonValidated before anything parses the headers: parsing splits and reformats values (Vary: a, b becomes
-        // two), while the raw form keeps one value per field line in the order received.
+        // two; Server: BaseHTTP/0.6 Python/3.11 becomes two products), while the raw form keeps one value per field
+        // line, as received and in the order received. Matching, the report and the stored result all use it.
         hop.RawResponseHeaders = response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated)
             .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
             .ToList();
@@ -179,10 +180,37 @@ internal static class HttpAttempt
         hop.Version = response.Version;
         hop.ContentEncoding = response.Content.Headers.ContentEncoding.Count > 0 ? string.Join(", ", response.Content.Headers.ContentEncoding) : null;
         hop.Location = response.Headers.Location?.OriginalString;
-        hop.ResponseHeaders = response.Headers.Concat(response.Content.Headers)
-            .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, Redact(h.Key, Truncate(v)))))
+        hop.ContentLength = ContentLength(hop);
+        hop.ResponseHeaders = hop.RawResponseHeaders
+            .Select(h => new KeyValuePair<string, string>(h.Key, Redact(h.Key, Truncate(h.Value))))
             .Take(64)
             .ToList();
+    }
+
+    /// <summary>
+    /// Go's Response.ContentLength, which blackbox_exporter exports as probe_http_content_length: after HEAD the
+    /// Content-Length header (the length of what GET would send); 0 for 1xx, 204 and 304, which have no body
+    /// (RFC 9112, 6.3); -1 when chunked (Transfer-Encoding overrides Content-Length) or without Content-Length.
+    /// </summary>
+    private static long ContentLength(HttpHop hop)
+    {
+        var declared = hop.RawResponseHeaders.Where(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            .Select(h => long.TryParse(h.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .DefaultIfEmpty(-1)
+            .First();
+        if (hop.Method == "HEAD")
+        {
+            return declared;
+        }
+
+        if (hop.Status is < 200 or 204 or 304)
+        {
+            return 0;
+        }
+
+        var chunked = hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+            && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        return chunked ? -1 : declared;
     }
 
     private static async Task<(string? Text, Problem? Problem)> ReadBodyAsync(

@@ -205,6 +205,11 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
 
         writer.WriteString("location", hop.Location);
         writer.WriteString("contentEncoding", hop.ContentEncoding);
+        if (hop.ContentLength is { } length)
+        {
+            writer.WriteNumber("contentLength", length);
+        }
+
         if (hop.WireBytes is { } wire)
         {
             writer.WriteNumber("wireBytes", wire);

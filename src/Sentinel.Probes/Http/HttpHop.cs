@@ -82,6 +82,13 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
     /// </summary>
     public TimeSpan Bookkeeping { get; set; }
 
+    /// <summary>
+    /// The response's length as blackbox_exporter's probe_http_content_length gives it (Go's
+    /// Response.ContentLength): the Content-Length header, 0 for a status without a body, -1 when unknown
+    /// (chunked, or read to the close).
+    /// </summary>
+    public long? ContentLength { get; set; }
+
     /// <summary>Body bytes as transferred (after chunked framing, before content decoding).</summary>
     public long? WireBytes { get; set; }
 

@@ -111,10 +111,15 @@ internal static class HttpOutcomes
             result.Sample(HttpMetrics.Version, version);
             result.Sample(HttpMetrics.Redirects, redirects);
             result.Sample(HttpMetrics.Ssl, ssl);
+            if (final.ContentLength is { } length)
+            {
+                result.Sample(HttpMetrics.ContentLength, length);
+            }
+
             if (final.WireBytes is { } wire)
             {
                 result.Measure("http.body_wire_bytes", wire);
-                result.Sample(HttpMetrics.ContentLength, wire);
+                result.Sample(HttpMetrics.BodyWireBytes, wire);
             }
 
             if (final.DecodedBytes is { } decoded)
