@@ -65,13 +65,15 @@ internal static class HttpFailures
     /// <summary>
     /// With TLS 1.3 the client's handshake completes before the server has judged the client's certificate
     /// (RFC 8446, 4.4.2): a server that requires one and got none (or rejects it) answers with an alert on the first
-    /// read, which .NET reports as a failed exchange. That is the TLS layer's failure, named as such.
+    /// read, which .NET reports as a failed exchange. That is the TLS layer's failure, named as such — but only when
+    /// the alert (an AuthenticationException, or OpenSSL's alert text) is really what ended the exchange: a server
+    /// that merely asked for an optional certificate and then was slow or closed is the HTTP layer's failure.
     /// </summary>
     public static Problem AfterHandshake(Problem problem, Exception exception, HttpHop hop, Tls.TlsCapture capture)
     {
-        var alert = Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException || e.Message.Contains(" alert ", StringComparison.Ordinal));
-        var refusedWithoutCertificate = capture.ClientCertificateRequested && capture.ClientCertificate is null;
-        return problem.Layer == Layers.Http && hop.NewConnection && hop.Url.Scheme == Uri.UriSchemeHttps && (alert || refusedWithoutCertificate)
+        var deadline = Chain(exception).Any(e => e is OperationCanceledException or TimeoutException);
+        var alert = !deadline && Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException || e.Message.Contains(" alert ", StringComparison.Ordinal));
+        return problem.Layer == Layers.Http && hop.NewConnection && hop.Url.Scheme == Uri.UriSchemeHttps && alert
             ? Tls.TlsHandshakeFailure.Classify(exception, hop.Url.Authority, capture)
             : problem;
     }

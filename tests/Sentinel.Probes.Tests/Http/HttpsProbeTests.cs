@@ -144,6 +144,20 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
+    public async Task RunAsync_OptionalClientCertificateAndNoAnswer_ReportsHttpTimeoutNotTls()
+    {
+        // s_server without -www reads the request and never answers; -verify (lower case) asks for a client
+        // certificate and goes on without one.
+        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(Loopback), pki.Directory.Path, true, "-verify", "1");
+
+        var result = await HttpChecks.RunAsync($"https://{server.Target}/", Trusting(), timeout: "1s");
+
+        Assert.Equal(("http", "http_timeout"), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Matches($@"^no response from https://{server.Target}/ within the check's timeout \(1s\): the request was sent [\d.]+ ms before the deadline and no byte came back \(processing\)$", result.Failure.Message);
+        Assert.NotNull(result.Phase("tls"));
+    }
+
+    [Fact]
     public async Task RunAsync_MutualTlsWithoutClientCertificate_ReportsHandshakeFailureNamingIt()
     {
         await using var server = await MutualTlsServerAsync();
