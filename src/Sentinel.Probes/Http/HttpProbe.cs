@@ -90,7 +90,7 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
         int index, HttpPin pin, CheckDefinition check, HttpSection section, ProbeContext context, TlsTrust trust, X509Certificate2? clientCertificate, CancellationToken cancellationToken)
     {
         HttpClientLease Create() => HttpClientLease.Create(check, section, context, pin, trust, clientCertificate);
-        var lease = section.ReuseConnection ? HttpConnections.Get(check, Create, pin.Address) : Create();
+        var lease = section.ReuseConnection ? HttpConnections.Get(check, section, Create, pin.Address) : Create();
         try
         {
             var start = context.Time.GetTimestamp();
