@@ -32,16 +32,19 @@ internal sealed class HttpClientLease : IDisposable
         CheckDefinition check, HttpSection section, ProbeContext context, HttpPin pin, TlsTrust trust, X509Certificate2? clientCertificate)
     {
         var connector = new HttpConnector(check, section, context, pin, trust, clientCertificate);
+        var forward = HttpForwardProxy.For(section);
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = connector.ConnectAsync,
             PlaintextStreamFilter = connector.FilterAsync,
 
             // Redirects are followed by the probe so that each hop is timed; bodies are decoded by the probe so that
-            // both sizes are known; proxies are tunnelled by the connector so that the target's TLS stays timed.
+            // both sizes are known; https through a proxy is tunnelled by the connector so that the target's TLS
+            // stays timed, plain http is forwarded by the proxy (HttpForwardProxy).
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
-            UseProxy = false,
+            UseProxy = forward is not null,
+            Proxy = forward,
             UseCookies = false,
             PreAuthenticate = false,
 

@@ -72,7 +72,12 @@ internal sealed class HttpConnector(
         hop.NewConnection = true;
         var host = connection.DnsEndPoint.Host.Trim('[', ']');
         var port = connection.DnsEndPoint.Port;
-        var https = connection.InitialRequestMessage.RequestUri?.Scheme == Uri.UriSchemeHttps;
+        var scheme = connection.InitialRequestMessage.RequestUri?.Scheme;
+        var https = scheme == Uri.UriSchemeHttps;
+
+        // A plain-http request through the proxy: the handler connects to the proxy (host is the proxy's) and
+        // sends it the request in absolute form; no tunnel.
+        var forwarded = HttpForwardProxy.Forwards(section, scheme);
 
         var address = pin.Proxy is null && !pin.Matches(host)
             ? await ResolveAsync(hop, host, cancellationToken).ConfigureAwait(false)
@@ -94,13 +99,13 @@ internal sealed class HttpConnector(
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            if (pin.Proxy is { } proxy)
+            if (pin.Proxy is { } proxy && !forwarded)
             {
                 await HttpProxyTunnel.OpenAsync(stream, proxy, host, port, check, cancellationToken).ConfigureAwait(false);
             }
 
             // With a proxy, connect spans the TCP connection to the proxy and the CONNECT exchange: the tunnel
-            // is the connection to the target.
+            // is the connection to the target. Forwarded, it is the connection to the proxy alone.
             hop.AddPhase("connect", context.Time.GetElapsedTime(connectStart));
             return https ? await HandshakeAsync(hop, stream, host, port, cancellationToken).ConfigureAwait(false) : stream;
         }

@@ -75,7 +75,8 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
 
         if (section.Proxy is { } proxy)
         {
-            writer.WriteLine($"  proxy       {proxy.Authority} (CONNECT tunnel)");
+            var how = HttpForwardProxy.For(section) is null ? "CONNECT tunnel" : "http forwarded, https through a CONNECT tunnel";
+            writer.WriteLine($"  proxy       {proxy.Authority} ({how})");
         }
 
         if (Outcomes.Count > 1)

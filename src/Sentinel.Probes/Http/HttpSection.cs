@@ -94,7 +94,10 @@ internal sealed record HttpSection : CheckSection
     /// <summary>Whether certificate verdicts only degrade the result instead of failing it (they are still reported).</summary>
     public bool Insecure { get; init; }
 
-    /// <summary>An HTTP proxy (<c>http://host:port</c>) that connections are tunnelled through with CONNECT, or null.</summary>
+    /// <summary>
+    /// An HTTP proxy (<c>http://host:port</c>), or null: plain-http requests are sent to it in absolute form, https
+    /// (and h2c) connections are tunnelled through it with CONNECT.
+    /// </summary>
     public Uri? Proxy { get; init; }
 
     /// <summary>The TLS client settings for https targets (caFile, client certificate, serverName, expiry threshold).</summary>

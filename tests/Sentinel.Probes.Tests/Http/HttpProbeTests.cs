@@ -256,26 +256,4 @@ public sealed class HttpProbeTests : IAsyncLifetime
         Assert.Null(second.Phase("connect"));
         Assert.Equal(ProbeStatus.Up, second.Status);
     }
-
-    [Fact]
-    public async Task RunAsync_ThroughProxy_TunnelsWithConnect()
-    {
-        await using var proxy = new ConnectProxy();
-
-        var result = await HttpChecks.RunAsync(_server.Url("/json"), new JsonObject { ["proxy"] = proxy.Url });
-
-        Assert.Equal(ProbeStatus.Up, result.Status);
-        Assert.Equal(1, proxy.Tunnels);
-    }
-
-    [Fact]
-    public async Task RunAsync_ProxyRefuses_ReportsProxyError()
-    {
-        await using var proxy = new ConnectProxy(refuse: true);
-
-        var result = await HttpChecks.RunAsync(_server.Url("/json"), new JsonObject { ["proxy"] = proxy.Url });
-
-        Assert.Equal(("http", "http_proxy_error"), (result.Failure!.Layer, result.Failure.Category));
-        Assert.Equal($"the proxy 127.0.0.1:{proxy.EndPoint.Port} refused the tunnel to 127.0.0.1:{_server.Port}: HTTP/1.1 403 Forbidden", result.Failure.Message);
-    }
 }
