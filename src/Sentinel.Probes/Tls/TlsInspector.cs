@@ -89,9 +89,13 @@ internal static class TlsInspector
         yield return new MetricSample(TlsMetrics.EarliestCertExpiry, served.Min(f => f.NotAfter).ToUnixTimeSeconds(), []);
         yield return new MetricSample(TlsMetrics.LastChainExpiry, chain.Path.Min(c => c.Facts.NotAfter).ToUnixTimeSeconds(), []);
 
+        // Subject and issuer as Go writes them (blackbox_exporter's cert.Subject.String()), not as reports do.
         var leaf = served[0];
         yield return new MetricSample(TlsMetrics.LastChainInfo, 1,
-            [leaf.Sha256, Label(leaf.Subject), Label(leaf.Issuer), Label(string.Join(",", leaf.DnsNames)), leaf.SerialNumber]);
+        [
+            leaf.Sha256, Label(GoDistinguishedName.Format(leaf.Certificate.SubjectName)), Label(GoDistinguishedName.Format(leaf.Certificate.IssuerName)),
+            Label(string.Join(",", leaf.DnsNames)), leaf.SerialNumber,
+        ]);
 
         var intermediate = 0;
         foreach (var certificate in chain.Path)

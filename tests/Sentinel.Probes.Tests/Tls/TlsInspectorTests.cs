@@ -63,7 +63,9 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         var info = Single(samples, "probe_ssl_last_chain_info");
         Assert.Equal(1, info.Value);
         Assert.Equal(Convert.ToHexStringLower(chain.Leaf.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)), info.Labels[0]);
-        Assert.Equal("CN=www.sentinel.test, O=Sentinel Tests", info.Labels[1]);
+        // Subject and issuer as blackbox_exporter writes them (Go's pkix.Name.String()).
+        Assert.Equal("CN=www.sentinel.test,O=Sentinel Tests", info.Labels[1]);
+        Assert.Equal("CN=Sentinel Test Intermediate CA,O=Sentinel Tests", info.Labels[2]);
         Assert.Equal("www.sentinel.test", info.Labels[3]);
         // As blackbox_exporter: the serial's big-endian bytes in hex, leading zero bytes dropped (Go's %x of Int.Bytes()).
         Assert.Equal(System.Text.RegularExpressions.Regex.Replace(chain.Leaf.SerialNumber.ToLowerInvariant(), "^(00)+(?=.)", ""), info.Labels[4]);
