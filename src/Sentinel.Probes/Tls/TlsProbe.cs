@@ -123,16 +123,22 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             // (openssl s_server, small appliances) would otherwise leave the audit's connections waiting.
             using (socket)
             {
-                var stream = new FirstBytesStream(new NetworkStream(socket, ownsSocket: false));
-                await using (stream.ConfigureAwait(false))
+                var network = new NetworkStream(socket, ownsSocket: false);
+                await using (network.ConfigureAwait(false))
                 {
-                    if (section.StartTls is { } protocol && !await StartTlsAsync(protocol, stream, local, cancellationToken).ConfigureAwait(false))
+                    if (section.StartTls is { } protocol && !await StartTlsAsync(protocol, network, local, cancellationToken).ConfigureAwait(false))
                     {
                         return (local, null, null);
                     }
 
-                    failure = await HandshakeAsync(stream, capture, cancellationToken).ConfigureAwait(false);
-                    firstBytes = stream.First.ToArray();
+                    // First bytes from the ClientHello on, after any STARTTLS exchange: a failed handshake quotes what
+                    // the server answered to TLS, never its plain-text greeting.
+                    var stream = new FirstBytesStream(network);
+                    await using (stream.ConfigureAwait(false))
+                    {
+                        failure = await HandshakeAsync(stream, capture, cancellationToken).ConfigureAwait(false);
+                        firstBytes = stream.First.ToArray();
+                    }
                 }
             }
 

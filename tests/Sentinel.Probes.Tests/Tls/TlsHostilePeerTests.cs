@@ -194,6 +194,31 @@ public sealed class TlsHostilePeerTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
+    public async Task RunAsync_SmtpServerResetsTheHandshakeAfterStartTls_ReportsTheResetNotItsGreeting()
+    {
+        await using var server = ScriptedServer.Start(async (stream, ct) =>
+        {
+            var buffer = new byte[512];
+            await stream.WriteAsync("220 smtp.sentinel.test ESMTP ready\r\n"u8.ToArray(), ct);
+            _ = await stream.ReadAsync(buffer, ct);
+            await stream.WriteAsync("250-smtp.sentinel.test\r\n250 STARTTLS\r\n"u8.ToArray(), ct);
+            _ = await stream.ReadAsync(buffer, ct);
+            await stream.WriteAsync("220 2.0.0 Ready to start TLS\r\n"u8.ToArray(), ct);
+
+            // Takes the ClientHello, then resets the connection (RST: no lingering).
+            _ = await stream.ReadAsync(buffer, ct);
+            stream.Socket.LingerState = new LingerOption(true, 0);
+            stream.Socket.Close();
+        });
+
+        var result = await RunAsync(server.Target, """{ "starttls": "smtp" }""");
+
+        Assert.Equal(["tls_handshake_failed"], result.Problems.Select(p => p.Category));
+        Assert.Equal($"{server.Target} reset the connection during the TLS handshake", result.Failure!.Message);
+        Assert.Equal(["resolve", "connect", "starttls", "tls"], result.Phases.Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task ReadAnswerAsync_MalformedServerHello_SaysSoWithoutThrowing()
     {
         // A handshake record holding a ServerHello of 10 bytes: too short to be one.
