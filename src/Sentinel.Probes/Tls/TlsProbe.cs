@@ -190,7 +190,8 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         /// </summary>
         private async ValueTask<Exception?> HandshakeAsync(FirstBytesStream stream, TlsCapture capture, CancellationToken cancellationToken)
         {
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+            var records = new TlsRecordWatch(stream);
+            var ssl = new SslStream(records, leaveInnerStreamOpen: true);
             await using (ssl.ConfigureAwait(false))
             {
                 var options = new SslClientAuthenticationOptions
@@ -222,7 +223,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                     return ex;
                 }
 
-                if (await TlsClientCertificateVerdict.AwaitAsync(ssl, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
+                if (await TlsClientCertificateVerdict.AwaitAsync(ssl, records, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
                 {
                     result.Problem(rejected);
                 }
