@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -217,8 +218,10 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                     result.Problem(TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout)));
                     return null;
                 }
-                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
+                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or CryptographicException)
                 {
+                    // A CryptographicException is SslStream's own chain check failing on a certificate it cannot
+                    // process; the inspection then reads the chain on its own connection and judges it.
                     result.Phase("tls", context.Time.GetElapsedTime(started));
                     return ex;
                 }
