@@ -128,7 +128,7 @@ internal sealed record TlsInspection(
     IReadOnlyList<MetricSample> Samples,
     TlsInspectionDetails Details)
 {
-    /// <summary>What is worth knowing but fails nothing (<c>tls.unused_certificate_expired</c>).</summary>
+    /// <summary>What is worth knowing but fails nothing (<c>tls.unused_certificate_expired</c>, <c>tls.wildcard_unchecked</c>).</summary>
     public IReadOnlyList<Finding> Findings { get; init; } = [];
 
     /// <summary>Records the problems, findings, measurements and series in <paramref name="result"/>.</summary>

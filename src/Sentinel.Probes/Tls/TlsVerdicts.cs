@@ -37,13 +37,13 @@ internal static class TlsVerdicts
                 "the certificate was issued with a start date in the future, or this node's clock is behind: compare its time with NTP");
         }
 
-        if (!HostnameMatcher.Matches(leaf.Facts, expectedHost))
+        if (HostnameMatcher.Check(leaf.Facts, expectedHost) is { Matches: false } mismatch)
         {
             var names = leaf.Facts.AlternativeNameList.ToList();
             yield return new Problem(Layers.Tls, FailureCategories.TlsHostnameMismatch,
                 names.Count == 0
                     ? $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it has no subject alternative names (the CN is not used)"
-                    : $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it names {string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}",
+                    : $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it names {string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}{mismatch.Note}",
                 $"serve a certificate whose subject alternative names cover {expectedHost} (a wildcard covers one whole left-most label only), or set serverName to a name it covers");
         }
 
@@ -80,7 +80,10 @@ internal static class TlsVerdicts
         }
     }
 
-    /// <summary>What is worth knowing but breaks no client: an expired certificate the server sends that the chain does not use.</summary>
+    /// <summary>
+    /// What is worth knowing but breaks no client: an expired certificate the server sends that the chain does not
+    /// use, and a wildcard accepted without the Public Suffix List to check it against.
+    /// </summary>
     public static IEnumerable<Finding> Findings(TlsChain chain, string expectedHost, DateTimeOffset now)
     {
         if (chain.BuildError is null)
@@ -92,6 +95,13 @@ internal static class TlsVerdicts
                     "remove it from the server's chain file: it only lengthens the handshake, and old clients (OpenSSL 1.0.x, old Android) may still pick the expired path",
                     [new("sha256", unused.Facts.Sha256), new("sentIndex", unused.SentIndex?.ToString(CultureInfo.InvariantCulture) ?? "")]);
             }
+        }
+
+        if (HostnameMatcher.Check(chain.Certificates[0].Facts, expectedHost) is { Matches: true, Note: { } note })
+        {
+            yield return new Finding("tls.wildcard_unchecked", FindingSeverity.Info,
+                $"the certificate matches {expectedHost}{note}",
+                $"install the Public Suffix List ({PublicSuffixList.DefaultPath}, Debian's publicsuffix package) so that wildcards over public suffixes such as *.co.uk are refused as browsers refuse them");
         }
     }
 

@@ -7,7 +7,7 @@ namespace Sentinel.Probes.Tests.Tls;
 /// <summary>
 /// Chain verdicts that OpenSSL and browsers would give, against real TLS servers on loopback: certificates the
 /// server sends that no path uses, usages other than TLS servers, leaves of unknown issuers, intermediates in
-/// caFile, certificates the verifier cannot process.
+/// caFile, certificates the verifier cannot process, wildcards.
 /// </summary>
 public sealed class TlsChainVerdictTests(TlsPki pki) : IClassFixture<TlsPki>
 {
@@ -91,6 +91,17 @@ public sealed class TlsChainVerdictTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.StartsWith($"the TLS handshake with {server.Target} stopped: this node's certificate verifier (OpenSSL, through .NET) failed on the server's chain (", result.Problems[0].Message, StringComparison.Ordinal);
         Assert.StartsWith("the chain cannot be checked: this node's certificate verifier (OpenSSL, through .NET) failed on it (", result.Problems[2].Message, StringComparison.Ordinal);
         Assert.True(result.Measurements.ContainsKey("cert.days_left"));
+    }
+
+    [Fact]
+    public async Task RunAsync_WildcardOverAPublicSuffix_ReportsHostnameMismatchSayingWhy()
+    {
+        await using var server = TlsServer.Start(pki.Trusted.Issue(new CertificateSpec { CommonName = "*.co.uk" }));
+
+        var result = await RunAsync(server.Target, Tls("example.co.uk"));
+
+        Assert.Equal(["tls_hostname_mismatch"], result.Problems.Select(p => p.Category));
+        Assert.Equal("the certificate (CN=*.co.uk, O=Sentinel Tests) is not valid for example.co.uk: it names DNS:*.co.uk (the wildcard *.co.uk is refused: co.uk is a public suffix, and browsers refuse wildcards over one)", result.Failure!.Message);
     }
 
     private string Tls(string? serverName, string extra = "") => TlsChecks.Section(pki.RootFile, serverName, extra);
