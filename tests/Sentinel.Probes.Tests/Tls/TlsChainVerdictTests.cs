@@ -7,7 +7,7 @@ namespace Sentinel.Probes.Tests.Tls;
 /// <summary>
 /// Chain verdicts that OpenSSL and browsers would give, against real TLS servers on loopback: certificates the
 /// server sends that no path uses, usages other than TLS servers, leaves of unknown issuers, intermediates in
-/// caFile, certificates the verifier cannot process, wildcards.
+/// caFile, certificates the verifier cannot process, dates and signatures of intermediates and leaves, wildcards.
 /// </summary>
 public sealed class TlsChainVerdictTests(TlsPki pki) : IClassFixture<TlsPki>
 {
@@ -91,6 +91,30 @@ public sealed class TlsChainVerdictTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.StartsWith($"the TLS handshake with {server.Target} stopped: this node's certificate verifier (OpenSSL, through .NET) failed on the server's chain (", result.Problems[0].Message, StringComparison.Ordinal);
         Assert.StartsWith("the chain cannot be checked: this node's certificate verifier (OpenSSL, through .NET) failed on it (", result.Problems[2].Message, StringComparison.Ordinal);
         Assert.True(result.Measurements.ContainsKey("cert.days_left"));
+    }
+
+    [Fact]
+    public async Task RunAsync_NotYetValidIntermediate_ReportsNotYetValidNamingIt()
+    {
+        using var ca = pki.Trusted.WithIntermediate(notBefore: Now.AddDays(3));
+        await using var server = await OpenSslServer.StartAsync(ca.Issue(new CertificateSpec()), pki.Directory.Path);
+
+        var result = await RunAsync(server.Target, Tls(Host));
+
+        Assert.Equal(["tls_not_yet_valid"], result.Problems.Select(p => p.Category));
+        Assert.StartsWith("the intermediate certificate (CN=Sentinel Test Second Intermediate CA, O=Sentinel Tests) is not valid until ", result.Failure!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_Sha1SignedLeaf_ReportsWeakSignature()
+    {
+        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(new CertificateSpec { Sha1 = true }), pki.Directory.Path);
+
+        var result = await RunAsync(server.Target, Tls(Host));
+
+        Assert.Equal(["tls_weak_signature"], result.Problems.Select(p => p.Category));
+        Assert.Equal("the leaf certificate (CN=www.sentinel.test, O=Sentinel Tests) is signed with SHA-1 (sha1WithRSAEncryption), which browsers and OpenSSL reject", result.Failure!.Message);
+        Assert.Equal("reissue the certificate with a SHA-256 signature", result.Failure.Hint);
     }
 
     [Fact]
