@@ -49,6 +49,10 @@ internal static class TlsClientCertificateVerdict
         {
             return TlsHandshakeFailure.Classify(ex, target, capture);
         }
+        finally
+        {
+            records.StopWatching();
+        }
 
         return null;
     }

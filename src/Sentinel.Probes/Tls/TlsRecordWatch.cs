@@ -41,6 +41,9 @@ internal sealed class TlsRecordWatch(Stream inner) : Stream
         _recordsWhenWatched = _records;
     }
 
+    /// <summary>Stops calling back (the caller's wait is over; its callback may refer to what it disposes).</summary>
+    public void StopWatching() => Interlocked.Exchange(ref _onConsumed, null);
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_recordsWhenWatched >= 0 && _records > _recordsWhenWatched && _headerFilled == 0 && _bodyLeft == 0
