@@ -63,6 +63,33 @@ public sealed class HostileDnsServer : IDisposable
         return reply;
     }
 
+    /// <summary>
+    /// An authoritative NOERROR answer to the query with one record of <paramref name="type"/> at the queried name
+    /// for each RDATA given, written octet for octet (RFC 1035 §4.1), so a test can send data a zone server would
+    /// not: any TTL, any octets in a character string, types a client may not know.
+    /// </summary>
+    public static byte[] Answer(byte[] query, ushort type, uint ttl, params byte[][] rdatas)
+    {
+        var questionEnd = 12;
+        while (query[questionEnd] != 0)
+        {
+            questionEnd += query[questionEnd] + 1;
+        }
+
+        questionEnd += 1 + 4;
+        var message = new List<byte> { query[0], query[1], 0x84, 0x00, 0, 1, (byte)(rdatas.Length >> 8), (byte)rdatas.Length, 0, 0, 0, 0 };
+        message.AddRange(query[12..questionEnd]);
+        foreach (var rdata in rdatas)
+        {
+            // The owner is a compression pointer to the question's name, at offset 12.
+            message.AddRange([0xC0, 0x0C, (byte)(type >> 8), (byte)type, 0x00, 0x01,
+                (byte)(ttl >> 24), (byte)(ttl >> 16), (byte)(ttl >> 8), (byte)ttl, (byte)(rdata.Length >> 8), (byte)rdata.Length]);
+            message.AddRange(rdata);
+        }
+
+        return [.. message];
+    }
+
     public void Dispose()
     {
         _stop.Cancel();

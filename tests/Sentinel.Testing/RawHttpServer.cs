@@ -133,31 +133,48 @@ public sealed class RawHttpServer : IAsyncDisposable
 }
 
 /// <summary>
-/// A minimal HTTP proxy on loopback that opens CONNECT tunnels (to loopback only) and refuses other requests,
-/// or refuses every tunnel with 403 when <c>refuse</c> is set. Counts the tunnels it opened.
+/// A minimal HTTP proxy on loopback (to loopback targets only): it opens CONNECT tunnels and forwards plain-http
+/// requests sent in absolute form (one request per connection: it relays bytes after rewriting the request line).
+/// <c>refuse</c> answers 403 to everything; <c>refuseTunnels</c> only to CONNECT, as Squid does by default for
+/// ports other than 443. Counts what it did and keeps the request lines it received.
 /// </summary>
 public sealed class ConnectProxy : IAsyncDisposable
 {
     private readonly RawHttpServer _server;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requestLines = new();
     private int _tunnels;
+    private int _forwarded;
 
-    public ConnectProxy(bool refuse = false)
+    public ConnectProxy(bool refuse = false, bool refuseTunnels = false)
     {
         _server = RawHttpServer.Start(async (client, head, ct) =>
         {
-            var parts = head.Split(' ', 3);
-            if (refuse || parts.Length < 2 || parts[0] != "CONNECT" || !IPEndPoint.TryParse(parts[1], out var target) || !IPAddress.IsLoopback(target.Address))
+            var requestLine = head.Split("\r\n", 2)[0];
+            _requestLines.Enqueue(requestLine);
+            var parts = requestLine.Split(' ');
+            if (!refuse && parts.Length == 3 && parts[0] == "CONNECT" && !refuseTunnels && IPEndPoint.TryParse(parts[1], out var target) && IPAddress.IsLoopback(target.Address))
+            {
+                using var upstream = new TcpClient();
+                await upstream.ConnectAsync(target, ct);
+                Interlocked.Increment(ref _tunnels);
+                await RawHttpServer.WriteAsync(client, "HTTP/1.1 200 Connection established\r\n\r\n", ct);
+                var server = upstream.GetStream();
+                await Task.WhenAny(client.CopyToAsync(server, ct), server.CopyToAsync(client, ct));
+            }
+            else if (!refuse && parts.Length == 3 && parts[0] != "CONNECT" && Uri.TryCreate(parts[1], UriKind.Absolute, out var url)
+                && url.Scheme == Uri.UriSchemeHttp && IPAddress.TryParse(url.Host, out var address) && IPAddress.IsLoopback(address))
+            {
+                using var upstream = new TcpClient();
+                await upstream.ConnectAsync(address, url.Port, ct);
+                Interlocked.Increment(ref _forwarded);
+                var server = upstream.GetStream();
+                await RawHttpServer.WriteAsync(server, $"{parts[0]} {url.PathAndQuery} {parts[2]}\r\n{head.Split("\r\n", 2)[1]}", ct);
+                await Task.WhenAny(client.CopyToAsync(server, ct), server.CopyToAsync(client, ct));
+            }
+            else
             {
                 await RawHttpServer.WriteAsync(client, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", ct);
-                return;
             }
-
-            using var upstream = new TcpClient();
-            await upstream.ConnectAsync(target, ct);
-            Interlocked.Increment(ref _tunnels);
-            await RawHttpServer.WriteAsync(client, "HTTP/1.1 200 Connection established\r\n\r\n", ct);
-            var server = upstream.GetStream();
-            await Task.WhenAny(client.CopyToAsync(server, ct), server.CopyToAsync(client, ct));
         });
     }
 
@@ -166,6 +183,12 @@ public sealed class ConnectProxy : IAsyncDisposable
     public string Url => $"http://127.0.0.1:{EndPoint.Port}";
 
     public int Tunnels => Volatile.Read(ref _tunnels);
+
+    /// <summary>Plain-http requests forwarded.</summary>
+    public int Forwarded => Volatile.Read(ref _forwarded);
+
+    /// <summary>The request lines received, oldest first.</summary>
+    public IReadOnlyList<string> RequestLines => [.. _requestLines];
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -38,6 +38,18 @@ public sealed record CertificateSpec
 
     /// <summary>Whether it is a client certificate (extended key usage clientAuth) instead of a server one.</summary>
     public bool Client { get; init; }
+
+    /// <summary>
+    /// Whether the leaf names where its issuer's certificate is (authority information access, CA Issuers), as
+    /// public CAs always do; the URL is on a closed loopback port, and nothing in the tests fetches it.
+    /// </summary>
+    public bool NamesIssuer { get; init; } = true;
+
+    /// <summary>
+    /// Whether it carries a critical proxyCertInfo extension (RFC 3820), which OpenSSL's verifier refuses without a
+    /// flag .NET does not set, and which .NET's chain builder on Linux then fails on with an exception.
+    /// </summary>
+    public bool Proxy { get; init; }
 }
 
 /// <summary>
@@ -79,13 +91,13 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>
-    /// Another intermediate under the same root, e.g. one that expires soon or is signed with SHA-1. Disposing it
-    /// leaves the root to this authority.
+    /// Another intermediate under the same root, e.g. one that expires soon, is not valid yet or is signed with
+    /// SHA-1. Disposing it leaves the root to this authority.
     /// </summary>
-    public TestCertificateAuthority WithIntermediate(DateTimeOffset? notAfter = null, bool sha1 = false, string name = "Sentinel Test Second")
+    public TestCertificateAuthority WithIntermediate(DateTimeOffset? notAfter = null, bool sha1 = false, string name = "Sentinel Test Second", DateTimeOffset? notBefore = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var intermediate = CreateCertificate($"CN={name} Intermediate CA, O=Sentinel Tests", Root, TestKey.Rsa2048, now.AddDays(-20), notAfter ?? now.AddYears(5), ca: true, sha1, Extensions.None);
+        var intermediate = CreateCertificate($"CN={name} Intermediate CA, O=Sentinel Tests", Root, TestKey.Rsa2048, notBefore ?? now.AddDays(-20), notAfter ?? now.AddYears(5), ca: true, sha1, Extensions.None);
         return new TestCertificateAuthority(Root, intermediate, ownsRoot: false);
     }
 
@@ -94,6 +106,33 @@ public sealed class TestCertificateAuthority : IDisposable
     {
         var leaf = CreateLeaf(spec, Intermediate);
         return new TestChain(leaf, [Intermediate], Root);
+    }
+
+    /// <summary>Issues a leaf signed by the root itself, as small private CAs (mkcert, a root made with openssl) do.</summary>
+    public TestChain IssueFromRoot(CertificateSpec spec)
+    {
+        var leaf = CreateLeaf(spec, Root);
+        return new TestChain(leaf, [], Root);
+    }
+
+    /// <summary>
+    /// The root's certificate cross-signed by another, older root: same subject and key, another issuer, as ISRG
+    /// Root X1 was by DST Root CA X3. Servers that keep sending it after it expired send a certificate that no
+    /// path needs (clients that trust the root itself stop there).
+    /// </summary>
+    public X509Certificate2 CrossSignedRoot(DateTimeOffset notBefore, DateTimeOffset notAfter, string issuer = "Sentinel Old Root CA")
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var old = CreateCertificate($"CN={issuer}, O=Sentinel Tests", null, TestKey.Rsa2048, now.AddYears(-20), now.AddYears(-1), ca: true, sha1: false, Extensions.None);
+        var request = new CertificateRequest(Root.SubjectName, Root.PublicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(Root.PublicKey, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(old, true, false));
+        using var key = old.GetRSAPrivateKey()!;
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        return request.Create(old.SubjectName, X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1), notBefore, notAfter, serial);
     }
 
     /// <summary>A self-signed leaf: its own issuer, trusted by nobody.</summary>
@@ -116,7 +155,11 @@ public sealed class TestCertificateAuthority : IDisposable
     private static X509Certificate2 CreateLeaf(CertificateSpec spec, X509Certificate2? issuer)
     {
         var now = DateTimeOffset.UtcNow;
-        var extensions = new Extensions(spec.DnsNames ?? (spec.IpAddresses.Count > 0 ? [] : [spec.CommonName]), spec.IpAddresses, spec.Client);
+        var extensions = new Extensions(spec.DnsNames ?? (spec.IpAddresses.Count > 0 ? [] : [spec.CommonName]), spec.IpAddresses, spec.Client)
+        {
+            CaIssuers = spec.NamesIssuer && issuer is not null ? "http://127.0.0.1:9/sentinel-test-issuer.crt" : null,
+            Proxy = spec.Proxy,
+        };
         return CreateCertificate($"CN={spec.CommonName}, O=Sentinel Tests", issuer, spec.Key, spec.NotBefore ?? now.AddDays(-1), spec.NotAfter ?? now.AddDays(89), ca: false, spec.Sha1, extensions);
     }
 
@@ -154,6 +197,17 @@ public sealed class TestCertificateAuthority : IDisposable
             if (extensions.DnsNames.Count + extensions.IpAddresses.Count > 0)
             {
                 request.CertificateExtensions.Add(san.Build());
+            }
+
+            if (extensions.CaIssuers is { } caIssuers)
+            {
+                request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [caIssuers]));
+            }
+
+            if (extensions.Proxy)
+            {
+                // ProxyCertInfo ::= SEQUENCE { proxyPolicy SEQUENCE { policyLanguage id-ppl-inheritAll } } (RFC 3820, 3.8).
+                request.CertificateExtensions.Add(new X509Extension("1.3.6.1.5.5.7.1.14", Convert.FromHexString("300C300A06082B06010505071501"), true));
             }
         }
 
@@ -196,6 +250,10 @@ public sealed class TestCertificateAuthority : IDisposable
     private sealed record Extensions(IReadOnlyList<string> DnsNames, IReadOnlyList<IPAddress> IpAddresses, bool Client)
     {
         public static readonly Extensions None = new([], [], false);
+
+        public string? CaIssuers { get; init; }
+
+        public bool Proxy { get; init; }
     }
 
     /// <summary>

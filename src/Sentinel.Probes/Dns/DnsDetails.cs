@@ -31,10 +31,26 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
         writer.WriteNumber("ednsBufferSize", section.EdnsBufferSize);
         writer.WriteEndObject();
         writer.WriteStartArray("servers");
-        foreach (var server in Servers)
+        foreach (var (server, failedOver) in Asked)
         {
             writer.WriteStartObject();
             writer.WriteString("server", server.Server.Name);
+            if (server.EndPoint is { } endPoint)
+            {
+                writer.WriteString("address", endPoint.ToString());
+            }
+
+            if (server.Server.Address is null)
+            {
+                writer.WriteNumber("resolveMs", Math.Round(server.ResolveElapsed.TotalMilliseconds, 3));
+            }
+
+            if (failedOver)
+            {
+                // A system resolver that gave no usable answer; the next one in resolv.conf was asked.
+                writer.WriteBoolean("failedOver", true);
+            }
+
             writer.WriteString("transport", server.Transport);
             writer.WriteBoolean("truncated", server.Truncated);
             writer.WriteNumber("lookupMs", Math.Round(server.Elapsed.TotalMilliseconds, 3));
@@ -85,6 +101,12 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
 
             writer.WriteString("by", Drift.By);
             writer.WriteBoolean("takenNow", Drift.TakenNow);
+            if (Drift.Drifted is { } drifted)
+            {
+                writer.WriteBoolean("drifted", drifted);
+            }
+
+            writer.WriteBoolean("carried", Drift.Carried);
             writer.WriteEndObject();
         }
 
@@ -94,14 +116,24 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
     public override void WriteReport(TextWriter writer)
     {
         writer.WriteLine($"  question    {Query.Name}\tIN\t{DnsVocabulary.Name(Query.Type)}");
-        foreach (var server in Servers)
+        foreach (var (server, failedOver) in Asked)
         {
-            writer.WriteLine($"  server      {server.Server.Name} over {server.Transport}{(server.Truncated ? " (the UDP answer was truncated)" : string.Empty)}" +
+            writer.WriteLine($"  server      {server.Shown} over {server.Transport}{(server.Truncated ? " (the UDP answer was truncated)" : string.Empty)}" +
                 $", {Ms(server.Elapsed)}" + (server.Response is { } r ? $", {r.MessageSize} bytes" : string.Empty));
+            if (server.Server.Address is null)
+            {
+                writer.WriteLine($"  resolved    {server.Server.Host} in {Ms(server.ResolveElapsed)} (system resolver, first address)");
+            }
+
             if (server.Response is not { } response)
             {
                 writer.WriteLine($"  no answer   {server.Failure?.Message}");
                 continue;
+            }
+
+            if (failedOver)
+            {
+                writer.WriteLine($"  failover    {DnsVocabulary.Name(response.Header.ResponseCode)} is no usable answer; the next resolver in resolv.conf was asked");
             }
 
             // The counts are the header's, as dig prints them: ADDITIONAL includes the OPT pseudo-record, which
@@ -123,8 +155,16 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
         {
             var when = Drift.Since?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             writer.WriteLine($"  baseline    {(Drift.TakenNow ? "taken now" : $"since {when}")} by {Drift.By}: {baseline.Answers.Count} record(s)");
+            if (Drift.Carried)
+            {
+                writer.WriteLine($"  drift       not compared in this run (no server answered validly); last known: {(Drift.Drifted == true ? "drifted" : "matching")}");
+            }
         }
     }
+
+    /// <summary>Every server asked, in order: the system resolvers that failed over before the one that answered, then it.</summary>
+    private IEnumerable<(DnsServerAnswer Server, bool FailedOver)> Asked =>
+        Servers.SelectMany(s => s.FailedOver.Select(f => (f, true)).Append((s, false)));
 
     /// <summary>The header flags as dig lists them.</summary>
     public static IEnumerable<string> Flags(DnsResponseHeader header)

@@ -58,20 +58,26 @@ internal sealed record DnsBaseline(string Query, IReadOnlyList<string> Answers)
 /// <param name="Since">When it was stored.</param>
 /// <param name="By">Who stored it.</param>
 /// <param name="TakenNow">Whether this run stored it.</param>
-/// <param name="Drifted">Whether an answer set differed from it; null when nothing was compared.</param>
-internal sealed record DnsDriftOutcome(DnsBaseline? Baseline, DateTimeOffset? Since, string? By, bool TakenNow, bool? Drifted);
+/// <param name="Drifted">Whether an answer set differed from it; null when nothing was compared and nothing is known.</param>
+/// <param name="Carried">Whether <paramref name="Drifted"/> is the last known state, carried over a run in which no server answered validly.</param>
+internal sealed record DnsDriftOutcome(DnsBaseline? Baseline, DateTimeOffset? Since, string? By, bool TakenNow, bool? Drifted, bool Carried = false);
 
 /// <summary>
 /// Drift detection for <c>"drift": "baseline"</c>. The baseline is one answer set per check, stored through
 /// <see cref="ICheckStateStore"/> (PostgreSQL's check_state in the daemon) with when and by whom. The first run
-/// that succeeds with all servers agreeing takes it; each later run compares every server's answer set with it
-/// and reports records added and removed as <c>dns_drift</c>. TTLs and record order are not part of a set, so
-/// TTL changes and round-robin rotation are not drift. Only <c>sentinel dns accept</c> replaces a baseline.
+/// that succeeds with all servers agreeing takes it; each later run compares the answer set of every server that
+/// answered validly with it and reports records added and removed as <c>dns_drift</c>. TTLs and record order are
+/// not part of a set, so TTL changes and round-robin rotation are not drift. Only <c>sentinel dns accept</c>
+/// replaces a baseline. The verdict is kept too (key <see cref="VerdictKey"/>, written when it changes), so that
+/// a run in which no server answered validly reports the last known state rather than none.
 /// </summary>
 internal static class DnsDrift
 {
     /// <summary>The check_state key of the baseline.</summary>
     public const string StateKey = "dns.baseline";
+
+    /// <summary>The check_state key of the last drift verdict: <c>{"query": ..., "drifted": true}</c>.</summary>
+    public const string VerdictKey = "dns.drift";
 
     public static async Task<DnsDriftOutcome> EvaluateAsync(
         CheckDefinition check, DnsQuery query, IReadOnlyList<DnsServerAnswer> answered, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
@@ -95,6 +101,13 @@ internal static class DnsDrift
             result.Fail(Layers.Probe, FailureCategories.ProbeError, $"the stored drift baseline of {check.Id} is not readable",
                 $"replace it with the current answers: sentinel dns accept {check.Id}");
             return new DnsDriftOutcome(null, null, null, false, null);
+        }
+
+        if (answered.Count == 0)
+        {
+            return baseline is not null && baseline.Query == question
+                ? await CarryAsync(check, question, baseline, stored!, context, cancellationToken).ConfigureAwait(false)
+                : new DnsDriftOutcome(null, null, null, false, null);
         }
 
         if (baseline is null || baseline.Query != question)
@@ -123,41 +136,100 @@ internal static class DnsDrift
                 $"if the change is intended, make it the new baseline with: sentinel dns accept {check.Id}");
         }
 
+        await RecordAsync(check, question, drifted, context, result, cancellationToken).ConfigureAwait(false);
         return new DnsDriftOutcome(baseline, stored!.UpdatedAt, stored.UpdatedBy, false, drifted);
     }
 
+    /// <summary>The last verdict for this baseline, for a run that compared nothing; unknown when none was recorded.</summary>
+    private static async Task<DnsDriftOutcome> CarryAsync(
+        CheckDefinition check, string question, DnsBaseline baseline, CheckState stored, ProbeContext context, CancellationToken cancellationToken)
+    {
+        bool? drifted;
+        try
+        {
+            drifted = Verdict(await context.State.GetAsync(check.Id, VerdictKey, cancellationToken).ConfigureAwait(false), question);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing was compared in this run anyway; without the last verdict the series is absent, as before one.
+            drifted = null;
+        }
+
+        return new DnsDriftOutcome(baseline, stored.UpdatedAt, stored.UpdatedBy, false, drifted, Carried: drifted is not null);
+    }
+
+    /// <summary>Stores the verdict when it differs from the stored one, so that a steady check writes nothing.</summary>
+    private static async Task RecordAsync(CheckDefinition check, string question, bool drifted, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Verdict(await context.State.GetAsync(check.Id, VerdictKey, cancellationToken).ConfigureAwait(false), question) != drifted)
+            {
+                await context.State.SetAsync(check.Id, VerdictKey, VerdictJson(question, drifted), $"dns probe on {context.Node}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            result.Warn(Layers.Probe, FailureCategories.ProbeError, $"the drift verdict of {check.Id} could not be stored: {ex.Message}",
+                "this node cannot reach its database; a later run in which no server answers may not know whether the check drifted");
+        }
+    }
+
+    private static string VerdictJson(string question, bool drifted) =>
+        JsonSerializer.Serialize(new Dictionary<string, object> { ["query"] = question, ["drifted"] = drifted });
+
+    /// <summary>The stored verdict for <paramref name="question"/>, or null (none, another question's, or unreadable).</summary>
+    private static bool? Verdict(CheckState? state, string question)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(state.Json);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("query", out var query) && query.ValueKind == JsonValueKind.String && query.GetString() == question
+                && root.TryGetProperty("drifted", out var drifted) && drifted.ValueKind is JsonValueKind.True or JsonValueKind.False
+                    ? drifted.GetBoolean()
+                    : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
-    /// What <c>sentinel dns accept</c> does: runs the check once against an empty state, so that its current
-    /// answer set is taken as a fresh baseline by the probe's own rules, then stores that baseline in
-    /// <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
+    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once against an empty
+    /// state, so that its current answer set is taken as a fresh baseline by the probe's own rules, then stores that
+    /// baseline in <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result
+    /// says why.
     /// </summary>
     public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
         CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var scratch = new InMemoryCheckStateStore(context.Time);
-        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext
-        {
-            Time = context.Time,
-            SystemResolver = context.SystemResolver,
-            Node = context.Node,
-            State = scratch,
-        });
-        await runner.WarmUpAsync(check.Type, cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
-        var taken = await scratch.GetAsync(check.Id, StateKey, cancellationToken).ConfigureAwait(false);
-        if (!result.Success || taken is null)
+        var (result, accepted) = await BaselineAcceptance.AcceptAsync(check, context, store, StateKey, by, r => r.Success, cancellationToken).ConfigureAwait(false);
+        if (accepted is null)
         {
             return (result, null);
         }
 
-        await store.SetAsync(check.Id, StateKey, taken.Json, by, cancellationToken).ConfigureAwait(false);
+        // The current answer is the baseline now, so it has not drifted; a run that compares nothing carries this.
+        if (DnsBaseline.FromJson(accepted) is { } baseline)
+        {
+            await store.SetAsync(check.Id, VerdictKey, VerdictJson(baseline.Query, false), by, cancellationToken).ConfigureAwait(false);
+        }
+
         if (result.Details is DnsDetails { Drift: { } drift } details)
         {
             // The run took the baseline in a scratch store; the one that counts is stored by the acceptor.
             result = result with { Details = details.With(drift with { By = by }) };
         }
 
-        return (result, DnsBaseline.FromJson(taken.Json));
+        return (result, DnsBaseline.FromJson(accepted));
     }
 
     private static async Task<DnsDriftOutcome> TakeAsync(
@@ -191,6 +263,7 @@ internal static class DnsDrift
             return new DnsDriftOutcome(null, null, null, false, null);
         }
 
+        await RecordAsync(check, question, false, context, result, cancellationToken).ConfigureAwait(false);
         return new DnsDriftOutcome(baseline, context.Time.GetUtcNow(), by, true, false);
     }
 }

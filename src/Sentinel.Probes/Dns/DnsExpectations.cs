@@ -7,7 +7,7 @@ namespace Sentinel.Probes.Dns;
 
 /// <summary>
 /// Holds one server's answer against the check's expectations: a valid rcode (NXDOMAIN, SERVFAIL and REFUSED
-/// keep their own categories), the expected records, blackbox_exporter's regular-expression rules per section
+/// keep their own categories, other rcodes are <c>dns_rcode</c> with a hint for each), the expected records, blackbox_exporter's regular-expression rules per section
 /// and the minimum TTL. Every broken expectation is one <c>dns_unexpected_answer</c> problem naming the server.
 /// </summary>
 internal sealed class DnsExpectations
@@ -58,12 +58,36 @@ internal sealed class DnsExpectations
             DnsHeaderResponseCode.NoError => Dns(FailureCategories.DnsUnexpectedAnswer,
                 $"{server} answered NOERROR for {_query}, expected {expected}",
                 "the name exists (or answers) where the check expects it not to; compare the zone with the check's validRcodes"),
-            _ => Dns(FailureCategories.DnsServfail,
+            _ => Dns(FailureCategories.DnsRcode,
                 $"{server} answered {DnsVocabulary.Name(rcode)} for {_query}, expected {expected}",
-                "the server could not answer this query; query it directly with dig to see why"),
+                RcodeHint(rcode, server)),
         });
         return false;
     }
+
+    /// <summary>What an rcode other than NOERROR, NXDOMAIN, SERVFAIL and REFUSED usually means, for a query (RFC 6895 §2.3).</summary>
+    private string RcodeHint(DnsHeaderResponseCode rcode, string server) => rcode switch
+    {
+        // Servers that predate EDNS0 (RFC 6891 §7) answer a query with an OPT record FORMERR.
+        DnsHeaderResponseCode.FormatError => _section.EdnsBufferSize > 512
+            ? $"{server} could not parse the query; a server that does not understand EDNS0 answers so: try \"ednsBufferSize\": 512 (no OPT record), and compare with dig +noedns"
+            : $"{server} could not parse the query, although it carried no EDNS0; compare with dig and the server's logs",
+        DnsHeaderResponseCode.NotImplemented => $"{server} does not implement this kind of query (its opcode, class or record type); ask a server that does, or compare with dig",
+        DnsHeaderResponseCode.NotAuthorized => $"{server} is not authoritative for the zone of {_query.Name} (RFC 2136), or rejected the request's signature (RFC 8945); ask the zone's authoritative servers (dig NS)",
+        DnsHeaderResponseCode.ExistingDomain or DnsHeaderResponseCode.ExistingResourceRecordSet or DnsHeaderResponseCode.MissingResourceRecordSet or DnsHeaderResponseCode.NotZone =>
+            $"this rcode belongs to dynamic updates (RFC 2136), not queries: {server} or something on the way rewrote the reply; compare with dig",
+        _ => $"{server} gave an rcode a query should not get; query it directly with dig to see why",
+    };
+
+    /// <summary>The category of a failure for an rcode a check does not accept.</summary>
+    public static string Category(DnsHeaderResponseCode rcode) => rcode switch
+    {
+        DnsHeaderResponseCode.NotExistentDomain => FailureCategories.DnsNxdomain,
+        DnsHeaderResponseCode.ServerFailure => FailureCategories.DnsServfail,
+        DnsHeaderResponseCode.Refused => FailureCategories.DnsRefused,
+        DnsHeaderResponseCode.NoError => FailureCategories.DnsUnexpectedAnswer,
+        _ => FailureCategories.DnsRcode,
+    };
 
     /// <summary>Checks the records of an answer whose rcode is valid.</summary>
     public void CheckRecords(DnsServerAnswer answer, ProbeResultBuilder result)

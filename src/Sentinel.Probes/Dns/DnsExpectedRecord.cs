@@ -33,9 +33,9 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
         var fields = trimmed.Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length == 3 && fields[0].EndsWith('.') && DnsVocabulary.RecordTypes.ContainsKey(fields[1].ToUpperInvariant()))
         {
-            if (!TryName(fields[0], out name))
+            if (!DnsNames.TryNormalise(fields[0], out name, out var nameError))
             {
-                error = $"\"{fields[0]}\" is not a valid owner name";
+                error = $"\"{fields[0]}\" is not a valid owner name: {nameError}";
                 return false;
             }
 
@@ -143,28 +143,14 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
         return true;
     }
 
-    /// <summary>A domain name in data: lower-cased, IDNA-encoded, with its final dot; <c>.</c> is the root.</summary>
-    private static bool TryName(string text, [NotNullWhen(true)] out string? normalised)
-    {
-        normalised = null;
-        if (text == ".")
-        {
-            normalised = ".";
-            return true;
-        }
-
-        if (!HostPort.TryNormaliseHostName(text, out var ascii, out _))
-        {
-            return false;
-        }
-
-        normalised = ascii + ".";
-        return true;
-    }
+    /// <summary>A domain name in data: a DNS name (RFC 2181 §11), lower-cased, IDNA-encoded, with its final dot; <c>.</c> is the root.</summary>
+    private static bool TryName(string text, [NotNullWhen(true)] out string? normalised) => DnsNames.TryNormalise(text, out normalised, out _);
 
     /// <summary>
     /// Character strings: either quoted, as dig prints them (<c>"v=spf1 -all"</c>, several strings separated by
-    /// spaces, with <c>\"</c>, <c>\\</c> and <c>\DDD</c> escapes), or bare text, which is one string.
+    /// spaces, with <c>\"</c>, <c>\\</c> and <c>\DDD</c> escapes, <c>\DDD</c> being one octet), or bare text, which is
+    /// one string. Other characters stand for their UTF-8 octets, so <c>"café"</c> and <c>"caf\195\169"</c> are
+    /// the same string; the normal form is dig's, octet for octet, as answers are shown.
     /// </summary>
     private static bool TryText(string data, [NotNullWhen(true)] out string? normalised, out string error)
     {
@@ -177,7 +163,7 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
             return true;
         }
 
-        var strings = new List<string>();
+        var strings = new List<byte[]>();
         var i = 0;
         while (i < text.Length)
         {
@@ -187,16 +173,21 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
                 return false;
             }
 
-            var sb = new StringBuilder();
+            var octets = new List<byte>();
             i++;
             while (i < text.Length && text[i] != '"')
             {
                 if (text[i] == '\\' && i + 1 < text.Length)
                 {
-                    if (i + 3 < text.Length && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2]) && char.IsAsciiDigit(text[i + 3])
-                        && int.Parse(text.AsSpan(i + 1, 3), CultureInfo.InvariantCulture) is var code and <= 255)
+                    if (i + 3 < text.Length && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2]) && char.IsAsciiDigit(text[i + 3]))
                     {
-                        sb.Append((char)code);
+                        if (int.Parse(text.AsSpan(i + 1, 3), CultureInfo.InvariantCulture) is not (var code and <= 255))
+                        {
+                            error = $"\\{text.AsSpan(i + 1, 3)} is not an octet (\\000 to \\255), in \"{data}\"";
+                            return false;
+                        }
+
+                        octets.Add((byte)code);
                         i += 4;
                         continue;
                     }
@@ -204,8 +195,10 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
                     i++;
                 }
 
-                sb.Append(text[i]);
-                i++;
+                // One character, or a surrogate pair, as its UTF-8 octets.
+                var width = char.IsHighSurrogate(text[i]) && i + 1 < text.Length ? 2 : 1;
+                octets.AddRange(Encoding.UTF8.GetBytes(text.Substring(i, width)));
+                i += width;
             }
 
             if (i >= text.Length)
@@ -214,7 +207,7 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
                 return false;
             }
 
-            strings.Add(sb.ToString());
+            strings.Add([.. octets]);
             i++;
             while (i < text.Length && char.IsWhiteSpace(text[i]))
             {
@@ -222,7 +215,7 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
             }
         }
 
-        normalised = string.Join(' ', strings.Select(DnsRecordView.Quote));
+        normalised = string.Join(' ', strings.Select(octets => DnsCharacterStrings.Quote(octets)));
         return true;
     }
 }

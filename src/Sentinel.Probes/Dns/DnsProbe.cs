@@ -5,12 +5,14 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Dns;
 
 /// <summary>
-/// <c>type: "dns"</c>: asks one or more DNS servers (default: the system's) for the target name and record type
-/// with DnsClient, all at once, and holds each answer against the check: rcode, expected records, regular
-/// expressions, minimum TTL; then whether the servers agree and whether the answer drifted from its baseline.
-/// The measurements and blackbox_exporter's series describe the first server; the details show every server.
+/// <c>type: "dns"</c>: asks the check's DNS servers for the target name and record type with DnsClient, all at
+/// once, or the system's resolvers as one resolver with failover, and holds each answer against the check: rcode,
+/// expected records, regular expressions, minimum TTL; then whether the servers agree and whether the answer
+/// drifted from its baseline. The measurements and blackbox_exporter's series describe the first server (with
+/// the system's resolvers, the one that answered); the details show every server asked.
 /// </summary>
-internal sealed class DnsProbe : IProbe, IWarmUp
+/// <param name="systemServers">The system's resolvers, read at each run; default the nameservers of /etc/resolv.conf (tests pass their own).</param>
+internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = null) : IProbe, IWarmUp
 {
     public static readonly MetricDescriptor AnswerRrs = new("probe_dns_answer_rrs", "Records in the answer section of the first server's response.");
 
@@ -22,7 +24,19 @@ internal sealed class DnsProbe : IProbe, IWarmUp
 
     public static readonly MetricDescriptor QuerySucceeded = new("probe_dns_query_succeeded", "Whether the first server answered at all (1) or not (0), whatever its rcode.");
 
-    public static readonly MetricDescriptor Drifted = new("sentinel_dns_drift", "1 while the check's answer differs from its accepted baseline, 0 when it matches; only for checks with drift detection.");
+    public static readonly MetricDescriptor Drifted = new("sentinel_dns_drift", "1 while the check's answer differs from its accepted baseline, 0 when it matches; kept at its last value while no server answers validly; only for checks with drift detection.");
+
+    /// <summary>
+    /// blackbox_exporter's phases of a DNS probe: <c>resolve</c> (the server's name), <c>connect</c> and
+    /// <c>request</c>. DnsClient opens and uses its socket in one call, so the exchange is all <c>request</c>;
+    /// <c>connect</c> is 0 over UDP, where nothing is set up, and absent over TCP, whose handshake is inside
+    /// <c>request</c>.
+    /// </summary>
+    public static readonly MetricDescriptor Duration = new("probe_dns_duration_seconds",
+        "Duration of the DNS query by phase, as blackbox_exporter: resolve (the server's name), connect (0 over UDP; over TCP the handshake is in request), request (the exchange).", "s", "phase")
+    {
+        SeriesPerCheck = 3,
+    };
 
     public static ProbeType Type { get; } = new()
     {
@@ -34,7 +48,7 @@ internal sealed class DnsProbe : IProbe, IWarmUp
         ValidateCheck = (check, path) => ValidateCheck(check.Target, check.Section!, JsonPath.Member(path, "dns")),
         ResolvesTargetHost = false,
         Measurements = ["dns.rcode", "dns.answer_count", "dns.authority_count", "dns.additional_count", "dns.lookup_ms", "dns.ttl_min", "dns.answers", "dns.serial"],
-        Metrics = [TargetResolution.LookupTime, AnswerRrs, AuthorityRrs, AdditionalRrs, Serial, QuerySucceeded, Drifted],
+        Metrics = [TargetResolution.LookupTime, Duration, AnswerRrs, AuthorityRrs, AdditionalRrs, Serial, QuerySucceeded, Drifted],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
@@ -42,7 +56,7 @@ internal sealed class DnsProbe : IProbe, IWarmUp
         var section = check.SectionAs<DnsSection>() ?? DnsSection.Default;
         var query = DnsQuery.For(check.Target, section);
         var result = new ProbeResultBuilder(check);
-        var servers = section.Servers ?? SystemNameServers.Read();
+        var servers = section.Servers ?? (systemServers ?? (() => SystemNameServers.Read()))();
         if (servers.Count == 0)
         {
             result.Fail(Layers.Probe, FailureCategories.ProbeError, $"this node has no DNS server to ask for {query}: {SystemNameServers.DefaultPath} lists no nameserver",
@@ -50,15 +64,24 @@ internal sealed class DnsProbe : IProbe, IWarmUp
             return result.Build();
         }
 
-        var answers = await Task.WhenAll(servers.Select(s => DnsExchange.QueryAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
+        var answers = section.Servers is null
+            ? [await DnsFailover.AskAsync(servers, query, section, check, context, cancellationToken).ConfigureAwait(false)]
+            : await Task.WhenAll(servers.Select(s => DnsExchange.QueryAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
 
-        // The servers are asked at once, so the lookup took as long as the slowest of them.
-        result.Phase("lookup", answers.Max(a => a.Elapsed));
+        // Listed servers are asked at once, so each phase took as long as the slowest; the system's resolvers are
+        // asked in turn, so theirs add up.
+        result.Phase("resolve", answers.Max(a => a.ResolveElapsed + Sum(a.FailedOver, f => f.ResolveElapsed)));
+        result.Phase("lookup", answers.Max(a => a.Elapsed + Sum(a.FailedOver, f => f.Elapsed)));
 
         var expectations = new DnsExpectations(section, query);
         var valid = new List<DnsServerAnswer>();
         foreach (var answer in answers)
         {
+            foreach (var skipped in answer.FailedOver)
+            {
+                WarnFailedOver(query, skipped, result);
+            }
+
             if (answer.Failure is { } failure)
             {
                 result.Problem(failure);
@@ -75,8 +98,10 @@ internal sealed class DnsProbe : IProbe, IWarmUp
             CheckAgreement(query, answers, result);
         }
 
+        // Drift compares the servers that answered validly; with none, the last known state carries on, so that the
+        // series does not vanish (and an alert on it flap) while a server times out.
         DnsDriftOutcome? drift = null;
-        if (section.Drift == DnsDriftMode.Baseline && valid.Count > 0 && valid.Count == answers.Length)
+        if (section.Drift == DnsDriftMode.Baseline)
         {
             drift = await DnsDrift.EvaluateAsync(check, query, valid, context, result, cancellationToken).ConfigureAwait(false);
         }
@@ -86,12 +111,38 @@ internal sealed class DnsProbe : IProbe, IWarmUp
         return result.Build();
     }
 
+    private static TimeSpan Sum(IReadOnlyList<DnsServerAnswer> answers, Func<DnsServerAnswer, TimeSpan> time) =>
+        answers.Aggregate(TimeSpan.Zero, (sum, a) => sum + time(a));
+
+    /// <summary>A system resolver that gave no usable answer, so that the next was asked: the check is degraded, not down.</summary>
+    private static void WarnFailedOver(DnsQuery query, DnsServerAnswer skipped, ProbeResultBuilder result)
+    {
+        var (category, reason) = skipped.Failure is { } failure
+            ? (failure.Category, failure.Message)
+            : (DnsExpectations.Category(skipped.Rcode!.Value), $"{skipped.Server.Name} answered {DnsVocabulary.Name(skipped.Rcode!.Value)} for {query}");
+        result.Warn(Layers.Dns, category,
+            $"the system resolver {skipped.Server.Name} gave no usable answer, so the next in resolv.conf was asked: {reason}",
+            "every lookup on this node waits for a resolver that fails before the next is asked; fix it, or remove it from /etc/resolv.conf");
+    }
+
     public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
     {
         // Exercise DnsClient and this probe over UDP and TCP against a loopback responder, in rounds, so that a
         // one-shot run times the server and not JIT compilation (a cold first query costs tens of milliseconds).
         var responder = new DnsWarmUp();
         await using var _ = responder.ConfigureAwait(false);
+
+        // A server named by host name is resolved with the system resolver, whose first call in a process loads
+        // its modules (NSS) and costs 100 ms or more; localhost comes from /etc/hosts, so this sends no query.
+        try
+        {
+            await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only a warm-up: a node without localhost still probes, its first named server is timed cold.
+        }
+
         foreach (var transport in Enumerable.Repeat(new[] { DnsTransport.Udp, DnsTransport.Tcp }, 3).SelectMany(t => t))
         {
             var check = new CheckDefinition
@@ -101,7 +152,7 @@ internal sealed class DnsProbe : IProbe, IWarmUp
                 Type = "dns",
                 Target = "warm-up.invalid",
                 Timeout = TimeSpan.FromSeconds(2),
-                Section = new DnsSection { Servers = [new DnsServer(responder.EndPoint.ToString(), responder.EndPoint)], Transport = transport },
+                Section = new DnsSection { Servers = [DnsServer.At(responder.EndPoint)], Transport = transport },
             };
             await run(check).ConfigureAwait(false);
         }
@@ -150,8 +201,20 @@ internal sealed class DnsProbe : IProbe, IWarmUp
     /// <summary>Measurements and blackbox_exporter's series, from the first server; what does not apply is absent.</summary>
     private static void Measure(DnsServerAnswer first, DnsDriftOutcome? drift, ProbeResultBuilder result)
     {
-        result.Measure("dns.lookup_ms", first.Elapsed.TotalMilliseconds);
-        result.Sample(TargetResolution.LookupTime, first.Elapsed.TotalSeconds);
+        // blackbox_exporter's probe_dns_lookup_time_seconds is the time to resolve the DNS server's own name
+        // (chooseProtocol); the query itself is probe_dns_duration_seconds{phase="request"}.
+        result.Sample(TargetResolution.LookupTime, first.ResolveElapsed.TotalSeconds);
+        result.Sample(Duration, first.ResolveElapsed.TotalSeconds, "resolve");
+        if (first.EndPoint is not null)
+        {
+            result.Measure("dns.lookup_ms", first.Elapsed.TotalMilliseconds);
+            result.Sample(Duration, first.Elapsed.TotalSeconds, "request");
+            if (first.Transport == "udp")
+            {
+                result.Sample(Duration, 0, "connect");
+            }
+        }
+
         result.Sample(QuerySucceeded, first.Response is null ? 0 : 1);
         if (drift?.Drifted is { } drifted)
         {

@@ -14,7 +14,7 @@ internal sealed record DnsQuery(string Name, QueryType Type)
     /// <summary>How messages and the baseline name the question: <c>www.example.com. A</c>.</summary>
     public override string ToString() => $"{Name} {DnsVocabulary.Name(Type)}";
 
-    /// <summary>Checks a target: a domain name (letters, digits, hyphens, underscores; <c>.</c> for the root) or an IP address.</summary>
+    /// <summary>Checks a target: a DNS name (any label RFC 2181 §11 allows, such as <c>*</c>, <c>_dmarc</c> or <c>0/25</c>; <c>.</c> for the root) or an IP address.</summary>
     public static string? ValidateTarget(string target)
     {
         if (!target.StartsWith('[') && (target == "." || IsAddress(target, out _)))
@@ -27,7 +27,7 @@ internal sealed record DnsQuery(string Name, QueryType Type)
             return $"expected a domain name or an IP address (without brackets or port), got \"{target}\"; the servers go in dns.servers";
         }
 
-        return HostPort.TryNormaliseHostName(target, out _, out var error) ? null : error;
+        return DnsNames.TryNormalise(target, out _, out var error) ? null : error;
     }
 
     /// <summary>The record type a check asks for: its own, else A, or PTR for an address target; null with an error when they clash.</summary>
@@ -57,13 +57,8 @@ internal sealed record DnsQuery(string Name, QueryType Type)
             return new DnsQuery(address.GetArpaName(), type);
         }
 
-        if (target == ".")
-        {
-            return new DnsQuery(".", type);
-        }
-
-        return HostPort.TryNormaliseHostName(target, out var ascii, out var invalid)
-            ? new DnsQuery(ascii + ".", type)
+        return DnsNames.TryNormalise(target, out var name, out var invalid)
+            ? new DnsQuery(name, type)
             : throw new ArgumentException(invalid, nameof(target));
     }
 

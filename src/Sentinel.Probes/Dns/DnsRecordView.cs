@@ -10,7 +10,7 @@ namespace Sentinel.Probes.Dns;
 /// prints (and blackbox_exporter's regular expressions see): name, TTL, class, type and data, tab-separated.
 /// <see cref="Normalised"/> is what answer sets are compared by: owner and domain names in the data lower-cased
 /// (DNS names compare without regard to ASCII case, RFC 4343), no TTL (a TTL that counts down or is tuned is
-/// not a different answer), text data kept as it is.
+/// not a different answer), character strings octet for octet in dig's escaped form.
 /// </summary>
 internal sealed record DnsRecordView(string Name, int Ttl, string Type, string Data, string NormalisedData)
 {
@@ -35,13 +35,17 @@ internal sealed record DnsRecordView(string Name, int Ttl, string Type, string D
             MxRecord mx => Names($"{mx.Preference} {mx.Exchange.Value}"),
             SrvRecord srv => Names($"{srv.Priority} {srv.Weight} {srv.Port} {srv.Target.Value}"),
             SoaRecord soa => Names($"{soa.MName.Value} {soa.RName.Value} {soa.Serial} {soa.Refresh} {soa.Retry} {soa.Expire} {soa.Minimum}"),
-            TxtRecord txt => Same(string.Join(' ', txt.Text.Select(Quote))),
+            TxtRecord txt => Same(string.Join(' ', txt.EscapedText.Zip(txt.Text, DnsCharacterStrings.Recover).Select(octets => DnsCharacterStrings.Quote(octets)))),
             // RFC 8659 §4.1: the tag is matched without regard to case; the value is opaque.
             CaaRecord caa => ($"{caa.Flags} {caa.Tag} {Quote(caa.Value)}", $"{caa.Flags} {LowerAscii(caa.Tag)} {Quote(caa.Value)}"),
+            UnknownRecord unknown => DnsUnknownData.Format(unknown),
             _ => Same(DataOf(record)),
         };
 
-        return new DnsRecordView(record.DomainName.Value, record.InitialTimeToLive, TypeName(record.RecordType), data, normalised);
+        // RFC 2181 §8: a TTL with the top bit set is to be taken as 0. DnsClient reads the 32 bits into an int, so
+        // exactly those TTLs come out negative.
+        var ttl = Math.Max(0, record.InitialTimeToLive);
+        return new DnsRecordView(record.DomainName.Value, ttl, TypeName(record.RecordType), data, normalised);
 
         static (string, string) Same(string text) => (text, text);
         static (string, string) Names(string text) => (text, LowerAscii(text));
@@ -49,30 +53,10 @@ internal sealed record DnsRecordView(string Name, int Ttl, string Type, string D
 
     /// <summary>The mnemonic of a record type, or <c>TYPEnn</c> for one without (RFC 3597 §5).</summary>
     public static string TypeName(ResourceRecordType type) =>
-        Enum.IsDefined(type) ? type.ToString().ToUpperInvariant() : $"TYPE{(int)type}";
+        Enum.IsDefined(type) ? type.ToString().ToUpperInvariant() : DnsUnknownData.TypeName((int)type);
 
-    /// <summary>A character string in presentation form: quoted, with quotes, backslashes and control characters escaped (RFC 1035 §5.1).</summary>
-    public static string Quote(string text)
-    {
-        var sb = new StringBuilder(text.Length + 2).Append('"');
-        foreach (var c in text)
-        {
-            if (c is '"' or '\\')
-            {
-                sb.Append('\\').Append(c);
-            }
-            else if (c < 0x20 || c == 0x7f)
-            {
-                sb.Append('\\').Append(((int)c).ToString("000", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.Append('"').ToString();
-    }
+    /// <summary>Text as a character string in presentation form: its UTF-8 octets, quoted as dig prints them (RFC 1035 §5.1).</summary>
+    public static string Quote(string text) => DnsCharacterStrings.Quote(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Lower-cases ASCII letters only: DNS names compare case-insensitively for ASCII alone (RFC 4343 §3).</summary>
     public static string LowerAscii(string text) => string.Create(text.Length, text, static (span, source) =>

@@ -26,9 +26,6 @@ internal enum DnsDriftMode
     Baseline,
 }
 
-/// <summary>A server to ask: as written in the check, and where it is.</summary>
-internal sealed record DnsServer(string Name, IPEndPoint EndPoint);
-
 /// <summary>An expected record as written, with its JSON path; parsed against the queried type when the check is read.</summary>
 internal sealed record DnsExpectedEntry(string Text, string Path);
 
@@ -185,17 +182,17 @@ internal sealed record DnsSection : CheckSection
         var servers = new List<DnsServer>();
         for (var i = 0; i < texts.Count; i++)
         {
-            if (!DnsServerHostResolver.TryParseServer(texts[i], out var endPoint, out var error))
+            if (!DnsServer.TryParse(texts[i], out var server, out var error))
             {
                 r.ErrorAt(JsonPath.Index(path, i), error);
             }
-            else if (servers.Any(s => s.EndPoint.Equals(endPoint)))
+            else if (servers.Any(s => s.Host == server.Host && s.Port == server.Port))
             {
-                r.ErrorAt(JsonPath.Index(path, i), $"{endPoint} is listed twice");
+                r.ErrorAt(JsonPath.Index(path, i), $"{new HostPort(server.Host, server.Port, server.Address)} is listed twice");
             }
             else
             {
-                servers.Add(new DnsServer(texts[i], endPoint));
+                servers.Add(server);
             }
         }
 

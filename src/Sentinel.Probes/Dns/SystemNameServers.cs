@@ -4,7 +4,8 @@ namespace Sentinel.Probes.Dns;
 
 /// <summary>
 /// The system's resolvers: the <c>nameserver</c> lines of /etc/resolv.conf (resolv.conf(5)), in order, on port
-/// 53, as dig uses them. Read at each run, so that a changed file takes effect without a restart.
+/// 53, as dig uses them; <see cref="DnsFailover"/> asks them in turn. Read at each run, so that a changed file
+/// takes effect without a restart.
 /// </summary>
 internal static class SystemNameServers
 {
@@ -39,8 +40,7 @@ internal static class SystemNameServers
             var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length >= 2 && fields[0] == "nameserver" && IPAddress.TryParse(fields[1], out var address) && servers.Count < MaxServers)
             {
-                var endPoint = new IPEndPoint(address, 53);
-                servers.Add(new DnsServer(endPoint.ToString(), endPoint));
+                servers.Add(DnsServer.At(new IPEndPoint(address, 53)));
             }
         }
 

@@ -58,11 +58,11 @@ internal static class AuditIds
         new(HstsMaxAgeZero, Warning, "max-age=0: browsers delete the site's HSTS policy (meant only for turning HSTS off)."),
         new(HstsMaxAgeShort, Warning, "max-age is below the check's hsts.minMaxAge (default 180 days): the protection lapses between visits."),
         new(HstsNoIncludeSubDomains, Warning, "includeSubDomains is missing and the check requires it (hsts.includeSubDomains)."),
-        new(HstsPreloadReady, Info, "The site meets hstspreload.org's rules: max-age of at least 31536000, includeSubDomains, preload, and plain HTTP redirecting to HTTPS on the same host first."),
-        new(HstsPreloadNotReady, Warning, "The header asks for preloading (or the check requires it) but a rule of hstspreload.org is not met; the message lists which."),
+        new(HstsPreloadReady, Info, "The site meets hstspreload.org's rules: a registrable domain (not a subdomain, by the Public Suffix List), max-age of at least 31536000, includeSubDomains, preload, and plain HTTP redirecting to HTTPS on the same host first."),
+        new(HstsPreloadNotReady, Warning, "The header asks for preloading (or the check requires it) but a rule of hstspreload.org is not met, or could not be checked (the plain-HTTP redirect, the name without a Public Suffix List); the message lists which."),
         new(HstsOverHttp, Info, "Strict-Transport-Security sent over plain HTTP, where browsers ignore it (RFC 6797, 8.1)."),
-        new(HstsHttpNotRedirected, Warning, "The plain-HTTP URL answers without redirecting to HTTPS, so first visits and typed URLs stay on HTTP."),
-        new(HstsHttpUnreachable, Info, "The plain-HTTP URL did not answer (nothing listening, filtered): its redirect could not be checked; hstspreload.org accepts that."),
+        new(HstsHttpNotRedirected, Warning, "The plain-HTTP URL does not lead to HTTPS: it answers, or its plain-HTTP redirects (up to 5 followed) end, loop or go on, without reaching HTTPS, so first visits and typed URLs stay on HTTP."),
+        new(HstsHttpUnreachable, Info, "The plain-HTTP URL (or a plain-HTTP redirect after it) did not answer (nothing listening, filtered): its redirect could not be checked; hstspreload.org accepts a plain-HTTP URL that does not answer."),
         new(CorsAllowedOriginRejected, Critical, "An origin the check allows does not get access: no, another or several Access-Control-Allow-Origin values, or credentials without Access-Control-Allow-Credentials: true. The intended callers break."),
         new(CorsPreflightFailed, Critical, "A preflight (OPTIONS with Access-Control-Request-Method/-Headers) for an allowed origin fails: its status, or Access-Control-Allow-Origin, -Methods or -Headers not covering the request."),
         new(CorsWildcardWithCredentials, Warning, "Access-Control-Allow-Origin: * together with credentials, which browsers reject; critical when the check allows credentials, since its callers then break."),
@@ -80,7 +80,7 @@ internal static class AuditIds
         new(CookieNotSecure, Warning, "A cookie set over HTTPS without Secure (with securityHeaders cookies): it is also sent over plain HTTP."),
         new(CookieNotHttpOnly, Warning, "A cookie set over HTTPS without HttpOnly (with securityHeaders cookies): scripts, and so injected scripts, can read it."),
         new(CookieNoSameSite, Warning, "A cookie set over HTTPS without a valid SameSite attribute (with securityHeaders cookies): its cross-site behaviour is left to browser defaults."),
-        new(PostureRegressed, Warning, "The header posture is weaker than at the previous run: HSTS max-age lowered, includeSubDomains or preload dropped, HSTS removed, CORS now reflecting origins or allowing null, a security header removed."),
+        new(PostureRegressed, Warning, "The header posture is weaker than the check's baseline (the strongest seen since it was taken or accepted): HSTS max-age lowered, includeSubDomains or preload dropped, HSTS removed, CORS now reflecting origins or allowing null, a security header removed. Repeated on every run until restored, or accepted with sentinel audit accept."),
     ];
 
     private static readonly Dictionary<string, AuditId> ById = All.ToDictionary(i => i.Id, StringComparer.Ordinal);

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Headers;
 
@@ -15,11 +13,16 @@ internal sealed record CorsPosture(bool ReflectsAnyOrigin, bool ReflectsWithCred
 internal sealed record HeadersPosture(bool Nosniff, bool Csp, bool Framing, bool ReferrerPolicy);
 
 /// <summary>
-/// The header posture of one audit, kept per check between runs (in <c>check_state</c> under
-/// <see cref="StateKey"/>) so that a deploy that weakens a policy is its own finding, <c>posture.regressed</c>.
+/// The header posture of one audit. The check's baseline posture is kept between runs (in <c>check_state</c> under
+/// <see cref="StateKey"/>, see <see cref="AuditBaseline"/>) so that a deploy that weakens a policy is its own finding,
+/// <c>posture.regressed</c>, on every run until the policy is restored or the weaker posture accepted.
 /// A part the run did not audit (CORS turned off, no HTTPS response) is null and compared with nothing.
 /// </summary>
-internal sealed record AuditPosture(HstsPosture? Hsts, CorsPosture? Cors, HeadersPosture? Headers)
+/// <param name="Hsts">The HSTS policy in force.</param>
+/// <param name="Cors">What CORS grants to origins it should not.</param>
+/// <param name="Headers">Which security headers the page carries.</param>
+/// <param name="Target">The check's target the posture was taken from; a baseline of another target does not apply (null in baselines stored before it was recorded: they apply).</param>
+internal sealed record AuditPosture(HstsPosture? Hsts, CorsPosture? Cors, HeadersPosture? Headers, string? Target = null)
 {
     public const string StateKey = "audit.posture";
 
@@ -94,44 +97,75 @@ internal sealed record AuditPosture(HstsPosture? Hsts, CorsPosture? Cors, Header
     }
 
     /// <summary>
-    /// Compares with the stored posture and stores this one when it differs. Returns the stored state the
-    /// comparison was made with, or null (first run, unreadable state, or the store away: drift is a hint, not worth
-    /// failing the run for).
+    /// The stronger of this posture and <paramref name="baseline"/>, part by part and field by field (the longer
+    /// max-age, a flag kept by either, a grant made by both): what the baseline becomes after this run, so that a
+    /// weaker posture never replaces it while a stronger one raises it. A part this run did not audit keeps the
+    /// baseline's.
     /// </summary>
-    public async ValueTask<(AuditPosture Previous, CheckState Stored)?> ExchangeAsync(string checkId, ProbeContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var stored = await context.State.GetAsync(checkId, StateKey, cancellationToken).ConfigureAwait(false);
-            var previous = stored is null ? null : Read(stored.Json);
+    public AuditPosture StrongestWith(AuditPosture? baseline) => new(
+        Stronger(Hsts, baseline?.Hsts),
+        Cors is null || baseline?.Cors is null ? Cors ?? baseline?.Cors : new CorsPosture(
+            Cors.ReflectsAnyOrigin && baseline.Cors.ReflectsAnyOrigin,
+            Cors.ReflectsWithCredentials && baseline.Cors.ReflectsWithCredentials,
+            Cors.AllowsNullOrigin && baseline.Cors.AllowsNullOrigin,
+            Cors.WildcardWithCredentials && baseline.Cors.WildcardWithCredentials),
+        Headers is null || baseline?.Headers is null ? Headers ?? baseline?.Headers : new HeadersPosture(
+            Headers.Nosniff || baseline.Headers.Nosniff,
+            Headers.Csp || baseline.Headers.Csp,
+            Headers.Framing || baseline.Headers.Framing,
+            Headers.ReferrerPolicy || baseline.Headers.ReferrerPolicy),
+        Target ?? baseline?.Target);
 
-            // A part this run did not audit keeps its last known state, so that it is compared again later.
-            var kept = new AuditPosture(Hsts ?? previous?.Hsts, Cors ?? previous?.Cors, Headers ?? previous?.Headers);
-            if (previous != kept)
+    /// <summary>The posture in a line, for the accept command: <c>HSTS max-age=31536000; includeSubDomains; CORS grants no foreign origin; security headers: nosniff, CSP</c>.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        if (Hsts is { } hsts)
+        {
+            parts.Add(hsts.Valid
+                ? string.Create(CultureInfo.InvariantCulture, $"HSTS max-age={hsts.MaxAge}{(hsts.IncludeSubDomains ? "; includeSubDomains" : "")}{(hsts.Preload ? "; preload" : "")}")
+                : "no valid HSTS");
+        }
+
+        if (Cors is { } cors)
+        {
+            var grants = new List<string>();
+            if (cors.ReflectsAnyOrigin)
             {
-                var json = JsonSerializer.Serialize(kept, AuditPostureJsonContext.Default.AuditPosture);
-                await context.State.SetAsync(checkId, StateKey, json, context.Node, cancellationToken).ConfigureAwait(false);
+                grants.Add(cors.ReflectsWithCredentials ? "reflects any origin with credentials" : "reflects any origin");
             }
 
-            return previous is null ? null : (previous, stored!);
+            if (cors.AllowsNullOrigin)
+            {
+                grants.Add("allows the origin null");
+            }
+
+            if (cors.WildcardWithCredentials)
+            {
+                grants.Add("answers * with credentials");
+            }
+
+            parts.Add(grants.Count == 0 ? "CORS grants no foreign origin" : $"CORS {string.Join(", ", grants)}");
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+
+        if (Headers is { } headers)
         {
-            return null;
+            var present = new[] { (headers.Nosniff, "nosniff"), (headers.Csp, "CSP"), (headers.Framing, "framing"), (headers.ReferrerPolicy, "Referrer-Policy") }
+                .Where(h => h.Item1).Select(h => h.Item2).ToList();
+            parts.Add(present.Count == 0 ? "no security headers" : $"security headers: {string.Join(", ", present)}");
         }
+
+        return parts.Count == 0 ? "nothing audited" : string.Join("; ", parts);
     }
 
-    private static AuditPosture? Read(string json)
+    private static HstsPosture? Stronger(HstsPosture? now, HstsPosture? before) => (now, before) switch
     {
-        try
-        {
-            return JsonSerializer.Deserialize(json, AuditPostureJsonContext.Default.AuditPosture);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+        (null, _) => before,
+        (_, null) => now,
+        ({ Valid: false }, _) => before,
+        (_, { Valid: false }) => now,
+        _ => new HstsPosture(true, Math.Max(now.MaxAge ?? 0, before.MaxAge ?? 0), now.IncludeSubDomains || before.IncludeSubDomains, now.Preload || before.Preload),
+    };
 }
 
 [JsonSerializable(typeof(AuditPosture))]

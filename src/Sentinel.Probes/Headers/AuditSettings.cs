@@ -61,7 +61,7 @@ internal sealed record AuditSettings
     /// <summary>Per-id severity overrides; a null value turns the id off.</summary>
     public IReadOnlyDictionary<string, FindingSeverity?> Severity { get; init; } = new Dictionary<string, FindingSeverity?>();
 
-    /// <summary>Whether the posture is kept between runs and a weaker one reported (<c>posture.regressed</c>). Default true.</summary>
+    /// <summary>Whether a baseline posture is kept between runs and a weaker one reported (<c>posture.regressed</c>) until restored or accepted. Default true.</summary>
     public bool Posture { get; init; } = true;
 
     /// <summary>The member names <see cref="ReadMembers"/> reads.</summary>

@@ -18,13 +18,13 @@ internal sealed record AuditRun(
 /// <summary>
 /// Runs a header audit after an http exchange that passed: reads HSTS from the first HTTPS response and the optional
 /// security headers and cookies from the page (the last response), sends the CORS requests and preflights to the
-/// page's URL and the plain-HTTP request that must redirect, judges them (<see cref="HstsAudit"/>,
+/// page's URL and follows the plain-HTTP URL's redirects, which must lead to HTTPS, judges them (<see cref="HstsAudit"/>,
 /// <see cref="CorsAudit"/>, <see cref="SecurityHeadersAudit"/>, <see cref="CookieAudit"/>), compares the posture with
 /// the previous run's, and records findings, failure, measurements and series (<see cref="AuditVerdict"/>).
 /// </summary>
 internal static class HeaderAudit
 {
-    /// <summary>The plain-HTTP request may take this share of the check's timeout (at most 5 s): port 80 is often filtered.</summary>
+    /// <summary>The plain-HTTP leg (its requests together) may take this share of the check's timeout (at most 5 s): port 80 is often filtered.</summary>
     private const double PlainShare = 0.25;
 
     public static async Task<AuditDetails> RunAsync(AuditRun run, CancellationToken cancellationToken)
@@ -56,12 +56,23 @@ internal static class HeaderAudit
             return exchange;
         }
 
-        // HSTS is read from the first HTTPS response on the way (RFC 6797 applies to redirects too). A plain-HTTP
-        // target that redirects without the check following: its HTTPS URL is fetched once to read the policy.
-        var https = chain.FirstOrDefault(e => e.Https);
-        if (settings.Hsts.Enabled && https is null && target.Scheme == Uri.UriSchemeHttp && chain[0].RedirectTarget is { Scheme: "https" } secure)
+        // A plain-HTTP target is the plain-HTTP leg itself: its redirects (the check's own hops as far as it followed
+        // them, then the audit's) must lead to HTTPS.
+        PlainChain? plain = null;
+        if (settings.Hsts.Enabled && target.Scheme == Uri.UriSchemeHttp)
         {
-            https = await SendAsync("the HTTPS URL the plain-HTTP target redirects to", "GET", secure, [], withCheckHeaders: true).ConfigureAwait(false);
+            plain = await PlainAsync(run, fetcher, details, target, chain, cancellationToken).ConfigureAwait(false);
+        }
+
+        // HSTS is read from the first HTTPS response on the way (RFC 6797 applies to redirects too). A plain-HTTP
+        // target whose redirects the check does not follow: the HTTPS URL they lead to is fetched once to read the
+        // policy, with the check's headers only when it is on the target's host (credentials do not follow a redirect
+        // to another host, as curl drops them).
+        var https = chain.FirstOrDefault(e => e.Https);
+        if (settings.Hsts.Enabled && https is null && details.Incomplete is null && plain is { End: PlainEnd.Https } && plain.Last.RedirectTarget is { } secure)
+        {
+            https = await SendAsync("the HTTPS URL the plain-HTTP target redirects to", "GET", secure, [],
+                withCheckHeaders: secure.IdnHost.Equals(target.IdnHost, StringComparison.OrdinalIgnoreCase)).ConfigureAwait(false);
         }
 
         var cors = new List<(CorsProbe Probe, AuditExchange Exchange)>();
@@ -78,24 +89,19 @@ internal static class HeaderAudit
             }
         }
 
-        AuditExchange? plain = null;
-        var plainChecked = target.Scheme == Uri.UriSchemeHttp || settings.Hsts.HttpRedirect;
-        if (settings.Hsts.Enabled && details.Incomplete is null)
+        if (settings.Hsts.Enabled && target.Scheme == Uri.UriSchemeHttps && settings.Hsts.HttpRedirect && details.Incomplete is null)
         {
-            plain = target.Scheme == Uri.UriSchemeHttp ? chain[0] : plainChecked ? await PlainAsync(run, fetcher, settings.Hsts.PlainUrlFor(target), cancellationToken).ConfigureAwait(false) : null;
-            if (plain is not null && !chain.Contains(plain))
-            {
-                details.Add(plain);
-            }
-            else if (plain is null && cancellationToken.IsCancellationRequested)
-            {
-                details.Incomplete = "the check's deadline hit during the plain-HTTP request";
-            }
+            plain = await PlainAsync(run, fetcher, details, settings.Hsts.PlainUrlFor(target), [], cancellationToken).ConfigureAwait(false);
         }
+
+        // Not checked means not known to redirect: preloading is then not ready, whatever else holds.
+        var plainNotChecked = plain is not null ? null
+            : target.Scheme == Uri.UriSchemeHttps && !settings.Hsts.HttpRedirect ? "hsts.httpRedirect is false"
+            : $"the audit stopped before it: {details.Incomplete ?? "it was not requested"}";
 
         var certificateValid = outcome.Inspection?.Problems.All(p => p.Severity != ProblemSeverity.Error) ?? true;
         var hsts = settings.Hsts.Enabled
-            ? HstsAudit.Evaluate(settings.Hsts, new HstsInputs(https, plain, plainChecked, target.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6, certificateValid), findings)
+            ? HstsAudit.Evaluate(settings.Hsts, new HstsInputs(https, plain, plainNotChecked, certificateValid, PublicSuffixList.System), findings)
             : null;
         var corsPosture = settings.Cors.Enabled ? CorsAudit.Evaluate(settings.Cors, page, cors, findings) : null;
         var headers = SecurityHeadersAudit.Evaluate(settings.SecurityHeaders, page, findings);
@@ -106,7 +112,7 @@ internal static class HeaderAudit
 
         if (settings.Posture && details.Incomplete is null)
         {
-            details.Posture = new AuditPosture(hsts, corsPosture, headers);
+            details.Posture = new AuditPosture(hsts, corsPosture, headers, check.Target);
             await ComparePostureAsync(check, context, details, page, findings, cancellationToken).ConfigureAwait(false);
         }
 
@@ -115,54 +121,60 @@ internal static class HeaderAudit
     }
 
     /// <summary>
-    /// Requests the plain-HTTP URL within its own share of the deadline. Whatever stops it (nothing listening, a
-    /// filter, its share running out) only means the redirect could not be checked, unless the check's own
-    /// deadline hit, which is a failure like any other.
+    /// Follows the plain-HTTP leg from <paramref name="url"/> (<see cref="PlainRedirects"/>) within its own share of the
+    /// deadline. The audit's own requests there carry none of the check's headers: they go over plain HTTP, where
+    /// anyone on the path reads them, and a redirect needs no credentials. Whatever stops a request (nothing
+    /// listening, a filter, the share running out) only means the redirect could not be checked, unless the check's
+    /// own deadline hit, which is a failure like any other (and null is returned).
     /// </summary>
-    private static async Task<AuditExchange?> PlainAsync(AuditRun run, AuditFetcher fetcher, Uri url, CancellationToken cancellationToken)
+    private static async Task<PlainChain?> PlainAsync(AuditRun run, AuditFetcher fetcher, AuditDetails details, Uri url, IReadOnlyList<AuditExchange> known, CancellationToken cancellationToken)
     {
         var share = TimeSpan.FromTicks(Math.Min((long)(run.Check.Timeout.Ticks * PlainShare), TimeSpan.FromSeconds(5).Ticks));
         using var budget = new CancellationTokenSource(share, run.Context.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
-        var purpose = "the plain-HTTP request, which must redirect to HTTPS";
-        var exchange = await fetcher.SendAsync(purpose, "GET", url, [], withCheckHeaders: true, linked.Token).ConfigureAwait(false);
-        if (exchange.Response is not null)
+        async Task<AuditExchange?> SendAsync(Uri hop, int index)
         {
+            var purpose = index == 0 ? "the plain-HTTP request, which must redirect to HTTPS" : $"redirect {index} of the plain-HTTP request";
+            var exchange = await fetcher.SendAsync(purpose, "GET", hop, [], withCheckHeaders: false, linked.Token).ConfigureAwait(false);
+            if (exchange.Response is null && cancellationToken.IsCancellationRequested)
+            {
+                run.Result.Problem(exchange.Failure! with { Message = $"header audit, {purpose}: {exchange.Failure!.Message}" });
+                details.Incomplete = "the check's deadline hit during the plain-HTTP request";
+                return null;
+            }
+
+            if (exchange.Response is null && budget.IsCancellationRequested)
+            {
+                exchange = exchange with { Failure = exchange.Failure! with { Message = $"no answer within {Duration.Format(share)}, the share of the check's timeout this request may take" } };
+            }
+
+            details.Add(exchange);
             return exchange;
         }
 
-        if (cancellationToken.IsCancellationRequested)
-        {
-            run.Result.Problem(exchange.Failure! with { Message = $"header audit, {purpose}: {exchange.Failure!.Message}" });
-            return null;
-        }
-
-        return budget.IsCancellationRequested
-            ? exchange with { Failure = exchange.Failure! with { Message = $"no answer within {Duration.Format(share)}, the share of the check's timeout this request may take" } }
-            : exchange;
+        return await PlainRedirects.FollowAsync(url, known, SendAsync).ConfigureAwait(false);
     }
 
     private static async Task ComparePostureAsync(CheckDefinition check, ProbeContext context, AuditDetails details, AuditExchange page, AuditFindings findings, CancellationToken cancellationToken)
     {
-        if (await details.Posture!.ExchangeAsync(check.Id, context, cancellationToken).ConfigureAwait(false) is not { } compared)
+        if (await AuditBaseline.CompareAsync(details.Posture!, check.Id, context, cancellationToken).ConfigureAwait(false) is not { } compared)
         {
             return;
         }
 
-        var (previous, stored) = compared;
-
-        var since = $"the run of {stored.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ({stored.UpdatedBy})";
-        details.ComparedWith = since;
-        var changes = details.Posture.RegressionsSince(previous);
+        var (baseline, stored) = compared;
+        var since = $"stored {stored.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z by {stored.UpdatedBy}";
+        details.ComparedWith = $"the baseline {since}";
+        var changes = details.Posture!.RegressionsSince(baseline);
         if (changes.Count > 0)
         {
             var evidence = new List<KeyValuePair<string, string>>
             {
-                new("previous posture", $"stored {since}"),
+                new("baseline", $"{baseline.Describe()} ({since})"),
             };
             evidence.AddRange(AuditEvidence.Of(page, "Strict-Transport-Security", "Access-Control-Allow-Origin", "X-Content-Type-Options", "Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"));
-            findings.Add(AuditIds.PostureRegressed, $"the header posture of {page.Request.Url} is weaker than at {since}: {string.Join("; ", changes)}",
-                "if the change is intended there is nothing to do (the next run compares with this posture); otherwise roll back the deploy or configuration change that made it",
+            findings.Add(AuditIds.PostureRegressed, $"the header posture of {page.Request.Url} is weaker than its baseline ({since}): {string.Join("; ", changes)}",
+                $"if the change is intended, make this posture the baseline with: sentinel audit accept {check.Id}; otherwise roll back the deploy or configuration change that made it. The finding repeats on every run until one or the other",
                 evidence);
         }
     }

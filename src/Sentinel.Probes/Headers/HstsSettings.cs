@@ -25,7 +25,10 @@ internal sealed record HstsSettings
     /// <summary>Whether preload readiness is required even when the header does not ask for it. Default false.</summary>
     public bool Preload { get; init; }
 
-    /// <summary>Whether the plain-HTTP URL is requested to check that it redirects to HTTPS. Default true.</summary>
+    /// <summary>
+    /// Whether the plain-HTTP URL is requested, without the check's request headers, and its plain-HTTP redirects
+    /// followed (at most 5) to check that they end on HTTPS. Default true.
+    /// </summary>
     public bool HttpRedirect { get; init; } = true;
 
     /// <summary>The plain-HTTP URL to check; null means the target's URL with http:// and the default port 80.</summary>

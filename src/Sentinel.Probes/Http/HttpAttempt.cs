@@ -17,6 +17,16 @@ internal static class HttpAttempt
         "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token",
     };
 
+    /// <summary>
+    /// The check's request headers that carry credentials: sent only to the origin of the check's URL. curl (7.58+
+    /// Authorization, 7.83+ Cookie) and Go's client drop them on a redirect to another host; an https → http
+    /// redirect would otherwise put them on the wire in clear text.
+    /// </summary>
+    private static readonly HashSet<string> Credentials = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token",
+    };
+
     /// <summary>Runs the exchange; never throws for the target's failures.</summary>
     public static async Task<HttpAttemptOutcome> RunAsync(
         CheckDefinition check, HttpSection section, ProbeContext context, HttpMessageInvoker client, HttpConnector connector, CancellationToken cancellationToken)
@@ -25,6 +35,7 @@ internal static class HttpAttempt
         var hops = new List<HttpHop>();
         var problems = new List<Problem>();
         var url = new Uri(check.Target);
+        var origin = url;
         var method = section.Method;
         var body = section.Body;
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
@@ -34,7 +45,7 @@ internal static class HttpAttempt
             var hop = new HttpHop(url, method, time);
             hops.Add(hop);
             connector.Hop = hop;
-            using var request = Request(url, method, body, section, hop);
+            using var request = Request(url, method, body, section, hop, SameOrigin(url, origin), connector.IsTargetHost(HostOf(url)));
             HttpResponseMessage response;
             try
             {
@@ -67,7 +78,7 @@ internal static class HttpAttempt
 
                 if (!redirect)
                 {
-                    problems.AddRange(HttpResponseChecks.Judge(section, hop, response, text));
+                    problems.AddRange(HttpResponseChecks.Judge(section, hop, text));
                     break;
                 }
 
@@ -91,7 +102,7 @@ internal static class HttpAttempt
         return new HttpAttemptOutcome(hops, problems);
     }
 
-    private static HttpRequestMessage Request(Uri url, string method, string? body, HttpSection section, HttpHop hop)
+    private static HttpRequestMessage Request(Uri url, string method, string? body, HttpSection section, HttpHop hop, bool sameOrigin, bool targetHost)
     {
         var https = url.Scheme == Uri.UriSchemeHttps;
         var request = new HttpRequestMessage(new HttpMethod(method), url)
@@ -107,15 +118,36 @@ internal static class HttpAttempt
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
         }
 
-        var sent = new List<KeyValuePair<string, string>> { new("Host", url.Authority) };
+        // The check's Host names a virtual host on the check's own host; another host gets its own authority.
+        var host = url.Authority;
+        if (targetHost && section.Host is { } virtualHost)
+        {
+            request.Headers.Host = host = virtualHost;
+        }
+
+        var sent = new List<KeyValuePair<string, string>> { new("Host", host) };
+        var withheld = new List<string>();
         foreach (var (name, value) in section.Headers)
         {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!sameOrigin && Credentials.Contains(name))
+            {
+                withheld.Add(name);
+                continue;
+            }
+
             var added = request.Headers.TryAddWithoutValidation(name, value) || (request.Content?.Headers.TryAddWithoutValidation(name, value) ?? false);
             if (added)
             {
                 sent.Add(new(name, Redact(name, value)));
             }
         }
+
+        hop.WithheldHeaders = withheld;
 
         AddDefault(request, sent, "User-Agent", "Sentinel/1 (synthetic monitoring)");
 
@@ -138,7 +170,8 @@ internal static class HttpAttempt
     private static void Describe(HttpHop hop, HttpResponseMessage response)
     {
         // NonValidated before anything parses the headers: parsing splits and reformats values (Vary: a, b becomes
-        // two), while the raw form keeps one value per field line in the order received.
+        // two; Server: BaseHTTP/0.6 Python/3.11 becomes two products), while the raw form keeps one value per field
+        // line, as received and in the order received. Matching, the report and the stored result all use it.
         hop.RawResponseHeaders = response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated)
             .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
             .ToList();
@@ -147,10 +180,37 @@ internal static class HttpAttempt
         hop.Version = response.Version;
         hop.ContentEncoding = response.Content.Headers.ContentEncoding.Count > 0 ? string.Join(", ", response.Content.Headers.ContentEncoding) : null;
         hop.Location = response.Headers.Location?.OriginalString;
-        hop.ResponseHeaders = response.Headers.Concat(response.Content.Headers)
-            .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, Redact(h.Key, Truncate(v)))))
+        hop.ContentLength = ContentLength(hop);
+        hop.ResponseHeaders = hop.RawResponseHeaders
+            .Select(h => new KeyValuePair<string, string>(h.Key, Redact(h.Key, Truncate(h.Value))))
             .Take(64)
             .ToList();
+    }
+
+    /// <summary>
+    /// Go's Response.ContentLength, which blackbox_exporter exports as probe_http_content_length: after HEAD the
+    /// Content-Length header (the length of what GET would send); 0 for 1xx, 204 and 304, which have no body
+    /// (RFC 9112, 6.3); -1 when chunked (Transfer-Encoding overrides Content-Length) or without Content-Length.
+    /// </summary>
+    private static long ContentLength(HttpHop hop)
+    {
+        var declared = hop.RawResponseHeaders.Where(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            .Select(h => long.TryParse(h.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .DefaultIfEmpty(-1)
+            .First();
+        if (hop.Method == "HEAD")
+        {
+            return declared;
+        }
+
+        if (hop.Status is < 200 or 204 or 304)
+        {
+            return 0;
+        }
+
+        var chunked = hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+            && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        return chunked ? -1 : declared;
     }
 
     private static async Task<(string? Text, Problem? Problem)> ReadBodyAsync(
@@ -205,6 +265,12 @@ internal static class HttpAttempt
     }
 
     private static bool IsRedirect(int status) => status is 301 or 302 or 303 or 307 or 308;
+
+    /// <summary>Same scheme, host and port (RFC 6454's origin).</summary>
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && a.Port == b.Port && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase);
+
+    private static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.Host.Trim('[', ']') : url.IdnHost;
 
     private static string Redact(string name, string value) => Sensitive.Contains(name) ? "(redacted)" : value;
 

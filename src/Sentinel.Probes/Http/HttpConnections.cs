@@ -32,16 +32,19 @@ internal sealed class HttpClientLease : IDisposable
         CheckDefinition check, HttpSection section, ProbeContext context, HttpPin pin, TlsTrust trust, X509Certificate2? clientCertificate)
     {
         var connector = new HttpConnector(check, section, context, pin, trust, clientCertificate);
+        var forward = HttpForwardProxy.For(section);
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = connector.ConnectAsync,
             PlaintextStreamFilter = connector.FilterAsync,
 
             // Redirects are followed by the probe so that each hop is timed; bodies are decoded by the probe so that
-            // both sizes are known; proxies are tunnelled by the connector so that the target's TLS stays timed.
+            // both sizes are known; https through a proxy is tunnelled by the connector so that the target's TLS
+            // stays timed, plain http is forwarded by the proxy (HttpForwardProxy).
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
-            UseProxy = false,
+            UseProxy = forward is not null,
+            Proxy = forward,
             UseCookies = false,
             PreAuthenticate = false,
 
@@ -67,42 +70,58 @@ internal sealed class HttpClientLease : IDisposable
 }
 
 /// <summary>
-/// The handlers kept between runs of checks with <c>reuseConnection</c>, one per check and address. A changed
-/// check (a new definition) gets a new handler; the set is bounded so that many such checks cannot hold
-/// unbounded sockets.
+/// The handlers kept between runs of checks with <c>reuseConnection</c>, one per check and address. A handler is
+/// reused while the settings its connections depend on are the same (<see cref="HttpConnectionSettings"/>, compared
+/// by value: a headers check builds a new definition object each run, a reloaded file too); a changed check gets a
+/// new handler. The set is bounded so that many such checks cannot hold unbounded sockets.
 /// </summary>
 internal static class HttpConnections
 {
     /// <summary>The most kept handlers; past it the oldest-added go.</summary>
     public const int Capacity = 1024;
 
-    private static readonly ConcurrentDictionary<(string Check, IPAddress Address), HttpClientLease> Leases = new();
+    private static readonly ConcurrentDictionary<(string Check, IPAddress Address), (HttpConnectionSettings Settings, HttpClientLease Lease)> Leases = new();
     private static readonly ConcurrentQueue<(string, IPAddress)> Order = new();
 
-    public static HttpClientLease Get(CheckDefinition check, Func<HttpClientLease> create, IPAddress address)
+    public static HttpClientLease Get(CheckDefinition check, HttpSection section, Func<HttpClientLease> create, IPAddress address)
     {
         var key = (check.Id, address);
-        if (Leases.TryGetValue(key, out var lease) && ReferenceEquals(lease.Check, check))
+        var settings = HttpConnectionSettings.Of(check, section);
+        if (Leases.TryGetValue(key, out var kept) && kept.Settings == settings)
         {
-            return lease;
+            return kept.Lease;
         }
 
         var fresh = create();
         if (Leases.TryGetValue(key, out var stale))
         {
-            stale.Dispose();
+            stale.Lease.Dispose();
         }
 
-        Leases[key] = fresh;
+        Leases[key] = (settings, fresh);
         Order.Enqueue(key);
         while (Leases.Count > Capacity && Order.TryDequeue(out var oldest))
         {
             if (Leases.TryRemove(oldest, out var evicted))
             {
-                evicted.Dispose();
+                evicted.Lease.Dispose();
             }
         }
 
         return fresh;
     }
+}
+
+/// <summary>
+/// What a kept handler's connections depend on, compared by value: where they go (the target's host and port,
+/// the proxy), how they are made (resolver, address family, deadline, HTTP version), what TLS proves (trust,
+/// client certificate, names, insecure) and how long they idle (the interval).
+/// </summary>
+internal sealed record HttpConnectionSettings(
+    string Target, TimeSpan Timeout, TimeSpan Interval, string? Resolver, IpVersion IpVersion,
+    HttpVersionPreference Version, string? Proxy, bool Insecure, TlsSettings Tls, string? Host)
+{
+    public static HttpConnectionSettings Of(CheckDefinition check, HttpSection section) =>
+        new(new Uri(check.Target).GetLeftPart(UriPartial.Authority), check.Timeout, check.Interval, check.Resolver, check.IpVersion,
+            section.Version, section.Proxy?.AbsoluteUri, section.Insecure, section.Tls, section.Host);
 }

@@ -72,7 +72,12 @@ internal sealed class HttpConnector(
         hop.NewConnection = true;
         var host = connection.DnsEndPoint.Host.Trim('[', ']');
         var port = connection.DnsEndPoint.Port;
-        var https = connection.InitialRequestMessage.RequestUri?.Scheme == Uri.UriSchemeHttps;
+        var scheme = connection.InitialRequestMessage.RequestUri?.Scheme;
+        var https = scheme == Uri.UriSchemeHttps;
+
+        // A plain-http request through the proxy: the handler connects to the proxy (host is the proxy's) and
+        // sends it the request in absolute form; no tunnel.
+        var forwarded = HttpForwardProxy.Forwards(section, scheme);
 
         var address = pin.Proxy is null && !pin.Matches(host)
             ? await ResolveAsync(hop, host, cancellationToken).ConfigureAwait(false)
@@ -94,13 +99,13 @@ internal sealed class HttpConnector(
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            if (pin.Proxy is { } proxy)
+            if (pin.Proxy is { } proxy && !forwarded)
             {
                 await HttpProxyTunnel.OpenAsync(stream, proxy, host, port, check, cancellationToken).ConfigureAwait(false);
             }
 
             // With a proxy, connect spans the TCP connection to the proxy and the CONNECT exchange: the tunnel
-            // is the connection to the target.
+            // is the connection to the target. Forwarded, it is the connection to the proxy alone.
             hop.AddPhase("connect", context.Time.GetElapsedTime(connectStart));
             return https ? await HandshakeAsync(hop, stream, host, port, cancellationToken).ConfigureAwait(false) : stream;
         }
@@ -133,9 +138,15 @@ internal sealed class HttpConnector(
         return addresses?[0] ?? throw new HttpConnectFailedException(resolved.Failure!);
     }
 
+    /// <summary>
+    /// Whether <paramref name="host"/> is the check's own host, to which the check's serverName and Host header apply;
+    /// a redirect to another host is that host's own (blackbox_exporter drops its server_name there too).
+    /// </summary>
+    public bool IsTargetHost(string host) => pin.Matches(host);
+
     private async ValueTask<Stream> HandshakeAsync(HttpHop hop, Stream stream, string host, int port, CancellationToken cancellationToken)
     {
-        var expected = section.Tls.ServerName ?? host;
+        var expected = pin.Matches(host) ? section.Tls.ServerName ?? section.HostName ?? host : host;
         var bookkeeping = TimeSpan.Zero;
         var options = new SslClientAuthenticationOptions
         {
@@ -192,7 +203,43 @@ internal sealed class HttpConnector(
         Capture.OnAuthenticated(ssl);
         TlsHost = expected;
         Handshaked = true;
+        var judging = context.Time.GetTimestamp();
+        var refusal = section.Insecure ? [] : Refusal(expected);
+        hop.Bookkeeping += context.Time.GetElapsedTime(judging);
+        if (refusal.Count > 0)
+        {
+            // The handshake accepted the certificate only so that its chain, version and cipher are inspected and
+            // reported. A server that could not prove who it is gets nothing more: the request (and the credentials
+            // it may carry) is not written, as curl and blackbox_exporter stop at the handshake.
+            hop.CertificateRejection = refusal;
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new HttpConnectFailedException(refusal[0]);
+        }
+
         return ssl;
+    }
+
+    /// <summary>The certificate verdicts of the latest handshake that fail a check (warnings such as tls_expiring do not).</summary>
+    private List<Problem> Refusal(string expected)
+    {
+        var served = Capture.Served;
+        if (served.Count == 0)
+        {
+            return [];
+        }
+
+        // SslStream built the chain with the check's trust and checked the name already: when it found nothing, the
+        // only failing verdicts left are the weak signatures and keys it does not flag. Building the chain again
+        // (about 2 ms, between the handshake and the request) is kept for certificates that need a verdict.
+        var facts = served.Select(CertificateFacts.Of).ToList();
+        if (Capture.PolicyErrors == SslPolicyErrors.None && !facts.Exists(f => f.WeakHash is not null && !f.SelfIssued || f.WeakKeyReason is not null))
+        {
+            return [];
+        }
+
+        var now = context.Time.GetUtcNow();
+        var chain = TlsChain.Build(facts, trust, now);
+        return TlsVerdicts.Judge(chain, expected, trust, section.Tls.ExpiryThreshold, now).Where(p => p.Severity == ProblemSeverity.Error).ToList();
     }
 }
 

@@ -75,7 +75,8 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
 
         if (section.Proxy is { } proxy)
         {
-            writer.WriteLine($"  proxy       {proxy.Authority} (CONNECT tunnel)");
+            var how = HttpForwardProxy.For(section) is null ? "CONNECT tunnel" : "http forwarded, https through a CONNECT tunnel";
+            writer.WriteLine($"  proxy       {proxy.Authority} ({how})");
         }
 
         if (Outcomes.Count > 1)
@@ -131,6 +132,16 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         foreach (var (name, value) in hop.RequestHeaders)
         {
             writer.WriteLine($"  > {name}: {value}");
+        }
+
+        if (hop.WithheldHeaders.Count > 0)
+        {
+            writer.WriteLine($"  > ({string.Join(", ", hop.WithheldHeaders)} withheld: another origin than the check's URL)");
+        }
+
+        if (hop.CertificateRejection is not null)
+        {
+            writer.WriteLine("  > (not sent: the certificate failed verification; insecure sends it and reports the failure as a warning)");
         }
 
         if (hop.Status is not { } status)
@@ -195,6 +206,11 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
 
         writer.WriteString("location", hop.Location);
         writer.WriteString("contentEncoding", hop.ContentEncoding);
+        if (hop.ContentLength is { } length)
+        {
+            writer.WriteNumber("contentLength", length);
+        }
+
         if (hop.WireBytes is { } wire)
         {
             writer.WriteNumber("wireBytes", wire);
@@ -206,6 +222,14 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
 
         WriteHeaders(writer, "requestHeaders", hop.RequestHeaders);
+        writer.WriteStartArray("withheldHeaders");
+        foreach (var name in hop.WithheldHeaders)
+        {
+            writer.WriteStringValue(name);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteBoolean("certificateRejected", hop.CertificateRejection is not null);
         WriteHeaders(writer, "responseHeaders", hop.ResponseHeaders);
         writer.WriteEndObject();
     }

@@ -12,6 +12,9 @@ namespace Sentinel.Probes.Http;
 /// </summary>
 internal static class HttpFailures
 {
+    /// <summary>The HTTP/2 error code HTTP_1_1_REQUIRED (RFC 9113, 7).</summary>
+    private const long Http11Required = 0xd;
+
     /// <summary>The problem for an exception of SendAsync (the status line and headers).</summary>
     public static Problem FromSend(Exception exception, HttpHop hop, CheckDefinition check, TimeProvider time)
     {
@@ -45,8 +48,11 @@ internal static class HttpFailures
                     return Incomplete($"{hop.Url} closed the connection before sending a complete response header",
                         "the server or a proxy in front of it dropped the request: look for crashes, restarts or idle timeouts in their logs");
                 case HttpRequestError.HttpProtocolError:
+                    // HTTP_1_1_REQUIRED (RFC 9113, 7): the server will not speak HTTP/2 here, which its logs will not add to.
                     return Protocol($"HTTP/2 protocol error from {hop.Url}: {reason}",
-                        "the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why");
+                        Find<HttpProtocolException>(exception) is { ErrorCode: Http11Required }
+                            ? "the server speaks only HTTP/1.1 here: set httpVersion to 1.1, or enable HTTP/2 on the server"
+                            : "the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why");
                 case HttpRequestError.VersionNegotiationError:
                     return Protocol($"{hop.Url} did not negotiate the HTTP version asked for: {reason}",
                         "for HTTP/2 over plain http the server must accept prior knowledge (h2c); over https it must offer h2 by ALPN, or set httpVersion to 1.1");
@@ -65,13 +71,15 @@ internal static class HttpFailures
     /// <summary>
     /// With TLS 1.3 the client's handshake completes before the server has judged the client's certificate
     /// (RFC 8446, 4.4.2): a server that requires one and got none (or rejects it) answers with an alert on the first
-    /// read, which .NET reports as a failed exchange. That is the TLS layer's failure, named as such.
+    /// read, which .NET reports as a failed exchange. That is the TLS layer's failure, named as such — but only when
+    /// the alert (an AuthenticationException, or OpenSSL's alert text) is really what ended the exchange: a server
+    /// that merely asked for an optional certificate and then was slow or closed is the HTTP layer's failure.
     /// </summary>
     public static Problem AfterHandshake(Problem problem, Exception exception, HttpHop hop, Tls.TlsCapture capture)
     {
-        var alert = Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException || e.Message.Contains(" alert ", StringComparison.Ordinal));
-        var refusedWithoutCertificate = capture.ClientCertificateRequested && capture.ClientCertificate is null;
-        return problem.Layer == Layers.Http && hop.NewConnection && hop.Url.Scheme == Uri.UriSchemeHttps && (alert || refusedWithoutCertificate)
+        var deadline = Chain(exception).Any(e => e is OperationCanceledException or TimeoutException);
+        var alert = !deadline && Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException || e.Message.Contains(" alert ", StringComparison.Ordinal));
+        return problem.Layer == Layers.Http && hop.NewConnection && hop.Url.Scheme == Uri.UriSchemeHttps && alert
             ? Tls.TlsHandshakeFailure.Classify(exception, hop.Url.Authority, capture)
             : problem;
     }

@@ -64,6 +64,31 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
     /// <summary>Request headers as sent (the check's and the client's own), sensitive values redacted.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; set; } = [];
 
+    /// <summary>
+    /// The check's credential headers not sent on this hop because it goes to another origin than the check's URL
+    /// (a redirect to another scheme, host or port), as curl and Go's client withhold them.
+    /// </summary>
+    public IReadOnlyList<string> WithheldHeaders { get; set; } = [];
+
+    /// <summary>
+    /// The certificate verdicts that stopped this hop after its TLS handshake, before the request was written
+    /// (<c>insecure</c> off), or null when the certificate did not stop it.
+    /// </summary>
+    public IReadOnlyList<Problem>? CertificateRejection { get; set; }
+
+    /// <summary>
+    /// Sentinel's own work between the hop's phases (judging the certificate before the request goes out): in no
+    /// phase, and taken out of the total, which measures the target.
+    /// </summary>
+    public TimeSpan Bookkeeping { get; set; }
+
+    /// <summary>
+    /// The response's length as blackbox_exporter's probe_http_content_length gives it (Go's
+    /// Response.ContentLength): the Content-Length header, 0 for a status without a body, -1 when unknown
+    /// (chunked, or read to the close).
+    /// </summary>
+    public long? ContentLength { get; set; }
+
     /// <summary>Body bytes as transferred (after chunked framing, before content decoding).</summary>
     public long? WireBytes { get; set; }
 

@@ -12,9 +12,14 @@ internal static class HttpMetrics
         "probe_http_duration_seconds", "Duration of each phase of the request (resolve, connect, tls, processing, transfer), summed over redirects.", "s", "phase");
 
     // Bytes, but without the unit: the exporter would append "_bytes" to a "By" unit, and these names must stay
-    // blackbox_exporter's so that its dashboards work unchanged.
+    // blackbox_exporter's so that its dashboards work unchanged. Its value is blackbox's too: Go's
+    // Response.ContentLength, the Content-Length header, -1 when unknown (chunked, or no header).
     public static readonly MetricDescriptor ContentLength = new(
-        "probe_http_content_length", "Length in bytes of the final response's body as transferred (before content decoding).");
+        "probe_http_content_length", "Length of http content response: the final response's Content-Length header, or -1 when it has none (chunked).");
+
+    /// <summary>What the content length would be if every response declared one: the body bytes actually received.</summary>
+    public static readonly MetricDescriptor BodyWireBytes = new(
+        "sentinel_http_body_wire_bytes", "Bytes of the final response's body as transferred (after chunked framing, before content decoding).", "By");
 
     public static readonly MetricDescriptor UncompressedBodyLength = new(
         "probe_http_uncompressed_body_length", "Length in bytes of the final response's body once decoded (gzip, deflate, br).");
@@ -37,5 +42,5 @@ internal static class HttpMetrics
         "sentinel_http_address_duration_seconds", "How long the exchange with each address of the target took.", "s", "ip_index", "ip_family");
 
     public static IReadOnlyList<MetricDescriptor> All { get; } =
-        [StatusCode, Duration, ContentLength, UncompressedBodyLength, Redirects, Ssl, Version, AddressUp, AddressDuration];
+        [StatusCode, Duration, ContentLength, BodyWireBytes, UncompressedBodyLength, Redirects, Ssl, Version, AddressUp, AddressDuration];
 }

@@ -73,7 +73,16 @@ internal static class HttpOutcomes
         var certificate = (outcome.Inspection?.Problems ?? []).Select(p =>
             section.Insecure && p.Severity == ProblemSeverity.Error
                 ? p with { Severity = ProblemSeverity.Warning, Message = p.Message + " (insecure: reported, not failed)" }
-                : p);
+                : p).ToList();
+
+        // A certificate that stopped the request is reported once, by the inspection of its handshake, which has
+        // every verdict; the connection's own copy of the first stays only if the inspection found no fault.
+        var rejection = outcome.Exchange.Final.CertificateRejection;
+        if (rejection is not null && certificate.Exists(p => p.Severity == ProblemSeverity.Error))
+        {
+            exchange = exchange.Where(p => !rejection.Contains(p)).ToList();
+        }
+
         return [.. exchange.Where(Connection), .. certificate, .. exchange.Where(p => !Connection(p))];
     }
 
@@ -102,10 +111,15 @@ internal static class HttpOutcomes
             result.Sample(HttpMetrics.Version, version);
             result.Sample(HttpMetrics.Redirects, redirects);
             result.Sample(HttpMetrics.Ssl, ssl);
+            if (final.ContentLength is { } length)
+            {
+                result.Sample(HttpMetrics.ContentLength, length);
+            }
+
             if (final.WireBytes is { } wire)
             {
                 result.Measure("http.body_wire_bytes", wire);
-                result.Sample(HttpMetrics.ContentLength, wire);
+                result.Sample(HttpMetrics.BodyWireBytes, wire);
             }
 
             if (final.DecodedBytes is { } decoded)

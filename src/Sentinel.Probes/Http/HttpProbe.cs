@@ -77,8 +77,9 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
         }
 
         // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange;
-        // the certificate inspection afterwards is Sentinel's own work.
-        result.MeasureDurations("http", context.Time.GetElapsedTime(start, outcomes[details.Representative].EndedAt));
+        // the certificate inspection afterwards, and the verdict before each request, are Sentinel's own work.
+        var shown = outcomes[details.Representative];
+        result.MeasureDurations("http", context.Time.GetElapsedTime(start, shown.EndedAt) - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
         return result.Build();
     }
 
@@ -89,7 +90,7 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
         int index, HttpPin pin, CheckDefinition check, HttpSection section, ProbeContext context, TlsTrust trust, X509Certificate2? clientCertificate, CancellationToken cancellationToken)
     {
         HttpClientLease Create() => HttpClientLease.Create(check, section, context, pin, trust, clientCertificate);
-        var lease = section.ReuseConnection ? HttpConnections.Get(check, Create, pin.Address) : Create();
+        var lease = section.ReuseConnection ? HttpConnections.Get(check, section, Create, pin.Address) : Create();
         try
         {
             var start = context.Time.GetTimestamp();

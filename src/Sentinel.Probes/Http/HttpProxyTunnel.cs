@@ -6,9 +6,9 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Http;
 
 /// <summary>
-/// Opens a tunnel through an HTTP proxy with CONNECT (RFC 9110, 9.3.6), for http and https targets alike (as
-/// curl --proxytunnel), so that the target's own TLS handshake and exchange run end to end and are timed as
-/// without a proxy. The proxy's reply is read with a bound: a hostile proxy costs at most 16 KiB and the deadline.
+/// Opens a tunnel through an HTTP proxy with CONNECT (RFC 9110, 9.3.6) for https targets (and h2c), as curl
+/// does, so that the target's own TLS handshake and exchange run end to end and are timed as without a proxy
+/// (plain http is forwarded instead: <see cref="HttpForwardProxy"/>). The proxy's reply is read with a bound: a hostile proxy costs at most 16 KiB and the deadline.
 /// </summary>
 internal static class HttpProxyTunnel
 {

@@ -41,8 +41,19 @@ internal sealed record HttpSection : CheckSection
     /// <summary>The request method, a token. Default GET, or POST when there is a body.</summary>
     public string Method { get; init; } = "GET";
 
-    /// <summary>Request headers, sent as written (Host, Content-Length and Transfer-Encoding are the client's own).</summary>
+    /// <summary>Request headers, sent as written (Content-Length and Transfer-Encoding are the client's own; see <see cref="Host"/>).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The <c>Host</c> header the check sets, or null: a virtual host reached through the URL's address. It is sent
+    /// instead of the URL's authority to the URL's host only (a redirect to another host gets that host's own), and,
+    /// unless <c>tls.serverName</c> is set, its host part is the SNI name and the name the certificate must cover, as
+    /// blackbox_exporter does (curl -H Host changes only the header; its --connect-to keeps both).
+    /// </summary>
+    public string? Host => Headers.FirstOrDefault(h => h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Value;
+
+    /// <summary>The host part of <see cref="Host"/> (A-label form, or the address), or null.</summary>
+    public string? HostName => Host is { } host ? HttpSectionRules.HostOfAuthority(host) : null;
 
     /// <summary>The request body (UTF-8), or null for none.</summary>
     public string? Body { get; init; }
@@ -83,7 +94,10 @@ internal sealed record HttpSection : CheckSection
     /// <summary>Whether certificate verdicts only degrade the result instead of failing it (they are still reported).</summary>
     public bool Insecure { get; init; }
 
-    /// <summary>An HTTP proxy (<c>http://host:port</c>) that connections are tunnelled through with CONNECT, or null.</summary>
+    /// <summary>
+    /// An HTTP proxy (<c>http://host:port</c>), or null: plain-http requests are sent to it in absolute form, https
+    /// (and h2c) connections are tunnelled through it with CONNECT.
+    /// </summary>
     public Uri? Proxy { get; init; }
 
     /// <summary>The TLS client settings for https targets (caFile, client certificate, serverName, expiry threshold).</summary>

@@ -8,11 +8,14 @@ namespace Sentinel.Probes.Http;
 /// <summary>Reads and checks the members of an <c>http</c> section that need more than a type check.</summary>
 internal static class HttpSectionRules
 {
-    /// <summary>Headers the client sets itself; a check setting them would corrupt the framing or the target.</summary>
+    /// <summary>Headers the client sets itself; a check setting them would corrupt the framing.</summary>
     private static readonly HashSet<string> ClientHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "TE", "Keep-Alive", "Proxy-Connection",
+        "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "TE", "Keep-Alive", "Proxy-Connection",
     };
+
+    /// <summary>Characters that end an authority (a path, query, fragment) or belong to user information.</summary>
+    private static readonly System.Buffers.SearchValues<char> NotInAuthority = System.Buffers.SearchValues.Create("/?#@ \\");
 
     /// <summary>Whether <paramref name="text"/> is an RFC 9110 token (5.6.2): method and header names.</summary>
     public static bool IsToken(string text) =>
@@ -36,10 +39,35 @@ internal static class HttpSectionRules
             {
                 reader.ErrorAt(JsonPath.Member(path, name), $"{name} is set by the HTTP client itself and cannot be overridden");
             }
+            else if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) && HostOfAuthority(headers[name]) is null)
+            {
+                reader.ErrorAt(JsonPath.Member(path, name), $"must be a host name or address with an optional port (RFC 9110, 7.2), such as www.example.com or www.example.com:8443, got \"{headers[name]}\"");
+            }
         }
 
         // JsonObjectReader.String already rejects control characters (CR, LF, NUL) in values: no header injection.
         return headers;
+    }
+
+    /// <summary>
+    /// The host of an authority (<c>name</c>, <c>name:port</c>, <c>address</c>, <c>[v6]:port</c>) as TLS uses it: a
+    /// name in A-label form, an address without brackets; null when <paramref name="authority"/> is not one.
+    /// </summary>
+    public static string? HostOfAuthority(string authority)
+    {
+        if (authority.Length == 0 || authority.AsSpan().IndexOfAny(NotInAuthority) >= 0
+            || !Uri.TryCreate($"http://{authority}/", UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        {
+            return null;
+        }
+
+        return uri.HostNameType switch
+        {
+            UriHostNameType.IPv6 => uri.Host.Trim('[', ']'),
+            UriHostNameType.IPv4 => uri.Host,
+            UriHostNameType.Dns => Probing.HostPort.TryNormaliseHostName(uri.IdnHost, out var ascii, out _) ? ascii : null,
+            _ => null,
+        };
     }
 
     /// <summary><c>expectStatus</c>: an array of codes (100–599) and classes (<c>"2xx"</c>).</summary>

@@ -12,9 +12,12 @@ namespace Sentinel.Probes.Probing;
 /// </summary>
 internal static class TargetResolution
 {
-    /// <summary>The blackbox_exporter series for the time name resolution took.</summary>
+    /// <summary>
+    /// The blackbox_exporter series for the time name resolution took: the target's host here, and for dns checks
+    /// the DNS server's name, as blackbox_exporter's DNS prober reports it (the query has its own series).
+    /// </summary>
     public static readonly MetricDescriptor LookupTime = new(
-        "probe_dns_lookup_time_seconds", "Time spent resolving the target's host name.", "s");
+        "probe_dns_lookup_time_seconds", "Time spent resolving a host name: the target's, or for dns checks the DNS server's own (blackbox_exporter's meaning).", "s");
 
     /// <summary>The blackbox_exporter series for the address family used.</summary>
     public static readonly MetricDescriptor IpProtocol = new(

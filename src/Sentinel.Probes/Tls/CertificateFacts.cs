@@ -52,6 +52,7 @@ internal sealed class CertificateFacts
         var oid = certificate.SignatureAlgorithm.Value ?? "";
         (SignatureAlgorithm, WeakHash) = SignatureAlgorithms.TryGetValue(oid, out var known) ? known : (certificate.SignatureAlgorithm.FriendlyName ?? oid, null);
         (DnsNames, IpAddresses) = AlternativeNames(certificate);
+        (ExtendedKeyUsages, CaIssuersUri) = UsagesAndIssuer(certificate);
     }
 
     /// <summary>The certificate itself.</summary>
@@ -93,6 +94,18 @@ internal sealed class CertificateFacts
 
     /// <summary>IP addresses of the subject alternative name extension.</summary>
     public IReadOnlyList<IPAddress> IpAddresses { get; }
+
+    /// <summary>
+    /// The extended key usage OIDs (RFC 5280, 4.2.1.12), or null when the certificate has no such extension (then
+    /// any usage is allowed).
+    /// </summary>
+    public IReadOnlyList<string>? ExtendedKeyUsages { get; }
+
+    /// <summary>
+    /// Where the certificate says its issuer's certificate can be fetched (authority information access, CA
+    /// Issuers, RFC 5280 4.2.2.1), or null. Public CAs put it in every certificate they issue.
+    /// </summary>
+    public string? CaIssuersUri { get; }
 
     /// <summary>The key as a short phrase: <c>RSA 2048 bits</c>, <c>EC 256 bits</c>.</summary>
     public string KeyDescription => KeyBits is { } bits ? $"{KeyType} {bits} bits" : KeyType;
@@ -183,6 +196,35 @@ internal sealed class CertificateFacts
             // A key the platform cannot parse (an unusual curve, a malformed encoding): its type is still known.
             return (oid switch { "1.2.840.10045.2.1" => "EC", "1.2.840.10040.4.1" => "DSA", _ => "RSA" }, null);
         }
+    }
+
+    private static (IReadOnlyList<string>? Usages, string? CaIssuers) UsagesAndIssuer(X509Certificate2 certificate)
+    {
+        IReadOnlyList<string>? usages = null;
+        string? caIssuers = null;
+        foreach (var extension in certificate.Extensions)
+        {
+            try
+            {
+                switch (extension.Oid?.Value)
+                {
+                    case "2.5.29.37":
+                        var eku = extension as X509EnhancedKeyUsageExtension ?? new X509EnhancedKeyUsageExtension(extension, extension.Critical);
+                        usages = eku.EnhancedKeyUsages.Cast<Oid>().Take(32).Select(o => o.Value ?? "").ToArray();
+                        break;
+                    case "1.3.6.1.5.5.7.1.1":
+                        var aia = extension as X509AuthorityInformationAccessExtension ?? new X509AuthorityInformationAccessExtension(extension.RawData, extension.Critical);
+                        caIssuers = aia.EnumerateCAIssuersUris().FirstOrDefault() is { } uri ? Printable(uri) : null;
+                        break;
+                }
+            }
+            catch (CryptographicException)
+            {
+                // A malformed extension says nothing.
+            }
+        }
+
+        return (usages, caIssuers);
     }
 
     private static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ip) AlternativeNames(X509Certificate2 certificate)

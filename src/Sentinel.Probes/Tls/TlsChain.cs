@@ -54,11 +54,13 @@ internal sealed record ChainCertificate(CertificateFacts Facts, ChainPosition Po
 /// </summary>
 internal sealed class TlsChain
 {
-    private TlsChain(IReadOnlyList<ChainCertificate> certificates, X509ChainStatusFlags flags, IReadOnlyList<(int Index, X509ChainStatusFlags Flags)> elementFlags)
+    private TlsChain(
+        IReadOnlyList<ChainCertificate> certificates, X509ChainStatusFlags flags, IReadOnlyList<(int Index, X509ChainStatusFlags Flags)> elementFlags, string? buildError)
     {
         Certificates = certificates;
         Flags = flags;
         ElementFlags = elementFlags;
+        BuildError = buildError;
     }
 
     /// <summary>The chain from the leaf up, then what the server sent that the chain does not use.</summary>
@@ -79,30 +81,49 @@ internal sealed class TlsChain
     /// <summary>Whether no issuer could be found for the highest certificate (it is not self-issued).</summary>
     public bool Partial => Flags.HasFlag(X509ChainStatusFlags.PartialChain);
 
+    /// <summary>
+    /// Why X509Chain could not process the certificates at all, or null. Then nothing was validated, the path is
+    /// the leaf alone and <see cref="Flags"/> says nothing: the verdicts must not read that as a valid chain.
+    /// </summary>
+    public string? BuildError { get; }
+
+    /// <summary>
+    /// The certificates the date, signature and key verdicts judge: the chain as built (what clients use), not
+    /// what the server sent besides (a stale cross-sign clients ignore); everything sent when the chain could
+    /// not be built, since then nothing tells which certificates clients would use.
+    /// </summary>
+    public IReadOnlyList<ChainCertificate> Judged => BuildError is null ? Path.ToList() : Certificates;
+
     /// <summary>Builds the chain for the leaf of <paramref name="served"/> with what the server sent plus <paramref name="trust"/>.</summary>
     public static TlsChain Build(IReadOnlyList<CertificateFacts> served, TlsTrust trust, DateTimeOffset now)
     {
         using var chain = new X509Chain { ChainPolicy = trust.InspectionPolicy(now, served.Skip(1).Select(f => f.Certificate)) };
+        string? buildError = null;
         try
         {
             chain.Build(served[0].Certificate);
         }
-        catch (CryptographicException)
+        catch (CryptographicException ex)
         {
-            // A certificate X509Chain cannot process at all; the leaf alone is still inspected.
+            // A certificate X509Chain cannot process at all: on Linux, an OpenSSL verification error .NET has no
+            // status for (a proxy certificate, RFC 3820, is one) or a chain deeper than OpenSSL's 100. The leaf
+            // alone is still inspected, and the verdicts fail closed on the error.
+            buildError = CertificateFacts.Printable(ex.Message);
         }
 
-        var elements = chain.ChainElements.Select(e => X509CertificateLoader.LoadCertificate(e.Certificate.RawDataMemory.Span)).ToList();
+        var elements = buildError is null ? chain.ChainElements.Select(e => X509CertificateLoader.LoadCertificate(e.Certificate.RawDataMemory.Span)).ToList() : [];
         if (elements.Count == 0)
         {
             elements.Add(served[0].Certificate);
         }
 
-        var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
-        var elementFlags = chain.ChainElements
-            .Select((e, i) => (i, e.ChainElementStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status)))
-            .Where(x => x.Item2 != X509ChainStatusFlags.NoError)
-            .ToList();
+        var flags = buildError is null ? chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status) : X509ChainStatusFlags.NoError;
+        var elementFlags = buildError is null
+            ? chain.ChainElements
+                .Select((e, i) => (i, e.ChainElementStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status)))
+                .Where(x => x.Item2 != X509ChainStatusFlags.NoError)
+                .ToList()
+            : [];
 
         var certificates = new List<ChainCertificate>();
         for (var i = 0; i < elements.Count; i++)
@@ -123,7 +144,7 @@ internal sealed class TlsChain
             }
         }
 
-        return new TlsChain(certificates, flags, elementFlags);
+        return new TlsChain(certificates, flags, elementFlags, buildError);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Probing;
 
@@ -32,6 +33,12 @@ internal static partial class TlsHandshakeFailure
         if (onlyLegacyVersion is not null)
         {
             return Failed($"the TLS handshake with {target} failed: {reason}", legacyHint);
+        }
+
+        if (Unwrap(exception).Any(e => e is CryptographicException))
+        {
+            return Failed($"the TLS handshake with {target} stopped: this node's certificate verifier (OpenSSL, through .NET) failed on the server's chain ({reason})",
+                "inspect the server's certificates (openssl s_client -showcerts, then openssl x509 -text): one with an unusual critical extension (a proxy certificate, RFC 3820) or a malformed one is the likely cause");
         }
 
         if (!firstBytes.IsEmpty && firstBytes[0] is not (0x15 or 0x16))

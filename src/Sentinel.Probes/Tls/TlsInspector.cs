@@ -49,6 +49,7 @@ internal static class TlsInspector
     {
         var now = context.Time.GetUtcNow();
         var problems = new List<Problem>();
+        var findings = new List<Finding>();
         var measurements = new List<KeyValuePair<string, MeasurementValue>>();
         var samples = new List<MetricSample>();
 
@@ -70,28 +71,36 @@ internal static class TlsInspector
             var served = capture.Served.Select(CertificateFacts.Of).ToList();
             chain = TlsChain.Build(served, expectations.Trust, now);
             problems.AddRange(TlsVerdicts.Judge(chain, expectations.Host, expectations.Trust, expectations.ExpiryThreshold, now));
+            findings.AddRange(TlsVerdicts.Findings(chain, expectations.Host, now));
             if (await TlsRenewalWatch.CheckAsync(served[0], checkId, context, cancellationToken).ConfigureAwait(false) is { } overdue)
             {
                 problems.Add(overdue);
             }
 
             measurements.Add(new("cert.days_left", MeasurementValue.Of(Math.Round(served[0].DaysLeft(now), 3))));
-            measurements.Add(new("cert.chain_days_left", MeasurementValue.Of(Math.Round(served.Min(f => f.DaysLeft(now)), 3))));
+            // The chain clients use, as the date verdicts judge it: a stale extra certificate the server sends does not
+            // count here (probe_ssl_earliest_cert_expiry, as blackbox_exporter's, still does).
+            measurements.Add(new("cert.chain_days_left", MeasurementValue.Of(Math.Round(chain.Judged.Min(c => c.Facts.DaysLeft(now)), 3))));
             samples.AddRange(Samples(served, chain, now));
         }
 
         var details = new TlsInspectionDetails(capture, expectations, chain, now);
-        return new TlsInspection(problems, measurements, samples, details);
+        return new TlsInspection(problems, measurements, samples, details) { Findings = findings };
     }
 
     private static IEnumerable<MetricSample> Samples(List<CertificateFacts> served, TlsChain chain, DateTimeOffset now)
     {
+        // Over everything the server sent, used or not, as blackbox_exporter's getEarliestCertExpiry (PeerCertificates).
         yield return new MetricSample(TlsMetrics.EarliestCertExpiry, served.Min(f => f.NotAfter).ToUnixTimeSeconds(), []);
         yield return new MetricSample(TlsMetrics.LastChainExpiry, chain.Path.Min(c => c.Facts.NotAfter).ToUnixTimeSeconds(), []);
 
+        // Subject and issuer as Go writes them (blackbox_exporter's cert.Subject.String()), not as reports do.
         var leaf = served[0];
         yield return new MetricSample(TlsMetrics.LastChainInfo, 1,
-            [leaf.Sha256, Label(leaf.Subject), Label(leaf.Issuer), Label(string.Join(",", leaf.DnsNames)), leaf.SerialNumber]);
+        [
+            leaf.Sha256, Label(GoDistinguishedName.Format(leaf.Certificate.SubjectName)), Label(GoDistinguishedName.Format(leaf.Certificate.IssuerName)),
+            Label(string.Join(",", leaf.DnsNames)), leaf.SerialNumber,
+        ]);
 
         var intermediate = 0;
         foreach (var certificate in chain.Path)
@@ -119,12 +128,20 @@ internal sealed record TlsInspection(
     IReadOnlyList<MetricSample> Samples,
     TlsInspectionDetails Details)
 {
-    /// <summary>Records the problems, measurements and series in <paramref name="result"/>.</summary>
+    /// <summary>What is worth knowing but fails nothing (<c>tls.unused_certificate_expired</c>, <c>tls.wildcard_unchecked</c>).</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+
+    /// <summary>Records the problems, findings, measurements and series in <paramref name="result"/>.</summary>
     public void ApplyTo(ProbeResultBuilder result)
     {
         foreach (var problem in Problems)
         {
             result.Problem(problem);
+        }
+
+        foreach (var finding in Findings)
+        {
+            result.Finding(finding);
         }
 
         foreach (var (name, value) in Measurements)

@@ -18,7 +18,7 @@ internal static class TlsMetrics
     public static readonly MetricDescriptor LastChainExpiry = new(
         "probe_ssl_last_chain_expiry_timestamp_seconds", "Earliest expiry (Unix time) of the chain as built from the server's certificate to its root, also when it does not validate.", "s");
 
-    /// <summary>The leaf certificate's identity; always 1.</summary>
+    /// <summary>The leaf certificate's identity; always 1. Subject and issuer in Go's form (<see cref="GoDistinguishedName"/>).</summary>
     public static readonly MetricDescriptor LastChainInfo = new(
         "probe_ssl_last_chain_info", "The server's leaf certificate; the value is always 1.", null,
         "fingerprint_sha256", "subject", "issuer", "subjectalternative", "serialnumber");

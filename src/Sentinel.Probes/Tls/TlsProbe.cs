@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -123,16 +124,22 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             // (openssl s_server, small appliances) would otherwise leave the audit's connections waiting.
             using (socket)
             {
-                var stream = new FirstBytesStream(new NetworkStream(socket, ownsSocket: false));
-                await using (stream.ConfigureAwait(false))
+                var network = new NetworkStream(socket, ownsSocket: false);
+                await using (network.ConfigureAwait(false))
                 {
-                    if (section.StartTls is { } protocol && !await StartTlsAsync(protocol, stream, local, cancellationToken).ConfigureAwait(false))
+                    if (section.StartTls is { } protocol && !await StartTlsAsync(protocol, network, local, cancellationToken).ConfigureAwait(false))
                     {
                         return (local, null, null);
                     }
 
-                    failure = await HandshakeAsync(stream, capture, cancellationToken).ConfigureAwait(false);
-                    firstBytes = stream.First.ToArray();
+                    // First bytes from the ClientHello on, after any STARTTLS exchange: a failed handshake quotes what
+                    // the server answered to TLS, never its plain-text greeting.
+                    var stream = new FirstBytesStream(network);
+                    await using (stream.ConfigureAwait(false))
+                    {
+                        failure = await HandshakeAsync(stream, capture, cancellationToken).ConfigureAwait(false);
+                        firstBytes = stream.First.ToArray();
+                    }
                 }
             }
 
@@ -184,7 +191,8 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         /// </summary>
         private async ValueTask<Exception?> HandshakeAsync(FirstBytesStream stream, TlsCapture capture, CancellationToken cancellationToken)
         {
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+            var records = new TlsRecordWatch(stream);
+            var ssl = new SslStream(records, leaveInnerStreamOpen: true);
             await using (ssl.ConfigureAwait(false))
             {
                 var options = new SslClientAuthenticationOptions
@@ -210,13 +218,15 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                     result.Problem(TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout)));
                     return null;
                 }
-                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
+                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or CryptographicException)
                 {
+                    // A CryptographicException is SslStream's own chain check failing on a certificate it cannot
+                    // process; the inspection then reads the chain on its own connection and judges it.
                     result.Phase("tls", context.Time.GetElapsedTime(started));
                     return ex;
                 }
 
-                if (await TlsClientCertificateVerdict.AwaitAsync(ssl, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
+                if (await TlsClientCertificateVerdict.AwaitAsync(ssl, records, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
                 {
                     result.Problem(rejected);
                 }

@@ -5,11 +5,12 @@ namespace Sentinel.Probes.Tls;
 
 /// <summary>
 /// <c>tls_renewal_overdue</c>: an automatically renewed certificate (a lifetime of at most 90 days, as ACME CAs
-/// issue) is renewed by its client when about a third of its life is left (certbot at 30 of 90 days, Let's
-/// Encrypt's advice). A leaf past that point whose fingerprint is the same as at an earlier run that already
-/// found it past the point was not renewed when due: the renewal job is probably broken, weeks before expiry.
-/// The first run past the point only records the fingerprint (in the check's state), so a certificate renewed
-/// right on time never warns.
+/// issue) is renewed by its client when about a third of its life is left (certbot at 30 of 90 days from a
+/// twice-daily timer with up to 12 hours of random delay, cert-manager at exactly two thirds, Let's Encrypt's
+/// advice). A leaf that is still the same, by fingerprint, a grace period after that renewal point, and that an
+/// earlier run already saw past the point, was not renewed when due: the renewal job is probably broken, weeks
+/// before expiry. The grace, <see cref="Grace"/>, leaves room for a renewal on time that the server reloads a
+/// little later; the first run past the point only records the fingerprint (in the check's state).
 /// </summary>
 internal static class TlsRenewalWatch
 {
@@ -18,6 +19,18 @@ internal static class TlsRenewalWatch
 
     /// <summary>The longest lifetime treated as automatically renewed: 90 days.</summary>
     public static readonly TimeSpan AutomaticLifetime = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How long past the renewal point a certificate may stay unchanged before it counts as overdue: 5 % of its
+    /// lifetime, at least 2 days (a day of certbot's timer and delay, and a reload), at most a sixth of the
+    /// lifetime (half of the third left at the point), so that short-lived certificates still warn before they
+    /// expire. A 90-day certificate: 4.5 days; 30 days: 2 days; 7 days: 1.2 days.
+    /// </summary>
+    public static TimeSpan Grace(TimeSpan lifetime)
+    {
+        var grace = lifetime * 0.05 > TimeSpan.FromDays(2) ? lifetime * 0.05 : TimeSpan.FromDays(2);
+        return grace < lifetime / 6 ? grace : lifetime / 6;
+    }
 
     /// <summary>
     /// Checks the leaf and records what it saw; returns the warning, or null. A store that fails only costs the
@@ -38,10 +51,11 @@ internal static class TlsRenewalWatch
         {
             var stored = await context.State.GetAsync(checkId, StateKey, cancellationToken).ConfigureAwait(false);
             var seen = stored is null ? null : Read(stored.Json);
-            if (seen is { } s && s.Fingerprint == leaf.Sha256 && s.Since < now)
+            var renewalPoint = leaf.NotAfter - lifetime / 3;
+            if (seen is { } s && s.Fingerprint == leaf.Sha256 && s.Since < now && now >= renewalPoint + Grace(lifetime))
             {
                 return new Problem(Layers.Tls, FailureCategories.TlsRenewalOverdue,
-                    $"the leaf certificate ({leaf.Subject}) has {TlsVerdicts.Days(left.TotalDays)} left of its {Math.Round(lifetime.TotalDays).ToString(System.Globalization.CultureInfo.InvariantCulture)}-day lifetime, less than a third, and has not changed since {TlsVerdicts.Date(s.Since)}; it expires on {TlsVerdicts.Date(leaf.NotAfter)}",
+                    $"the leaf certificate ({leaf.Subject}) has {TlsVerdicts.Days(left.TotalDays)} left of its {Math.Round(lifetime.TotalDays).ToString(System.Globalization.CultureInfo.InvariantCulture)}-day lifetime, less than a third since {TlsVerdicts.Date(renewalPoint)}, and has not changed since {TlsVerdicts.Date(s.Since)}; it expires on {TlsVerdicts.Date(leaf.NotAfter)}",
                     "its automatic renewal (certbot, cert-manager, an ACME client) seems to have stopped: check the renewal job's logs and timers, and that the server reloads renewed certificates",
                     ProblemSeverity.Warning);
             }

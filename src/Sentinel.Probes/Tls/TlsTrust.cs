@@ -7,7 +7,9 @@ namespace Sentinel.Probes.Tls;
 /// <summary>
 /// What a check trusts: the system trust store, or the CA certificates of its <c>caFile</c> (which then replace
 /// the system store, as with curl's --cacert): the self-signed ones are trust anchors, the others intermediates
-/// that may complete a chain the server sent incompletely.
+/// that may complete a chain the server sent incompletely. Unlike curl 7.68+ (OpenSSL's partial-chain mode), an
+/// intermediate alone cannot be an anchor: .NET on Linux puts the non-self-signed certificates of a custom trust
+/// store among the untrusted ones and offers no partial-chain flag, so the chain must reach a root in caFile.
 /// </summary>
 internal sealed class TlsTrust
 {
@@ -105,15 +107,23 @@ internal sealed class TlsTrust
     public bool FromCaFile(X509Certificate2 certificate) =>
         Anchors.Concat(Intermediates).Any(c => c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span));
 
-    private X509ChainPolicy BasePolicy(DateTimeOffset now) => new()
+    private X509ChainPolicy BasePolicy(DateTimeOffset now)
     {
-        TrustMode = CaFile is null ? X509ChainTrustMode.System : X509ChainTrustMode.CustomRootTrust,
-        DisableCertificateDownloads = true,
-        RevocationMode = X509RevocationMode.NoCheck,
-        VerificationTime = now.UtcDateTime,
-        VerificationTimeIgnored = false,
-        UrlRetrievalTimeout = TimeSpan.FromMilliseconds(1),
-    };
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = CaFile is null ? X509ChainTrustMode.System : X509ChainTrustMode.CustomRootTrust,
+            DisableCertificateDownloads = true,
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTime = now.UtcDateTime,
+            VerificationTimeIgnored = false,
+            UrlRetrievalTimeout = TimeSpan.FromMilliseconds(1),
+        };
+
+        // The chain is a TLS server's: its extended key usages must allow serverAuth, as OpenSSL's purpose check
+        // (X509_PURPOSE_SSL_SERVER) and browsers require; a clientAuth-only certificate is NotValidForUsage.
+        policy.ApplicationPolicy.Add(new Oid(TlsTrustVerdicts.ServerAuth));
+        return policy;
+    }
 
     private static List<X509Certificate2> ReadCertificates(byte[] bytes)
     {

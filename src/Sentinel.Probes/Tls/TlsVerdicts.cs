@@ -11,49 +11,48 @@ namespace Sentinel.Probes.Tls;
 /// </summary>
 internal static class TlsVerdicts
 {
-    // Flags that are verdicts of their own below (dates, trust, completeness) or do not apply (no revocation checks).
-    private const X509ChainStatusFlags Handled = X509ChainStatusFlags.NotTimeValid | X509ChainStatusFlags.NotTimeNested
-        | X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.RevocationStatusUnknown
-        | X509ChainStatusFlags.OfflineRevocation | X509ChainStatusFlags.CtlNotTimeValid | X509ChainStatusFlags.HasWeakSignature;
-
-    /// <summary>Every verdict about the chain, most important first.</summary>
+    /// <summary>
+    /// Every verdict about the chain, most important first. Dates, signatures and keys are judged on the chain as
+    /// built (<see cref="TlsChain.Judged"/>), as OpenSSL and browsers judge them: a certificate the server sends
+    /// but no path uses, such as the expired DST Root CA X3 cross-sign many servers kept sending, breaks no client.
+    /// </summary>
     public static IEnumerable<Problem> Judge(TlsChain chain, string expectedHost, TlsTrust trust, TimeSpan threshold, DateTimeOffset now)
     {
         var leaf = chain.Certificates[0];
-        var checkedCertificates = chain.Certificates.ToList();
+        var judged = chain.Judged;
 
-        if (checkedCertificates.Where(c => c.Facts.NotAfter <= now).MinBy(c => c.Facts.NotAfter) is { } expired)
+        if (judged.Where(c => c.Facts.NotAfter <= now).MinBy(c => c.Facts.NotAfter) is { } expired)
         {
             yield return new Problem(Layers.Tls, FailureCategories.TlsExpired,
-                $"{expired.Describe()} expired {Days(-expired.Facts.DaysLeft(now))} ago, on {Date(expired.Facts.NotAfter)}{More(checkedCertificates.Count(c => c.Facts.NotAfter <= now))}",
+                $"{expired.Describe()} expired {Days(-expired.Facts.DaysLeft(now))} ago, on {Date(expired.Facts.NotAfter)}{More(judged.Count(c => c.Facts.NotAfter <= now))}",
                 expired.Position == ChainPosition.Leaf
                     ? "renew the certificate and reload the server; if it renews automatically, its renewal job has stopped"
                     : "install the CA's current intermediate in the server's chain file (the server still sends an expired one)");
         }
 
-        if (checkedCertificates.Where(c => c.Facts.NotBefore > now).MinBy(c => c.Facts.NotBefore) is { } early)
+        if (judged.Where(c => c.Facts.NotBefore > now).MinBy(c => c.Facts.NotBefore) is { } early)
         {
             yield return new Problem(Layers.Tls, FailureCategories.TlsNotYetValid,
                 $"{early.Describe()} is not valid until {Date(early.Facts.NotBefore)}, {Days((early.Facts.NotBefore - now).TotalDays)} from now",
                 "the certificate was issued with a start date in the future, or this node's clock is behind: compare its time with NTP");
         }
 
-        if (!HostnameMatcher.Matches(leaf.Facts, expectedHost))
+        if (HostnameMatcher.Check(leaf.Facts, expectedHost) is { Matches: false } mismatch)
         {
             var names = leaf.Facts.AlternativeNameList.ToList();
             yield return new Problem(Layers.Tls, FailureCategories.TlsHostnameMismatch,
                 names.Count == 0
                     ? $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it has no subject alternative names (the CN is not used)"
-                    : $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it names {string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}",
+                    : $"the certificate ({leaf.Facts.Subject}) is not valid for {expectedHost}: it names {string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}{mismatch.Note}",
                 $"serve a certificate whose subject alternative names cover {expectedHost} (a wildcard covers one whole left-most label only), or set serverName to a name it covers");
         }
 
-        foreach (var trustProblem in Trust(chain, trust))
+        foreach (var trustProblem in TlsTrustVerdicts.Judge(chain, trust))
         {
             yield return trustProblem;
         }
 
-        foreach (var weak in checkedCertificates.Where(c => c.Facts.WeakHash is not null && !c.Facts.SelfIssued))
+        foreach (var weak in judged.Where(c => c.Facts.WeakHash is not null && !c.Facts.SelfIssued))
         {
             yield return new Problem(Layers.Tls, FailureCategories.TlsWeakSignature,
                 $"{weak.Describe()} is signed with {weak.Facts.WeakHash} ({weak.Facts.SignatureAlgorithm}), which browsers and OpenSSL reject",
@@ -62,14 +61,14 @@ internal static class TlsVerdicts
                     : "install the CA's current intermediate, signed with SHA-256, in the server's chain file");
         }
 
-        foreach (var weak in checkedCertificates.Where(c => c.Facts.WeakKeyReason is not null))
+        foreach (var weak in judged.Where(c => c.Facts.WeakKeyReason is not null))
         {
             yield return new Problem(Layers.Tls, FailureCategories.TlsWeakKey,
                 $"{weak.Describe()} has {weak.Facts.WeakKeyReason}",
                 "reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA P-256 or P-384 key");
         }
 
-        var expiring = checkedCertificates.Where(c => c.Facts.NotAfter > now && c.Facts.NotAfter - now < threshold).ToList();
+        var expiring = judged.Where(c => c.Facts.NotAfter > now && c.Facts.NotAfter - now < threshold).ToList();
         if (expiring.MinBy(c => c.Facts.NotAfter) is { } soonest)
         {
             yield return new Problem(Layers.Tls, FailureCategories.TlsExpiring,
@@ -81,73 +80,34 @@ internal static class TlsVerdicts
         }
     }
 
-    private static IEnumerable<Problem> Trust(TlsChain chain, TlsTrust trust)
+    /// <summary>
+    /// What is worth knowing but breaks no client: an expired certificate the server sends that the chain does not
+    /// use, and a wildcard accepted without the Public Suffix List to check it against.
+    /// </summary>
+    public static IEnumerable<Finding> Findings(TlsChain chain, string expectedHost, DateTimeOffset now)
     {
-        var top = chain.Top;
-        if (chain.Partial)
+        if (chain.BuildError is null)
         {
-            // No issuer for the top certificate anywhere here (downloads are off). If the server sent only its leaf,
-            // it forgot its intermediate: by far the commonest case. If it sent a CA certificate, the missing issuer is
-            // most likely a root this node does not trust (servers need not send roots), possibly another intermediate.
-            var sent = chain.Certificates.Count(c => c.Sent);
-            if (top.Position == ChainPosition.Leaf)
+            foreach (var unused in chain.Certificates.Where(c => c.Position == ChainPosition.Unused && c.Facts.NotAfter <= now))
             {
-                yield return new Problem(Layers.Tls, FailureCategories.TlsIncompleteChain,
-                    $"the server sent {Plural(sent, "certificate")} ending at {top.Facts.Subject}, but not the certificate of its issuer ({top.Facts.Issuer}), and {trust.Description} does not have it either, so the chain cannot be checked up to a root",
-                    "the server does not send its intermediate certificate; browsers that have not cached it will fail: configure the full chain file (the leaf followed by its intermediates); if the issuer is a private root, add it to the check's caFile");
-            }
-            else
-            {
-                yield return new Problem(Layers.Tls, FailureCategories.TlsUntrustedRoot,
-                    $"the chain ends at {top.Describe()}, whose issuer {top.Facts.Issuer} is not in {trust.Description}: an unknown root (or an intermediate the server does not send)",
-                    trust.CaFile is null
-                        ? "the server uses a CA that is not in this node's trust store; for a private CA, set the check's caFile to its root"
-                        : $"add the root {top.Facts.Issuer} to {trust.CaFile} if this is your CA; otherwise the server presents a chain from a CA you do not expect");
-            }
-
-            yield break;
-        }
-
-        if (chain.MissingIntermediates() is { Count: > 0 } missing)
-        {
-            yield return new Problem(Layers.Tls, FailureCategories.TlsIncompleteChain,
-                $"the chain builds only with {(missing.Count == 1 ? "an intermediate" : "intermediates")} the server did not send: {string.Join(", ", missing.Select(m => $"{m.Facts.Subject} (found in {(m.Source == "caFile" ? "the check's caFile" : "this node's system store")})"))}",
-                "the server does not send its intermediate certificate; browsers that have not cached it will fail: configure the full chain file (the leaf followed by its intermediates)");
-        }
-
-        if ((chain.Flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.ExplicitDistrust)) != 0)
-        {
-            var leaf = chain.Certificates[0];
-            if (top.Position == ChainPosition.Leaf && leaf.Facts.SelfIssued)
-            {
-                yield return new Problem(Layers.Tls, FailureCategories.TlsSelfSigned,
-                    $"the server's certificate ({leaf.Facts.Subject}) is self-signed, and {trust.Description} does not trust it",
-                    "use a certificate from a CA that clients trust, or add this certificate to the check's caFile if it is pinned on purpose");
-            }
-            else
-            {
-                yield return new Problem(Layers.Tls, FailureCategories.TlsUntrustedRoot,
-                    $"the chain ends at the root {top.Facts.Subject}, which {trust.Description} does not trust",
-                    trust.CaFile is null
-                        ? "the server uses a CA that is not in this node's trust store; for a private CA, set the check's caFile to its root"
-                        : $"add the root to {trust.CaFile} if this is your CA; otherwise the server presents a chain from a CA you do not expect");
+                yield return new Finding("tls.unused_certificate_expired", FindingSeverity.Info,
+                    $"the server also sends {unused.Facts.Subject} (issued by {unused.Facts.Issuer}), which expired {Days(-unused.Facts.DaysLeft(now))} ago, on {Date(unused.Facts.NotAfter)}; the chain does not use it, so current clients are not affected",
+                    "remove it from the server's chain file: it only lengthens the handshake, and old clients (OpenSSL 1.0.x, old Android) may still pick the expired path",
+                    [new("sha256", unused.Facts.Sha256), new("sentIndex", unused.SentIndex?.ToString(CultureInfo.InvariantCulture) ?? "")]);
             }
         }
 
-        var other = chain.Flags & ~Handled & ~X509ChainStatusFlags.ExplicitDistrust;
-        if (other != X509ChainStatusFlags.NoError)
+        if (HostnameMatcher.Check(chain.Certificates[0].Facts, expectedHost) is { Matches: true, Note: { } note })
         {
-            var at = chain.ElementFlags.FirstOrDefault(e => (e.Flags & other) != 0);
-            var where = at.Flags != X509ChainStatusFlags.NoError && at.Index < chain.Certificates.Count ? $" at {chain.Certificates[at.Index].Describe()}" : "";
-            yield return new Problem(Layers.Tls, FailureCategories.TlsInvalidChain,
-                $"the chain does not validate{where}: {other}",
-                "inspect the chain with openssl verify -show_chain; a signature that does not verify or a CA certificate without CA rights needs a reissue");
+            yield return new Finding("tls.wildcard_unchecked", FindingSeverity.Info,
+                $"the certificate matches {expectedHost}{note}",
+                $"install the Public Suffix List ({PublicSuffixList.DefaultPath}, Debian's publicsuffix package) so that wildcards over public suffixes such as *.co.uk are refused as browsers refuse them");
         }
     }
 
     private static string More(int count) => count > 1 ? $" ({count - 1} more in the chain)" : "";
 
-    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+    internal static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     /// <summary>Days with one decimal below ten, whole days above.</summary>
     internal static string Days(double days) => days switch

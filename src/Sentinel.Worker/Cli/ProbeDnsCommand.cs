@@ -13,7 +13,7 @@ internal static class ProbeDnsCommand
     {
         var name = new Argument<string>("name") { Description = "The name to query, or an IP address for a reverse (PTR) lookup." };
         var type = new Option<string>("--type", "-t") { Description = "Record type: A (default), AAAA, CAA, CNAME, MX, NS, PTR, SOA, SRV, TXT.", HelpName = "TYPE" };
-        var server = new Option<string[]>("--server", "-s") { Description = "DNS server to ask, IP[:port]; repeat to ask several at once (default: the nameservers of /etc/resolv.conf).", HelpName = "SERVER", AllowMultipleArgumentsPerToken = false };
+        var server = new Option<string[]>("--server", "-s") { Description = "DNS server to ask, HOST[:port] (a name is resolved with the system resolver); repeat to ask several at once (default: the nameservers of /etc/resolv.conf, in turn with failover).", HelpName = "SERVER", AllowMultipleArgumentsPerToken = false };
         var tcp = new Option<bool>("--tcp") { Description = "Ask over TCP only (dig +tcp)." };
         var noTcp = new Option<bool>("--no-tcp-fallback") { Description = "Do not ask again over TCP when the UDP answer is truncated (dig +ignore)." };
         var noRecurse = new Option<bool>("--no-recursion") { Description = "Clear the RD flag (dig +norecurse)." };

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Sentinel.Worker.Cli;
 
-/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns.</summary>
+/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns, audit.</summary>
 internal static class SentinelCli
 {
     public static RootCommand Create(TextWriter stdout, TextWriter stderr) =>
@@ -13,6 +13,7 @@ internal static class SentinelCli
             ProbeCommand.Create(stdout, stderr),
             MigrateCommand.Create(stdout, stderr),
             DnsCommand.Create(stdout, stderr),
+            AuditCommand.Create(stdout, stderr),
         };
 
     /// <summary>Parses and runs a command line. Usage errors exit with 2 and say what was wrong.</summary>

@@ -106,6 +106,23 @@ public sealed partial class DnsDriftEndToEndTests(PostgresCluster cluster) : IAs
         Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DnsAccept_CheckPassesButItsServersDiffer_SaysSoInsteadOfThatItFails()
+    {
+        using var other = DnsZoneServer.Start();
+        _dns.AddAddress(Name, "192.0.2.1");
+        other.AddAddress(Name, "192.0.2.2");
+        var database = await cluster.CreateMigratedDatabaseAsync();
+        await InsertCheckAsync(database, "two-views", "dns",
+            $$"""{ "id": "two-views", "type": "dns", "target": "www.e2e.test", "dns": { "servers": ["{{_dns.Address}}", "{{other.Address}}"], "drift": "baseline" } }""");
+
+        var (exitCode, output) = await SentinelProcess.RunAsync(_directory.Path, TimeSpan.FromSeconds(60), "dns", "accept", "two-views", "--database", database);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("nothing accepted: check \"two-views\" passes, but its servers' answers differ (above), and one baseline serves them all", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not pass now", output, StringComparison.Ordinal);
+    }
+
     private static async Task InsertCheckAsync(string database, string id, string type, string definition)
     {
         await using var connection = new NpgsqlConnection(database);

@@ -36,7 +36,9 @@ public sealed class ProbeDnsCommandTests : IDisposable
         Assert.Contains("cli-dns: dns cli.test", output, StringComparison.Ordinal);
         Assert.Contains("  question    cli.test.\tIN\tMX", output, StringComparison.Ordinal);
         Assert.Contains($"  server      {_dns.Address} over udp, ", output, StringComparison.Ordinal);
-        Assert.Contains("  header      NOERROR, flags: qr aa rd; ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0", output, StringComparison.Ordinal);
+        // ADDITIONAL counts the server's OPT record, as dig's header does; the edns line shows it.
+        Assert.Contains("  header      NOERROR, flags: qr aa rd; ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1", output, StringComparison.Ordinal);
+        Assert.Contains("  edns        version: 0, flags:; udp: ", output, StringComparison.Ordinal);
         Assert.Contains("  answer      cli.test.\t300\tIN\tMX\t10 mx1.cli.test.", output, StringComparison.Ordinal);
     }
 
@@ -64,7 +66,7 @@ public sealed class ProbeDnsCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--server", "resolver.example" }, "sentinel: --server resolver.example: expected an IP address with an optional port, such as 127.0.0.1:5353 or [::1]:53, got \"resolver.example\"")]
+    [InlineData(new[] { "--server", "resolver example" }, "sentinel: --server resolver example: \"resolver example\" is not a valid host name (label \"resolver example\")")]
     [InlineData(new[] { "--server", "127.0.0.1:70000" }, "sentinel: --server 127.0.0.1:70000: port must be a number from 1 to 65535, got \"70000\"")]
     [InlineData(new[] { "--type", "AXFR" }, "sentinel: --type: expected one of \"A\", \"AAAA\", \"CAA\", \"CNAME\", \"MX\", \"NS\", \"PTR\", \"SOA\", \"SRV\", \"TXT\", got string \"AXFR\"")]
     [InlineData(new[] { "--bufsize", "100" }, "sentinel: --bufsize: must be from 512 to 4096, got 100")]

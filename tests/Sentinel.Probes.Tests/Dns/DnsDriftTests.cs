@@ -270,11 +270,75 @@ public sealed class DnsDriftTests : IDisposable
         Assert.Null(await _state.GetAsync("drift", DnsDrift.StateKey, TestContext.Current.CancellationToken));
     }
 
-    private Task<ProbeResult> RunAsync(bool agree = false, string[]? servers = null, bool drift = true) =>
-        _runner.RunAsync(Check(agree, servers, drift), TestContext.Current.CancellationToken);
+    [Fact]
+    public async Task RunAsync_OneServerTimesOut_TheOtherIsStillComparedWithTheBaseline()
+    {
+        _dns.AddAddress(Name, "192.0.2.1");
+        _other.AddAddress(Name, "192.0.2.1");
+        await RunAsync(servers: [_dns.Address, _other.Address], timeout: "500ms");
 
-    private Sentinel.Probes.Checks.CheckDefinition Check(bool agree = false, string[]? servers = null, bool drift = true) =>
-        DnsChecks.Parse(Name, new { servers = servers ?? [_dns.Address], drift = drift ? "baseline" : "off", agree }, id: "drift");
+        _other.Silence(Name);
+        _dns.Remove(Name);
+        _dns.AddAddress(Name, "192.0.2.9");
+        var result = await RunAsync(servers: [_dns.Address, _other.Address], timeout: "500ms");
+
+        Assert.Equal(["dns_timeout", "dns_drift"], result.Problems.Select(p => p.Category));
+        Assert.StartsWith($"the answer of {_dns.Address} for www.drift.test. A drifted", result.Problems[1].Message, StringComparison.Ordinal);
+        Assert.Equal(1, DriftSample(result));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoServerAnswers_KeepsTheLastKnownDriftState()
+    {
+        _dns.AddAddress(Name, "192.0.2.1");
+        await RunAsync(timeout: "500ms");
+        _dns.Remove(Name);
+        _dns.AddAddress(Name, "192.0.2.9");
+        Assert.Equal(1, DriftSample(await RunAsync(timeout: "500ms")));
+
+        _dns.Silence(Name);
+        var result = await RunAsync(timeout: "500ms");
+
+        Assert.Equal("dns_timeout", result.Failure!.Category);
+        Assert.Equal(1, DriftSample(result));
+        var drift = ((DnsDetails)result.Details!).Drift!;
+        Assert.Equal((true, true), (drift.Drifted, drift.Carried));
+        var report = new StringWriter();
+        ProbeReport.Write(report, Check(timeout: "500ms"), result);
+        Assert.Contains("  drift       not compared in this run (no server answered validly); last known: drifted", report.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoServerAnswersAfterAnAccept_CarriesTheAcceptedState()
+    {
+        _dns.AddAddress(Name, "192.0.2.1");
+        await RunAsync(timeout: "500ms");
+        _dns.Remove(Name);
+        _dns.AddAddress(Name, "192.0.2.9");
+        Assert.Equal(1, DriftSample(await RunAsync(timeout: "500ms")));
+        await DnsDrift.AcceptAsync(Check(timeout: "500ms"), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
+
+        _dns.Silence(Name);
+        var result = await RunAsync(timeout: "500ms");
+
+        Assert.Equal(0, DriftSample(result));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoServerHasEverAnswered_HasNoDriftSeries()
+    {
+        _dns.Silence(Name);
+
+        var result = await RunAsync(timeout: "300ms");
+
+        Assert.Null(DriftSample(result));
+    }
+
+    private Task<ProbeResult> RunAsync(bool agree = false, string[]? servers = null, bool drift = true, string timeout = "2s") =>
+        _runner.RunAsync(Check(agree, servers, drift, timeout), TestContext.Current.CancellationToken);
+
+    private Sentinel.Probes.Checks.CheckDefinition Check(bool agree = false, string[]? servers = null, bool drift = true, string timeout = "2s") =>
+        DnsChecks.Parse(Name, new { servers = servers ?? [_dns.Address], drift = drift ? "baseline" : "off", agree }, timeout, id: "drift");
 
     private static double? DriftSample(ProbeResult result) =>
         result.Samples.Where(s => s.Metric.Name == "sentinel_dns_drift").Select(s => (double?)s.Value).SingleOrDefault();

@@ -28,17 +28,51 @@ public sealed class DnsHostileServerTests
 
         Assert.Equal(("dns", "dns_malformed"), (result.Failure!.Layer, result.Failure.Category));
         Assert.StartsWith($"{server.Address} sent a reply for example.com. A that is not a valid DNS answer", result.Failure.Message, StringComparison.Ordinal);
+
+        // The query went over the transport under test only: no fallback from UDP to TCP.
+        Assert.Equal(1, server.Queries);
+        Assert.Equal(transport, ((Sentinel.Probes.Dns.DnsDetails)result.Details!).Servers[0].Transport);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_ShortGarbageOverUdpWithoutTheTcFlag_ReportsDnsMalformedAsDigsBadPacket(bool tcpFallback)
+    {
+        // DnsClient takes an unparsable UDP reply of 512 bytes or less for a truncated one; without TC it is not.
+        using var server = new HostileDnsServer(query => [query[0], query[1], 0x81, 0x80, 0xFF, 0xFF]);
+
+        var result = await RunAsync(server, "udp", tcpFallback: tcpFallback);
+
+        Assert.Equal("dns_malformed", result.Failure!.Category);
+        Assert.Contains("its TC flag is not set", result.Failure.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.Queries);
     }
 
     [Fact]
-    public async Task RunAsync_ShortGarbageOverUdpWithoutTcp_IsTakenForATruncatedAnswer()
+    public async Task RunAsync_ShortReplyWithTheTcFlagOverUdpWithoutTcp_ReportsDnsTruncated()
     {
-        // DnsClient takes an unparsable UDP reply of 512 bytes or less for one truncated without the TC flag.
-        using var server = new HostileDnsServer(query => [query[0], query[1], 0x81, 0x80, 0xFF, 0xFF]);
+        // Cut short and flagged TC, as dig reads it: truncated, even though the rest does not parse.
+        using var server = new HostileDnsServer(query => [query[0], query[1], 0x83, 0x80, 0xFF, 0xFF]);
 
         var result = await RunAsync(server, "udp", tcpFallback: false);
 
         Assert.Equal("dns_truncated", result.Failure!.Category);
+    }
+
+    [Fact]
+    public async Task RunAsync_UdpPortClosed_TimesOutAndNamesTheClosedPortAsACause()
+    {
+        // DnsClient's UDP socket is not connected, so the ICMP port unreachable never reaches it: the deadline ends it.
+        using var closed = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        closed.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)closed.LocalEndPoint!).Port;
+        closed.Close();
+
+        var result = await _runner.RunAsync("example.com", new { servers = new[] { $"127.0.0.1:{port}" } }, "300ms");
+
+        Assert.Equal("dns_timeout", result.Failure!.Category);
+        Assert.Contains($"listening on UDP port {port} (a closed UDP port looks the same as a lost query here)", result.Failure.Hint, StringComparison.Ordinal);
     }
 
     [Fact]

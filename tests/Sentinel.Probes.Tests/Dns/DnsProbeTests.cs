@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
+using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
 using Sentinel.Testing;
 using Xunit;
@@ -85,7 +86,11 @@ public sealed class DnsProbeTests : IDisposable
         Assert.Equal(1, Sample(result, "probe_dns_authority_rrs"));
         Assert.Equal(1, Sample(result, "probe_dns_additional_rrs"));
         Assert.Equal(1, Sample(result, "probe_dns_query_succeeded"));
-        Assert.Equal(result.Measurements["dns.lookup_ms"].Number!.Value / 1000, Sample(result, "probe_dns_lookup_time_seconds")!.Value, 6);
+        // As blackbox_exporter: the lookup time is finding the server's address (none to find for an IP), the query is the request phase.
+        Assert.InRange(Sample(result, "probe_dns_lookup_time_seconds")!.Value, 0, 0.005);
+        Assert.Equal(Sample(result, "probe_dns_lookup_time_seconds"), Sample(result, "probe_dns_duration_seconds", "resolve"));
+        Assert.Equal(result.Measurements["dns.lookup_ms"].Number!.Value / 1000, Sample(result, "probe_dns_duration_seconds", "request")!.Value, 6);
+        Assert.Equal(0, Sample(result, "probe_dns_duration_seconds", "connect"));
         Assert.Null(Sample(result, "probe_dns_serial"));
         Assert.Null(Sample(result, "sentinel_dns_drift"));
     }
@@ -143,7 +148,9 @@ public sealed class DnsProbeTests : IDisposable
     [Theory]
     [InlineData(ReturnCode.ServerFailure, "dns_servfail", "answered SERVFAIL for broken.zone.test. A")]
     [InlineData(ReturnCode.Refused, "dns_refused", "refused to answer broken.zone.test. A (REFUSED)")]
-    [InlineData(ReturnCode.NotImplemented, "dns_servfail", "answered NOTIMP for broken.zone.test. A, expected NOERROR")]
+    [InlineData(ReturnCode.NotImplemented, "dns_rcode", "answered NOTIMP for broken.zone.test. A, expected NOERROR")]
+    [InlineData(ReturnCode.FormatError, "dns_rcode", "answered FORMERR for broken.zone.test. A, expected NOERROR")]
+    [InlineData(ReturnCode.NotAuthoritive, "dns_rcode", "answered NOTAUTH for broken.zone.test. A, expected NOERROR")]
     public async Task RunAsync_ServerAnswersAnErrorRcode_ClassifiesIt(ReturnCode code, string category, string message)
     {
         _dns.AnswerWith("broken.zone.test.", code);
@@ -169,6 +176,88 @@ public sealed class DnsProbeTests : IDisposable
         Assert.InRange(result.Duration, TimeSpan.FromMilliseconds(350), TimeSpan.FromSeconds(3));
         Assert.Equal(0, Sample(result, "probe_dns_query_succeeded"));
         Assert.False(result.Measurements.ContainsKey("dns.rcode"));
+    }
+
+    [Theory]
+    [InlineData(null, "try \"ednsBufferSize\": 512 (no OPT record)")]
+    [InlineData(512, "although it carried no EDNS0")]
+    public async Task RunAsync_ServerAnswersFormerr_HintsAtEdns(int? ednsBufferSize, string hint)
+    {
+        _dns.AnswerWith("old.zone.test.", ReturnCode.FormatError);
+
+        var result = await _runner.RunAsync("old.zone.test", ednsBufferSize is null
+            ? new { servers = new[] { _dns.Address } }
+            : (object)new { servers = new[] { _dns.Address }, ednsBufferSize });
+
+        Assert.Equal("dns_rcode", result.Failure!.Category);
+        Assert.Contains(hint, result.Failure.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerNamedByHostName_IsResolvedAsItsOwnPhaseAndAskedAtItsAddress()
+    {
+        PublishZone();
+        using var names = DnsZoneServer.Start();
+        names.AddAddress("ns.names.test.", "127.0.0.1");
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { SystemResolver = new DnsServerHostResolver(names.Address) });
+        var check = DnsChecks.Parse("www.zone.test", new { servers = new[] { $"ns.names.test:{_dns.EndPoint.Port}" } });
+
+        var result = await runner.RunAsync(check, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeStatus.Up, result.Status);
+        Assert.Equal(2, result.Measurements["dns.answer_count"].Number);
+        Assert.Equal(["ns.names.test."], names.Received.Select(q => q.Name).Distinct());
+        var answer = ((DnsDetails)result.Details!).Servers[0];
+        Assert.Equal(_dns.EndPoint, answer.EndPoint);
+        Assert.True(answer.ResolveElapsed > TimeSpan.Zero);
+        Assert.Equal(answer.ResolveElapsed, result.Phases.Single(p => p.Name == "resolve").Duration);
+        Assert.Equal(answer.ResolveElapsed.TotalSeconds, Sample(result, "probe_dns_lookup_time_seconds"));
+        var report = new StringWriter();
+        ProbeReport.Write(report, check, result);
+        Assert.Contains($"  server      ns.names.test:{_dns.EndPoint.Port} (127.0.0.1) over udp, ", report.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerNameDoesNotResolve_SaysItIsTheServerThatCannotBeFound()
+    {
+        using var names = DnsZoneServer.Start();
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { SystemResolver = new DnsServerHostResolver(names.Address) });
+
+        var result = await runner.RunAsync(DnsChecks.Parse("www.zone.test", new { servers = new[] { "ns.missing.test" } }), TestContext.Current.CancellationToken);
+
+        Assert.Equal("dns_nxdomain", result.Failure!.Category);
+        Assert.Equal($"the DNS server ns.missing.test cannot be found: ns.missing.test does not exist: {names.Address} answered NXDOMAIN", result.Failure.Message);
+        Assert.Equal(0, _dns.Queries);
+        Assert.Equal(0, Sample(result, "probe_dns_query_succeeded"));
+        Assert.False(result.Measurements.ContainsKey("dns.lookup_ms"));
+    }
+
+    [Fact]
+    public async Task RunAsync_Wildcard_ServiceAndClasslessReverseNames_AreAskedAsWritten()
+    {
+        _dns.AddAddress("*.zone.test.", "192.0.2.7");
+        _dns.Add(new TxtRecord(DomainName.Parse("_dmarc.zone.test."), 300, "v=DMARC1; p=none"));
+        _dns.Add(new PtrRecord(DomainName.Parse("1.0/25.2.0.192.in-addr.arpa."), 300, DomainName.Parse("host.zone.test.")));
+
+        var wildcard = await _runner.RunAsync("*.zone.test", new { servers = new[] { _dns.Address }, expectAnswers = new[] { "*.zone.test. A 192.0.2.7" } });
+        var dmarc = await _runner.RunAsync("_dmarc.zone.test", new { recordType = "TXT", servers = new[] { _dns.Address } });
+        var classless = await _runner.RunAsync("1.0/25.2.0.192.in-addr.arpa.", new { recordType = "PTR", servers = new[] { _dns.Address } });
+
+        Assert.Equal(ProbeStatus.Up, wildcard.Status);
+        Assert.Equal(["_dmarc.zone.test. TXT \"v=DMARC1; p=none\""], dmarc.Measurements["dns.answers"].Items);
+        Assert.Equal(["1.0/25.2.0.192.in-addr.arpa. PTR host.zone.test."], classless.Measurements["dns.answers"].Items);
+        Assert.Equal(["*.zone.test.", "_dmarc.zone.test.", "1.0/25.2.0.192.in-addr.arpa."], _dns.Received.Select(q => q.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_OverTcp_HasNoConnectPhaseOfItsOwn()
+    {
+        PublishZone();
+
+        var result = await _runner.RunAsync("www.zone.test", new { servers = new[] { _dns.Address }, transport = "tcp" });
+
+        Assert.NotNull(Sample(result, "probe_dns_duration_seconds", "request"));
+        Assert.Null(Sample(result, "probe_dns_duration_seconds", "connect"));
     }
 
     [Fact]
@@ -216,7 +305,7 @@ public sealed class DnsProbeTests : IDisposable
 
         Assert.Equal(ProbeStatus.Down, result.Status);
         Assert.Equal(("dns", "dns_truncated"), (result.Failure!.Layer, result.Failure.Category));
-        Assert.Equal($"{_dns.Address} sent a truncated UDP answer for big.zone.test. TXT (TC flag set, or the reply cut short), and the check does not allow TCP", result.Failure.Message);
+        Assert.Equal($"{_dns.Address} sent a truncated UDP answer for big.zone.test. TXT (TC flag set), and the check does not allow TCP", result.Failure.Message);
         Assert.Equal([TransportProtocol.Udp], _dns.Received.Select(q => q.Protocol));
     }
 
@@ -336,6 +425,6 @@ public sealed class DnsProbeTests : IDisposable
         }
     }
 
-    private static double? Sample(ProbeResult result, string metric) =>
-        result.Samples.Where(s => s.Metric.Name == metric).Select(s => (double?)s.Value).SingleOrDefault();
+    private static double? Sample(ProbeResult result, string metric, params string[] labels) =>
+        result.Samples.Where(s => s.Metric.Name == metric && s.Labels.SequenceEqual(labels)).Select(s => (double?)s.Value).SingleOrDefault();
 }

@@ -26,6 +26,13 @@ public sealed class DnsRecordTextTests
     [InlineData("CAA", "128 iodef \"mailto:sec@example.com\"", null, "CAA", "128 iodef \"mailto:sec@example.com\"")]
     [InlineData("A", "WWW.example.com. cname Web.example.com", "www.example.com.", "CNAME", "web.example.com.")]
     [InlineData("A", "example.com. TXT \"a b\"", "example.com.", "TXT", "\"a b\"")]
+    [InlineData("TXT", "\"caf\\195\\169\" \"bad\\255byte\"", null, "TXT", "\"caf\\195\\169\" \"bad\\255byte\"")]
+    [InlineData("TXT", "\"café\"", null, "TXT", "\"caf\\195\\169\"")]
+    [InlineData("TXT", "café", null, "TXT", "\"caf\\195\\169\"")]
+    [InlineData("TXT", "\"\\255\" \"\\\\255\"", null, "TXT", "\"\\255\" \"\\\\255\"")]
+    [InlineData("A", "*.Example.com. A 192.0.2.1", "*.example.com.", "A", "192.0.2.1")]
+    [InlineData("A", "_dmarc.example.com. TXT \"v=DMARC1\"", "_dmarc.example.com.", "TXT", "\"v=DMARC1\"")]
+    [InlineData("PTR", "1.0/25.2.0.192.in-addr.arpa. CNAME 1.0/25.2.0.192.in-addr.arpa.", "1.0/25.2.0.192.in-addr.arpa.", "CNAME", "1.0/25.2.0.192.in-addr.arpa.")]
     public void TryParse_RecordAsWritten_IsNormalised(string queryType, string text, string? name, string type, string data)
     {
         Assert.True(DnsExpectedRecord.TryParse(text, queryType, out var record, out var error), error);
@@ -43,7 +50,8 @@ public sealed class DnsRecordTextTests
     [InlineData("SOA", "a. b. 1 2 3 4 99999999999", "expected mname rname serial refresh retry expire minimum, got \"a. b. 1 2 3 4 99999999999\"")]
     [InlineData("TXT", "\"a\" b", "expected quoted strings separated by spaces, got \"\"a\" b\"")]
     [InlineData("CAA", "256 issue x", "expected flags tag value for a CAA record, as in 0 issue \"ca.example.net\", got \"256 issue x\"")]
-    [InlineData("A", "bad_name!. A 192.0.2.1", "\"bad_name!.\" is not a valid owner name")]
+    [InlineData("A", "a..b. A 192.0.2.1", "\"a..b.\" is not a valid owner name: \"a..b.\" has an empty label (two dots in a row, or a leading dot)")]
+    [InlineData("TXT", "\"\\256\"", "\\256 is not an octet (\\000 to \\255), in \"\"\\256\"\"")]
     public void TryParse_BadRecord_SaysWhatWasExpected(string queryType, string text, string error)
     {
         Assert.False(DnsExpectedRecord.TryParse(text, queryType, out _, out var actual));
@@ -55,6 +63,7 @@ public sealed class DnsRecordTextTests
     [InlineData("plain", "\"plain\"")]
     [InlineData("quote\" and \\", "\"quote\\\" and \\\\\"")]
     [InlineData("bell\u0007", "\"bell\\007\"")]
+    [InlineData("café", "\"caf\\195\\169\"")]
     public void Quote_CharacterString_EscapesAsDigDoes(string text, string quoted) =>
         Assert.Equal(quoted, DnsRecordView.Quote(text));
 

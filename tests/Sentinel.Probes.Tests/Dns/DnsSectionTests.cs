@@ -36,7 +36,7 @@ public sealed partial class DnsSectionTests
         var section = DnsChecks.Parse("example.com", new
         {
             recordType = "MX",
-            servers = new[] { "192.0.2.53", "[2001:db8::53]:5353" },
+            servers = new[] { "192.0.2.53", "[2001:db8::53]:5353", "NS1.example.com:5353" },
             transport = "tcp",
             recursion = false,
             ednsBufferSize = 4096,
@@ -49,7 +49,8 @@ public sealed partial class DnsSectionTests
         }).SectionAs<DnsSection>()!;
 
         Assert.Equal(DnsClient.QueryType.MX, section.RecordType);
-        Assert.Equal(["192.0.2.53:53", "[2001:db8::53]:5353"], section.Servers!.Select(s => s.EndPoint.ToString()));
+        Assert.Equal(["192.0.2.53:53", "[2001:db8::53]:5353", ""], section.Servers!.Select(s => s.EndPoint?.ToString() ?? ""));
+        Assert.Equal(("NS1.example.com:5353", "ns1.example.com", 5353), (section.Servers![2].Name, section.Servers[2].Host, section.Servers[2].Port));
         Assert.Equal((DnsTransport.Tcp, false, 4096), (section.Transport, section.Recursion, section.EdnsBufferSize));
         Assert.Equal(2, section.ValidRcodes.Count);
         Assert.Equal(TimeSpan.FromMinutes(5), section.MinTtl);
@@ -62,7 +63,8 @@ public sealed partial class DnsSectionTests
     [InlineData("example.com", """{ "recordType": 1 }""", "$.dns.recordType: expected one of \"A\", \"AAAA\", \"CAA\", \"CNAME\", \"MX\", \"NS\", \"PTR\", \"SOA\", \"SRV\", \"TXT\", got number 1")]
     [InlineData("example.com", """{ "servers": [] }""", "$.dns.servers: must list at least one server; leave it out to use the system's")]
     [InlineData("example.com", """{ "servers": "127.0.0.1" }""", "$.dns.servers: expected an array, got string \"127.0.0.1\"")]
-    [InlineData("example.com", """{ "servers": ["dns.example.com"] }""", "$.dns.servers[0]: expected an IP address with an optional port, such as 127.0.0.1:5353 or [::1]:53, got \"dns.example.com\"")]
+    [InlineData("example.com", """{ "servers": ["dns example.com"] }""", "$.dns.servers[0]: \"dns example.com\" is not a valid host name (label \"dns example\")")]
+    [InlineData("example.com", """{ "servers": ["ns.example.com", "NS.Example.com.:53"] }""", "$.dns.servers[1]: ns.example.com:53 is listed twice")]
     [InlineData("example.com", """{ "servers": ["127.0.0.1:99999"] }""", "$.dns.servers[0]: port must be a number from 1 to 65535, got \"99999\"")]
     [InlineData("example.com", """{ "servers": ["::1"] }""", "$.dns.servers[0]: an IPv6 address needs brackets around it, as in [2001:db8::1]:443")]
     [InlineData("example.com", """{ "servers": ["127.0.0.1", "127.0.0.1:53"] }""", "$.dns.servers[1]: 127.0.0.1:53 is listed twice")]
@@ -95,10 +97,12 @@ public sealed partial class DnsSectionTests
     [InlineData("example.com", """[]""", "$.dns: expected an object, got an array")]
     [InlineData("192.0.2.1", """{ "recordType": "MX" }""", "$.dns.recordType: a target that is an IP address is looked up in reverse (PTR, as dig -x does); recordType must be \"PTR\" or left out, got \"MX\"")]
     [InlineData("192.0.2.1", """{ "expectAnswers": ["not a name!"] }""", "$.dns.expectAnswers[0]: expected a domain name for a PTR record, got \"not a name!\"")]
-    [InlineData("exa mple.com", "{}", "$.target: \"exa mple.com\" is not a valid host name (label \"exa mple\")")]
+    [InlineData("exa mple.com", "{}", "$.target: \"exa mple.com\" has a space or control character (U+0020) in the label \"exa mple\"")]
+    [InlineData("a\\.b.com", "{}", "$.target: \"a\\.b.com\" has a backslash: escapes (\\. or \\DDD) are not supported in names")]
     [InlineData("127.0.0.1:53", "{}", "$.target: expected a domain name or an IP address (without brackets or port), got \"127.0.0.1:53\"; the servers go in dns.servers")]
     [InlineData("[::1]", "{}", "$.target: expected a domain name or an IP address (without brackets or port), got \"[::1]\"; the servers go in dns.servers")]
-    [InlineData("a..b", "{}", "$.target: \"a..b\" is not a valid host name")]
+    [InlineData("a..b", "{}", "$.target: \"a..b\" has an empty label (two dots in a row, or a leading dot)")]
+    [InlineData(".example.com", "{}", "$.target: \".example.com\" has an empty label (two dots in a row, or a leading dot)")]
     public void Parse_BadSetting_IsRejectedWithItsPathAndWhy(string target, string dns, string error) =>
         Assert.Equal([error], DnsChecks.Errors(target, dns));
 

@@ -119,14 +119,19 @@ public sealed class CorsCorpusTests
     public async Task RunAsync_Preflight_IsARealOptionsRequestWithoutCredentials()
     {
         await using var server = await HeaderServer.StartAsync(new CorsServerPolicy().Respond);
+        var section = Section();
+        section["headers"]!["Authorization"] = "Bearer s3cret";
 
-        await HeadersChecks.RunAsync(HeadersChecks.Parse(server.Url("/api/me"), Section()));
+        await HeadersChecks.RunAsync(HeadersChecks.Parse(server.Url("/api/me"), section));
 
         var preflight = server.Requests.Single(r => r.Method == "OPTIONS" && r.Header("Origin") == App);
         Assert.Equal("PUT", preflight.Header("Access-Control-Request-Method"));
         Assert.Equal("content-type,x-requested-with", preflight.Header("Access-Control-Request-Headers"));
         Assert.Null(preflight.Header("Cookie"));
-        Assert.Contains(server.Requests, r => r.Method == "OPTIONS" && r.Header("Origin") == HeadersChecks.HostileOrigin());
+        Assert.Null(preflight.Header("Authorization"));
+        var hostilePreflight = Assert.Single(server.Requests, r => r.Method == "OPTIONS" && r.Header("Origin") == HeadersChecks.HostileOrigin());
+        Assert.Null(hostilePreflight.Header("Cookie"));
+        Assert.Null(hostilePreflight.Header("Authorization"));
         Assert.Contains(server.Requests, r => r.Method == "GET" && r.Header("Origin") == "null");
         Assert.Contains(server.Requests, r => r.Method == "GET" && r.Header("Origin")?.StartsWith(App + ".", StringComparison.Ordinal) == true && r.Header("Origin")!.EndsWith(".invalid", StringComparison.Ordinal));
     }

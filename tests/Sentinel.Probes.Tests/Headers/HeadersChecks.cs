@@ -20,9 +20,14 @@ internal static class HeadersChecks
         return "https://" + new string(Enumerable.Range(0, 12).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray()) + ".invalid";
     }
 
-    public static CheckDefinition Parse(string target, JsonObject? section = null, string type = "headers", string timeout = "5s", string? ipVersion = null, string id = "headers-test")
+    public static CheckDefinition Parse(string target, JsonObject? section = null, string type = "headers", string timeout = "5s", string? ipVersion = null, string id = "headers-test", string? resolver = null)
     {
         var check = new JsonObject { ["id"] = id, ["type"] = type, ["target"] = target, ["interval"] = "1m", ["timeout"] = timeout };
+        if (resolver is not null)
+        {
+            check["resolver"] = resolver;
+        }
+
         if (section is not null)
         {
             check[type] = section;

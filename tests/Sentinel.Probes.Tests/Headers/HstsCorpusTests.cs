@@ -6,8 +6,8 @@ namespace Sentinel.Probes.Tests.Headers;
 
 /// <summary>
 /// The HSTS corpus: a real HTTPS server sends each set of Strict-Transport-Security fields, and a headers check must
-/// report exactly the hsts.* ids listed (the plain-HTTP URL redirects to HTTPS on the same host, so only the header
-/// decides). Fields are separated by "|" in the table; "(none)" sends no field.
+/// report exactly the hsts.* ids listed (the site is a registrable domain and its plain-HTTP URL redirects to HTTPS
+/// on the same host, so only the header decides). Fields are separated by "|" in the table; "(none)" sends no field.
 /// </summary>
 public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
 {
@@ -62,7 +62,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
             hsts[parts[0]] = parts.Length > 1 ? JsonValue.Create(parts[1]) : JsonValue.Create(true);
         }
 
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, hsts), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, hsts));
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.True(result.Phases.Count > 0 && result.Failure?.Layer is null or "audit", HeadersChecks.Report(check, result));
@@ -73,7 +73,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
     public async Task RunAsync_InvalidHeader_NamesTheValueAndTheReasonWithEvidence()
     {
         var path = site.PathFor("max-age=31536000, includeSubDomains");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -91,7 +91,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
     public async Task RunAsync_TwoFields_HonoursTheFirstAndNamesBoth()
     {
         var path = site.PathFor("max-age=31536000", "max-age=0");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -105,13 +105,13 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
     public async Task RunAsync_PreloadReady_SaysWhyAndIsInfoOnly()
     {
         var path = site.PathFor("max-age=31536000; includeSubDomains; preload");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
         var result = await HeadersChecks.RunAsync(check);
 
         var finding = HeadersChecks.Finding(result, "hsts.preload_ready");
         Assert.Equal(FindingSeverity.Info, finding.Severity);
-        Assert.Equal($"localhost meets hstspreload.org's rules: max-age=31536000; includeSubDomains; preload, and http://localhost:{site.Plain.Port}{path} redirects to {site.HttpsUrl(path)}", finding.Message);
+        Assert.Equal($"sentinel.test meets hstspreload.org's rules: max-age=31536000; includeSubDomains; preload, and {site.PlainUrl(path)} redirects to {site.HttpsUrl(path)}", finding.Message);
         Assert.Equal(ProbeStatus.Up, result.Status);
         Assert.Equal(1, result.Measurements["audit.findings_info"].Number);
     }
@@ -120,11 +120,37 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
     public async Task RunAsync_PreloadWithoutIncludeSubDomains_ListsEveryRuleMissed()
     {
         var path = site.PathFor("max-age=86400; preload");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
         var result = await HeadersChecks.RunAsync(check);
 
-        Assert.Equal("localhost is not ready for the HSTS preload list: max-age is 86400, below 31536000 (1 year); includeSubDomains is missing",
+        Assert.Equal("sentinel.test is not ready for the HSTS preload list: max-age is 86400, below 31536000 (1 year); includeSubDomains is missing",
+            HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_PreloadReadyHeaderOnASubdomain_IsNotReadyNamingTheDomainToPreload()
+    {
+        var path = site.PathFor("max-age=31536000; includeSubDomains; preload");
+        var host = $"www.{HstsSite.Domain}";
+        var check = site.Parse(site.HttpsUrl(path, host), site.Section(path, host: host));
+
+        var result = await HeadersChecks.RunAsync(check);
+
+        Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
+        Assert.Equal("www.sentinel.test is not ready for the HSTS preload list: www.sentinel.test is a subdomain; preload sentinel.test instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.sentinel.test)",
+            HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_PreloadReadyHeaderOnASingleLabelName_IsNotReady()
+    {
+        var path = site.PathFor("max-age=31536000; includeSubDomains; preload");
+        var check = HeadersChecks.Parse(site.HttpsUrl(path, "localhost"), site.Section(path, host: "localhost"), ipVersion: "ipv4");
+
+        var result = await HeadersChecks.RunAsync(check);
+
+        Assert.Equal("localhost is not ready for the HSTS preload list: localhost is a single-label name; only a registrable domain (such as example.com) can be preloaded",
             HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 }

@@ -19,15 +19,15 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     [Fact]
     public async Task RunAsync_PlainUrlAnswersWithoutRedirect_IsNotRedirectedAndNotPreloadReady()
     {
-        await using var plain = await HeaderServer.StartAsync(host: "localhost");
+        await using var plain = await HeaderServer.StartAsync(host: HstsSite.Domain);
         var path = site.PathFor(Ready);
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://localhost:{plain.Port}{path}" }), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = plain.Url(path) }));
 
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.http_not_redirected", "hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.Equal($"http://localhost:{plain.Port}{path} answered 200 OK without redirecting to HTTPS", HeadersChecks.Finding(result, "hsts.http_not_redirected").Message);
-        Assert.Equal($"localhost is not ready for the HSTS preload list: http://localhost:{plain.Port}{path} does not redirect to HTTPS", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
+        Assert.Equal($"{plain.Url(path)} answered 200 OK without redirecting to HTTPS", HeadersChecks.Finding(result, "hsts.http_not_redirected").Message);
+        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url(path)} does not redirect to HTTPS", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
     [Fact]
@@ -35,12 +35,12 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     {
         var port = TcpPorts.Closed();
         var path = site.PathFor(Ready);
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://localhost:{port}/" }), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://{HstsSite.Domain}:{port}/" }));
 
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.http_unreachable", "hsts.preload_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.StartsWith($"http://localhost:{port}/ did not answer (tcp_refused: ", HeadersChecks.Finding(result, "hsts.http_unreachable").Message, StringComparison.Ordinal);
+        Assert.StartsWith($"http://sentinel.test:{port}/ did not answer (tcp_refused: ", HeadersChecks.Finding(result, "hsts.http_unreachable").Message, StringComparison.Ordinal);
         Assert.Equal(ProbeStatus.Up, result.Status);
     }
 
@@ -49,7 +49,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     {
         await using var silent = RawHttpServer.Start((_, ct) => RawHttpServer.HoldAsync(ct));
         var path = site.PathFor("max-age=31536000");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://localhost:{silent.EndPoint.Port}/" }), timeout: "2s", ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://{HstsSite.Domain}:{silent.EndPoint.Port}/" }), timeout: "2s");
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -65,15 +65,15 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         await using var plain = await HeaderServer.StartAsync(c =>
         {
             c.Response.StatusCode = 301;
-            c.Response.Headers.Location = $"https://127.0.0.1:{site.Https.Port}/";
-        }, host: "localhost");
+            c.Response.Headers.Location = $"https://www.{HstsSite.Domain}:{site.Https.Port}/";
+        }, host: HstsSite.Domain);
         var path = site.PathFor(Ready);
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://localhost:{plain.Port}/" }), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = plain.Url() }));
 
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.Contains($"redirects to https://127.0.0.1:{site.Https.Port}/ first; it must redirect to HTTPS on the same host (localhost) before any other", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message, StringComparison.Ordinal);
+        Assert.Contains($"redirects to https://www.sentinel.test:{site.Https.Port}/ first; it must redirect to HTTPS on the same host (sentinel.test) before any other", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,11 +82,11 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         await using var plain = await HeaderServer.StartAsync(c =>
         {
             c.Response.StatusCode = 308;
-            c.Response.Headers.Location = $"https://localhost:{site.Https.Port}/";
+            c.Response.Headers.Location = $"https://{HstsSite.Domain}:{site.Https.Port}/";
             HeaderServer.Add(c, "Strict-Transport-Security", "max-age=31536000");
-        }, host: "localhost");
+        }, host: HstsSite.Domain);
         var path = site.PathFor("max-age=31536000");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = $"http://localhost:{plain.Port}/" }), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["httpUrl"] = plain.Url() }));
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -112,7 +112,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         var path = site.PathFor("max-age=600");
         var section = site.Section(path);
         section.Remove("hsts");
-        var check = HeadersChecks.Parse($"http://localhost:{site.Plain.Port}{path}", section, ipVersion: "ipv4");
+        var check = site.Parse(site.PlainUrl(path), section);
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -128,7 +128,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         section.Remove("hsts");
         section["followRedirects"] = false;
         section["expectStatus"] = new JsonArray(301);
-        var check = HeadersChecks.Parse($"http://localhost:{site.Plain.Port}{path}", section, ipVersion: "ipv4");
+        var check = site.Parse(site.PlainUrl(path), section);
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -138,11 +138,33 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     }
 
     [Fact]
+    public async Task RunAsync_PlainHttpTargetNotFollowedToAnotherHost_ReadsThePolicyWithoutTheCheckHeaders()
+    {
+        var path = site.PathFor("max-age=600");
+        await using var plain = await HeaderServer.StartAsync(c =>
+        {
+            c.Response.StatusCode = 301;
+            c.Response.Headers.Location = site.HttpsUrl(c.Request.Path, $"www.{HstsSite.Domain}");
+        }, host: HstsSite.Domain);
+        var section = site.Section(path);
+        section.Remove("hsts");
+        section["followRedirects"] = false;
+        section["expectStatus"] = new JsonArray(301);
+        section["headers"] = new JsonObject { ["Authorization"] = "Bearer s3cret" };
+
+        var result = await HeadersChecks.RunAsync(site.Parse(plain.Url(path), section));
+
+        Assert.Equal(["hsts.max_age_short"], HeadersChecks.Ids(result, "hsts."));
+        Assert.Equal("Bearer s3cret", plain.Requests[0].Header("Authorization"));
+        Assert.Null(Assert.Single(site.Https.Requests, r => r.Path == path).Header("Authorization"));
+    }
+
+    [Fact]
     public async Task RunAsync_IpAddressTarget_CannotBePreloaded()
     {
         var path = site.PathFor(Ready);
         var section = site.Section(path);
-        var check = HeadersChecks.Parse($"https://127.0.0.1:{site.Https.Port}{path}", section);
+        var check = site.Parse($"https://127.0.0.1:{site.Https.Port}{path}", section);
 
         var result = await HeadersChecks.RunAsync(check);
 
@@ -155,12 +177,12 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         var path = site.PathFor("max-age=31536000");
         var section = site.Section(path);
         section["hsts"]!.AsObject().Remove("httpUrl");
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), section, ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), section);
 
         var result = await HeadersChecks.RunAsync(check);
 
         var audit = ((HttpDetails)result.Details!).Audit!;
-        Assert.Contains(audit.Exchanges, e => e.Request.Url.ToString() == $"http://localhost{path}");
+        Assert.Contains(audit.Exchanges, e => e.Request.Url.ToString() == $"http://sentinel.test{path}");
     }
 
     [Fact]
@@ -168,7 +190,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     {
         var path = site.PathFor();
         var requests = site.Plain.Requests.Count;
-        var check = HeadersChecks.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["enabled"] = false }), ipVersion: "ipv4");
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path, new JsonObject { ["enabled"] = false }));
         var section = check.SectionAs<HeadersSection>()!;
 
         var result = await HeadersChecks.RunAsync(check);
@@ -176,5 +198,40 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         Assert.False(section.Http.Audit!.Hsts.Enabled);
         Assert.Empty(HeadersChecks.Ids(result, "hsts."));
         Assert.DoesNotContain(site.Plain.Requests.Skip(requests), r => r.Path == path);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckWithCredentials_SendsNoneOfItsHeadersToThePlainHttpUrl()
+    {
+        var path = site.PathFor(Ready);
+        var section = site.Section(path);
+        section["headers"] = new JsonObject { ["Authorization"] = "Bearer s3cret", ["Cookie"] = "session=s3cret", ["X-Tenant"] = "blue" };
+        var check = site.Parse(site.HttpsUrl(path), section);
+
+        var result = await HeadersChecks.RunAsync(check);
+
+        Assert.Equal(["hsts.preload_ready"], HeadersChecks.Ids(result, "hsts."));
+        var plain = Assert.Single(site.Plain.Requests, r => r.Path == path);
+        Assert.Null(plain.Header("Authorization"));
+        Assert.Null(plain.Header("Cookie"));
+        Assert.Null(plain.Header("X-Tenant"));
+
+        // The check's own request over HTTPS carries them, as configured.
+        Assert.Equal("Bearer s3cret", site.Https.Requests.First(r => r.Path == path).Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task RunAsync_AuditStoppedBeforeThePlainRequest_IsNotPreloadReady()
+    {
+        var path = site.PathFor(Ready);
+        site.AbortCorsRequests(path);
+        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
+
+        var result = await HeadersChecks.RunAsync(check);
+
+        Assert.DoesNotContain(site.Plain.Requests, r => r.Path == path);
+        Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
+        Assert.StartsWith($"sentinel.test is not ready for the HSTS preload list: the plain-HTTP redirect was not checked (the audit stopped before it: the request with the made-up Origin: {HeadersChecks.HostileOrigin()} failed (",
+            HeadersChecks.Finding(result, "hsts.preload_not_ready").Message, StringComparison.Ordinal);
     }
 }

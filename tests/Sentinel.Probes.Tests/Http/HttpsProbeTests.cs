@@ -66,7 +66,7 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
     [InlineData("self-signed", "tls_self_signed")]
     [InlineData("untrusted-root", "tls_untrusted_root")]
     [InlineData("incomplete-chain", "tls_incomplete_chain")]
-    public async Task RunAsync_BadCertificate_ClassifiesItAndStillMeasuresTheExchange(string variant, string category)
+    public async Task RunAsync_BadCertificate_ClassifiesItAndSendsNoRequest(string variant, string category)
     {
         var (chain, sendIntermediates) = variant switch
         {
@@ -88,11 +88,44 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
 
         Assert.Equal(ProbeStatus.Down, result.Status);
         Assert.Equal(("tls", category), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Single(result.Problems, p => p.Category == category);
 
-        // The connection was accepted so that the certificate is inspected in full and the exchange still timed.
-        Assert.Equal(200, result.Measurements["http.status_code"].Number);
-        Assert.Equal(["resolve", "connect", "tls", "processing", "transfer"], result.Phases.Select(p => p.Name));
+        // The handshake completed so that the certificate is inspected in full, then the attempt ended there, as
+        // curl's does: a server that could not prove who it is gets no request.
+        Assert.Equal(["resolve", "connect", "tls"], result.Phases.Select(p => p.Name));
+        Assert.False(result.Measurements.ContainsKey("http.status_code"));
         Assert.True(result.Measurements.ContainsKey("cert.days_left"));
+        Assert.True(result.Measurements.ContainsKey("tls.version"));
+        Assert.Contains(result.Samples, s => s.Metric.Name == "probe_ssl_earliest_cert_expiry");
+        Assert.Contains("\"certificateRejected\":true", ProbeResultJson.Details(result), StringComparison.Ordinal);
+        Assert.Equal(0, kestrel?.Requests ?? 0);
+    }
+
+    [Fact]
+    public async Task RunAsync_WrongHostCertificate_SendsNeitherRequestNorCredentials()
+    {
+        await using var server = await HeaderServer.StartAsync(tls: pki.Trusted.Issue(new CertificateSpec { CommonName = "other.sentinel.test" }));
+        var check = HttpChecks.Parse(server.Url(), Trusting(new JsonObject { ["headers"] = new JsonObject { ["Authorization"] = "Bearer SECRET" } }));
+
+        var result = await HttpChecks.RunAsync(check);
+
+        Assert.Equal("tls_hostname_mismatch", result.Failure!.Category);
+        Assert.Empty(server.Requests);
+        Assert.Contains("  > (not sent: the certificate failed verification; insecure sends it and reports the failure as a warning)\n",
+            HttpChecks.Report(check, result).ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CertificateExpiringSoon_StillSendsTheRequest()
+    {
+        await using var server = await HttpTestServer.StartAsync(new HttpTestServerOptions { Tls = pki.Trusted.Issue(Loopback with { NotAfter = Now.AddDays(5) }) });
+
+        var result = await HttpChecks.RunAsync(server.Url(), Trusting());
+
+        Assert.Equal(ProbeStatus.Degraded, result.Status);
+        Assert.Equal("tls_expiring", Assert.Single(result.Problems).Category);
+        Assert.Equal(200, result.Measurements["http.status_code"].Number);
+        Assert.Equal(1, server.Requests);
     }
 
     [Fact]
@@ -106,6 +139,22 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
         var warning = Assert.Single(result.Problems);
         Assert.Equal(("tls_self_signed", ProblemSeverity.Warning), (warning.Category, warning.Severity));
         Assert.EndsWith("(insecure: reported, not failed)", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(200, result.Measurements["http.status_code"].Number);
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
+    public async Task RunAsync_OptionalClientCertificateAndNoAnswer_ReportsHttpTimeoutNotTls()
+    {
+        // s_server without -www reads the request and never answers; -verify (lower case) asks for a client
+        // certificate and goes on without one.
+        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(Loopback), pki.Directory.Path, true, "-verify", "1");
+
+        var result = await HttpChecks.RunAsync($"https://{server.Target}/", Trusting(), timeout: "1s");
+
+        Assert.Equal(("http", "http_timeout"), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Matches($@"^no response from https://{server.Target}/ within the check's timeout \(1s\): the request was sent [\d.]+ ms before the deadline and no byte came back \(processing\)$", result.Failure.Message);
+        Assert.NotNull(result.Phase("tls"));
     }
 
     [Fact]

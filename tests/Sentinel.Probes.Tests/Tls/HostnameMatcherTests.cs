@@ -1,4 +1,5 @@
 using System.Net;
+using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tls;
 using Sentinel.Testing;
 using Xunit;
@@ -31,6 +32,57 @@ public sealed class HostnameMatcherTests
         var facts = Facts(new CertificateSpec { CommonName = "subject.test", DnsNames = [presented] });
 
         Assert.Equal(expected, HostnameMatcher.Matches(facts, host));
+    }
+
+    [Theory]
+    [InlineData("*.test", "x.test", false)]
+    [InlineData("*.localhost", "x.localhost", false)]
+    [InlineData("*.co.uk", "example.co.uk", false)]
+    [InlineData("*.com", "example.com", false)]
+    [InlineData("*.example.co.uk", "www.example.co.uk", true)]
+    [InlineData("*.github.io", "sentinel.github.io", true)]
+    [InlineData("*.s3.amazonaws.com", "bucket.s3.amazonaws.com", true)]
+    public void Matches_WildcardOverOneLabelOrAnIcannPublicSuffix_IsRefused(string presented, string host, bool expected)
+    {
+        // The system's list (Debian's publicsuffix): wildcards over the ICANN section's suffixes are refused as in
+        // Chrome; the private section's (github.io, s3.amazonaws.com) belong to companies holding such certificates.
+        Assert.NotNull(IcannPublicSuffixes.System);
+        var facts = Facts(new CertificateSpec { CommonName = "subject.test", DnsNames = [presented] });
+
+        Assert.Equal(expected, HostnameMatcher.Matches(facts, host));
+    }
+
+    [Fact]
+    public void Check_WildcardOverAPublicSuffix_SaysWhyItIsRefused()
+    {
+        var facts = Facts(new CertificateSpec { CommonName = "subject.test", DnsNames = ["*.co.uk"] });
+
+        Assert.Equal(new HostnameMatch(false, " (the wildcard *.co.uk is refused: co.uk is a public suffix, and browsers refuse wildcards over one)"),
+            HostnameMatcher.Check(facts, "example.co.uk", SuffixList("uk\nco.uk\n")));
+    }
+
+    [Fact]
+    public void Check_NoSuffixList_AppliesTheTwoLabelRuleAndSaysTheRestWasNotChecked()
+    {
+        var facts = Facts(new CertificateSpec { CommonName = "subject.test", DnsNames = ["*.co.uk", "*.test"] });
+
+        Assert.Equal(new HostnameMatch(true, " through the wildcard *.co.uk, without checking that co.uk is not a public suffix: this node has no Public Suffix List"),
+            HostnameMatcher.Check(facts, "example.co.uk", suffixes: null));
+        Assert.Equal(new HostnameMatch(false, " (the wildcard *.test is refused: a wildcard must leave at least two labels, as OpenSSL and browsers require)"),
+            HostnameMatcher.Check(facts, "x.test", suffixes: null));
+    }
+
+    [Fact]
+    public void IcannPublicSuffixes_ListFile_KeepsOnlyTheIcannSection()
+    {
+        using var directory = new TempDirectory("sentinel-psl");
+        var path = directory.Write("public_suffix_list.dat", $"// ===BEGIN ICANN DOMAINS===\nuk\nco.uk\n// ===END ICANN DOMAINS===\n// {IcannPublicSuffixes.PrivateSectionMarker}\ngithub.io\n");
+
+        var list = IcannPublicSuffixes.Load(path)!;
+
+        Assert.True(list.IsPublicSuffix("co.uk"));
+        Assert.False(list.IsPublicSuffix("github.io"));
+        Assert.Null(IcannPublicSuffixes.Load(Path.Combine(directory.Path, "missing.dat")));
     }
 
     [Theory]
@@ -71,4 +123,6 @@ public sealed class HostnameMatcherTests
     }
 
     private static CertificateFacts Facts(CertificateSpec spec) => CertificateFacts.Of(TestCertificateAuthority.SelfSigned(spec).Leaf);
+
+    private static PublicSuffixList SuffixList(string rules) => PublicSuffixList.Parse(new StringReader(rules), "test");
 }

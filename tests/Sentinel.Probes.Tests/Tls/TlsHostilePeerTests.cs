@@ -179,11 +179,16 @@ public sealed class TlsHostilePeerTests(TlsPki pki) : IClassFixture<TlsPki>
     [Fact]
     public async Task RunAsync_PostgresRefusingSsl_ReportsStartTlsFailed()
     {
+        var requests = new List<byte[]>();
         await using var server = ScriptedServer.Start(async (stream, ct) =>
         {
             var request = new byte[8];
             await stream.ReadExactlyAsync(request, ct);
-            Assert.Equal(new byte[] { 0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F }, request);
+            lock (requests)
+            {
+                requests.Add(request);
+            }
+
             await stream.WriteAsync("N"u8.ToArray(), ct);
             _ = await stream.ReadAsync(new byte[1], ct);
         });
@@ -191,6 +196,68 @@ public sealed class TlsHostilePeerTests(TlsPki pki) : IClassFixture<TlsPki>
         var result = await RunAsync(server.Target, """{ "starttls": "postgres" }""");
 
         Assert.Equal($"{server.Target} did not upgrade to TLS with postgres STARTTLS: the PostgreSQL server does not accept TLS (it answered N to the SSLRequest: ssl = off)", result.Failure!.Message);
+        lock (requests)
+        {
+            // SSLRequest: length 8, code 80877103.
+            Assert.Equal([0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F], Assert.Single(requests));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_PostgresAcceptingSsl_UpgradesThenHandshake()
+    {
+        var chain = pki.Trusted.Issue(new CertificateSpec { CommonName = "db.sentinel.test" });
+        var requests = new List<byte[]>();
+        await using var server = ScriptedServer.Start(async (stream, ct) =>
+        {
+            var request = new byte[8];
+            await stream.ReadExactlyAsync(request, ct);
+            lock (requests)
+            {
+                requests.Add(request);
+            }
+
+            // 'S': the server goes on with the TLS handshake on the same connection.
+            await stream.WriteAsync("S"u8.ToArray(), ct);
+            await using var ssl = await TlsServer.AuthenticateAsync(stream, chain, ct);
+            _ = await ssl.ReadAsync(new byte[1], ct);
+        });
+
+        var result = await RunAsync(server.Target, $$"""{ "starttls": "postgres", "serverName": "db.sentinel.test", "caFile": "{{pki.RootFile}}" }""");
+
+        Assert.Equal(ProbeStatus.Up, result.Status);
+        Assert.Empty(result.Problems);
+        Assert.Equal(["resolve", "connect", "starttls", "tls"], result.Phases.Select(p => p.Name));
+        Assert.Equal("TLS 1.3", result.Measurements["tls.version"].Text);
+        lock (requests)
+        {
+            Assert.Equal([0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F], Assert.Single(requests));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_SmtpServerResetsTheHandshakeAfterStartTls_ReportsTheResetNotItsGreeting()
+    {
+        await using var server = ScriptedServer.Start(async (stream, ct) =>
+        {
+            var buffer = new byte[512];
+            await stream.WriteAsync("220 smtp.sentinel.test ESMTP ready\r\n"u8.ToArray(), ct);
+            _ = await stream.ReadAsync(buffer, ct);
+            await stream.WriteAsync("250-smtp.sentinel.test\r\n250 STARTTLS\r\n"u8.ToArray(), ct);
+            _ = await stream.ReadAsync(buffer, ct);
+            await stream.WriteAsync("220 2.0.0 Ready to start TLS\r\n"u8.ToArray(), ct);
+
+            // Takes the ClientHello, then resets the connection (RST: no lingering).
+            _ = await stream.ReadAsync(buffer, ct);
+            stream.Socket.LingerState = new LingerOption(true, 0);
+            stream.Socket.Close();
+        });
+
+        var result = await RunAsync(server.Target, """{ "starttls": "smtp" }""");
+
+        Assert.Equal(["tls_handshake_failed"], result.Problems.Select(p => p.Category));
+        Assert.Equal($"{server.Target} reset the connection during the TLS handshake", result.Failure!.Message);
+        Assert.Equal(["resolve", "connect", "starttls", "tls"], result.Phases.Select(p => p.Name));
     }
 
     [Fact]

@@ -63,7 +63,9 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         var info = Single(samples, "probe_ssl_last_chain_info");
         Assert.Equal(1, info.Value);
         Assert.Equal(Convert.ToHexStringLower(chain.Leaf.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)), info.Labels[0]);
-        Assert.Equal("CN=www.sentinel.test, O=Sentinel Tests", info.Labels[1]);
+        // Subject and issuer as blackbox_exporter writes them (Go's pkix.Name.String()).
+        Assert.Equal("CN=www.sentinel.test,O=Sentinel Tests", info.Labels[1]);
+        Assert.Equal("CN=Sentinel Test Intermediate CA,O=Sentinel Tests", info.Labels[2]);
         Assert.Equal("www.sentinel.test", info.Labels[3]);
         // As blackbox_exporter: the serial's big-endian bytes in hex, leading zero bytes dropped (Go's %x of Int.Bytes()).
         Assert.Equal(System.Text.RegularExpressions.Regex.Replace(chain.Leaf.SerialNumber.ToLowerInvariant(), "^(00)+(?=.)", ""), info.Labels[4]);
@@ -187,12 +189,39 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
-    public async Task InspectAsync_ShortLivedLeafNotRenewed_WarnsFromTheSecondRunPastTwoThirds()
+    public async Task InspectAsync_ShortLivedLeafNotRenewed_WarnsOnlyOnceTheGracePastTheRenewalPointIsOver()
     {
         var time = new FakeTimeProvider(Now);
         var state = new InMemoryCheckStateStore(time);
 
-        // 90-day lifetime, 20 days left: past the point (30 days) where ACME clients renew.
+        // 90-day lifetime, 29 days left: a day past the point (30 days left) where ACME clients renew. The grace
+        // for 90 days is 4.5 days (5 %), so the warning is due 3.5 days from now, whatever the runs in between.
+        var chain = pki.Trusted.Issue(new CertificateSpec { NotBefore = Now.AddDays(-61), NotAfter = Now.AddDays(29) });
+        await using var server = TlsServer.Start(chain);
+
+        var (_, first) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
+        time.Advance(TimeSpan.FromDays(3.5) - TimeSpan.FromMinutes(10));
+        var (_, beforeTheGraceEnds) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
+        time.Advance(TimeSpan.FromMinutes(20));
+        var (_, afterIt) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
+
+        Assert.Empty(first.Problems);
+        Assert.Empty(beforeTheGraceEnds.Problems);
+        var problem = Assert.Single(afterIt.Problems);
+        Assert.Equal(("tls_renewal_overdue", ProblemSeverity.Warning), (problem.Category, problem.Severity));
+        var notBefore = new DateTimeOffset(chain.Leaf.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(chain.Leaf.NotAfter.ToUniversalTime());
+        var renewalPoint = notAfter - (notAfter - notBefore) / 3;
+        Assert.True(problem.Message.StartsWith($"the leaf certificate (CN=www.sentinel.test, O=Sentinel Tests) has 25 days left of its 90-day lifetime, less than a third since {TlsVerdicts.Date(renewalPoint)}, and has not changed since {TlsVerdicts.Date(Now)}; ", StringComparison.Ordinal), problem.Message);
+    }
+
+    [Fact]
+    public async Task InspectAsync_ShortLivedLeafLongPastTheRenewalPoint_WarnsFromTheSecondRun()
+    {
+        var time = new FakeTimeProvider(Now);
+        var state = new InMemoryCheckStateStore(time);
+
+        // 20 of 90 days left: 10 days past the renewal point, long past its grace, when Sentinel first looks.
         var chain = pki.Trusted.Issue(new CertificateSpec { NotBefore = Now.AddDays(-70), NotAfter = Now.AddDays(20) });
         await using var server = TlsServer.Start(chain);
 
@@ -201,9 +230,16 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         var (_, second) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
 
         Assert.Empty(first.Problems);
-        var problem = Assert.Single(second.Problems);
-        Assert.Equal(("tls_renewal_overdue", ProblemSeverity.Warning), (problem.Category, problem.Severity));
-        Assert.True(problem.Message.StartsWith("the leaf certificate (CN=www.sentinel.test, O=Sentinel Tests) has 19 days left of its 90-day lifetime, less than a third, and has not changed since ", StringComparison.Ordinal), problem.Message);
+        Assert.Equal(["tls_renewal_overdue"], second.Problems.Select(p => p.Category));
+    }
+
+    [Theory]
+    [InlineData(90, 4.5)]
+    [InlineData(30, 2)]
+    [InlineData(7, 7.0 / 6)]
+    public void Grace_Lifetime_IsFivePercentAtLeastTwoDaysAtMostASixth(double lifetimeDays, double graceDays)
+    {
+        Assert.Equal(graceDays, TlsRenewalWatch.Grace(TimeSpan.FromDays(lifetimeDays)).TotalDays, 6);
     }
 
     [Fact]

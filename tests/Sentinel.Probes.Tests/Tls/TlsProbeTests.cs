@@ -223,40 +223,6 @@ public sealed class TlsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Contains("\"capturedForInspectionOnly\":true", ProbeResultJson.Serialize(result), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("-tls1_3", "certificate required")]
-    [InlineData("-tls1_2", "handshake failure")]
-    public async Task RunAsync_ServerRequiresClientCertificateAndNoneGiven_ReportsHandshakeFailedWithTheAlert(string version, string alert)
-    {
-        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(new CertificateSpec()), pki.Directory.Path,
-            arguments: [version, "-Verify", "1", "-CAfile", pki.RootAndIntermediateFile]);
-
-        var result = await RunAsync(server.Target, Tls(Host));
-
-        Assert.Equal(["tls_handshake_failed"], result.Problems.Select(p => p.Category));
-        Assert.Equal($"{server.Target} ended the TLS handshake with the alert \"{alert}\"", result.Failure!.Message);
-        Assert.Contains("client certificate", result.Failure.Hint, StringComparison.Ordinal);
-
-        // The chain is inspected all the same: from the handshake under TLS 1.3, from a clear-text read under TLS 1.2.
-        Assert.True(result.Measurements.ContainsKey("cert.days_left"));
-    }
-
-    [Theory]
-    [InlineData("-tls1_3")]
-    [InlineData("-tls1_2")]
-    public async Task RunAsync_ServerRequiresClientCertificateAndOneGiven_IsUp(string version)
-    {
-        var client = pki.Trusted.Issue(new CertificateSpec { CommonName = "probe.sentinel.test", Client = true });
-        var files = client.WriteTo(pki.Directory.Path, $"client-{Guid.NewGuid():N}");
-        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(new CertificateSpec()), pki.Directory.Path,
-            arguments: [version, "-Verify", "1", "-CAfile", pki.RootAndIntermediateFile]);
-
-        var result = await RunAsync(server.Target, Tls(Host, $""" "clientCertificate": "{files.Certificate}", "clientKey": "{files.Key}" """));
-
-        Assert.Equal(ProbeStatus.Up, result.Status);
-        Assert.Empty(result.Problems);
-    }
-
     [Fact]
     public async Task RunAsync_SmtpStartTls_UpgradesAndInspects()
     {
@@ -300,27 +266,7 @@ public sealed class TlsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Null(JsonDocument.Parse(ProbeResultJson.Serialize(result)).RootElement.GetProperty("details").GetProperty("tls").GetString());
     }
 
-    private string Tls(string? serverName, string extra = "")
-    {
-        var members = new List<string> { $"\"caFile\": \"{pki.RootFile}\"" };
-        if (serverName is not null)
-        {
-            members.Add($"\"serverName\": \"{serverName}\"");
-        }
+    private string Tls(string? serverName, string extra = "") => TlsChecks.Section(pki.RootFile, serverName, extra);
 
-        if (extra.Length > 0)
-        {
-            members.Add(extra);
-        }
-
-        return "{ " + string.Join(", ", members) + " }";
-    }
-
-    internal async Task<ProbeResult> RunAsync(string target, string section, string timeout = "5s")
-    {
-        var json = $$"""{ "id": "t", "type": "tls", "target": "{{target}}", "timeout": "{{timeout}}", "interval": "1m", "tls": {{section}} }""";
-        var document = CheckParser.Parse(json, "test");
-        Assert.True(document.IsValid, string.Join("; ", document.Errors));
-        return await _runner.RunAsync(document.Checks[0].Definition, TestContext.Current.CancellationToken);
-    }
+    private Task<ProbeResult> RunAsync(string target, string section, string timeout = "5s") => TlsChecks.RunAsync(_runner, target, section, timeout);
 }

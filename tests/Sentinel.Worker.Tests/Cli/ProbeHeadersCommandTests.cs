@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Sentinel.Testing;
@@ -57,6 +58,29 @@ public sealed class ProbeHeadersCommandTests
         Assert.Equal(0, relaxed);
         Assert.Equal(1, strict);
         Assert.Contains("headers.nosniff_missing", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProbeHeaders_CredentialHeaders_AreNotSentToThePlainHttpUrl()
+    {
+        using var directory = new TempDirectory("sentinel-cli-headers");
+        using var ca = TestCertificateAuthority.Create("Sentinel CLI Headers Test");
+        var caFile = directory.Write("root.pem", ca.RootPem);
+        await using var https = await HeaderServer.StartAsync(c => HeaderServer.Add(c, "Strict-Transport-Security", "max-age=31536000"), ca.Issue(new CertificateSpec { IpAddresses = [IPAddress.Loopback] }));
+        await using var plain = await HeaderServer.StartAsync(c =>
+        {
+            c.Response.StatusCode = 301;
+            c.Response.Headers.Location = https.Url("/");
+        });
+
+        var (code, output, errors) = await RunAsync("probe", "headers", https.Url("/"), "-H", "Authorization: Bearer SECRET", "-H", "Cookie: session=SECRET", "--http-url", plain.Url("/"), "--cacert", caFile);
+
+        Assert.True(code == 0, errors + output);
+        var request = Assert.Single(plain.Requests);
+        Assert.Null(request.Header("Authorization"));
+        Assert.Null(request.Header("Cookie"));
+        Assert.Equal("Bearer SECRET", https.Requests[0].Header("Authorization"));
+        Assert.DoesNotContain("SECRET", output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -58,6 +58,18 @@ public sealed class ProbeHttpCommandTests
         Assert.Contains($"FAILURE tcp_refused (tcp): 127.0.0.1:{port} refused the connection: nothing is listening on port {port}\n  hint: ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ProbeHttp_HostHeader_ReachesTheVirtualHostByAddress()
+    {
+        await using var server = await HeaderServer.StartAsync();
+
+        var (code, output, errors) = await RunAsync("probe", "http", server.Url(), "-H", "Host: vhost.sentinel.test");
+
+        Assert.True(code == 0, errors + output);
+        Assert.Equal("vhost.sentinel.test", server.Requests[^1].Header("Host"));
+        Assert.Contains("  > Host: vhost.sentinel.test\n", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "probe", "http", "ftp://example.com/" }, "sentinel: target: expected an http:// or https:// URL, got \"ftp://example.com/\"")]
     [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "--addresses", "most" }, "sentinel: --addresses: expected \"first\", \"any\", \"all\" or \"quorum:N\" (N from 1 to 8), got \"most\"")]

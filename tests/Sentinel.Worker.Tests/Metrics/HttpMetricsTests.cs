@@ -20,7 +20,10 @@ public sealed class HttpMetricsTests(PostgresCluster postgres)
         var metrics = await Eventually.ValueAsync(async () =>
         {
             var text = await host.MetricsAsync();
+            // The failure counter is counted as the result is published, the latest-result series a moment later:
+            // wait for both checks' latest results, not only for the counter.
             return System.Text.RegularExpressions.Regex.IsMatch(text, "probe_http_content_length\\{[^}]*check=\"web\"")
+                && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*check=\"missing\"")
                 && text.Contains("category=\"http_status\"", StringComparison.Ordinal) ? text : null;
         }, TimeSpan.FromSeconds(30), "http series of both checks");
 
