@@ -106,6 +106,26 @@ public sealed partial class PathLab : IDisposable
     public void RejectForwarded(int router) => Nft(Routers[router - 1],
         "table inet sentinel {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  iifname \"left\" reject with icmpx type admin-prohibited\n }\n}\n");
 
+    /// <summary>
+    /// Makes the target police the IPv4 echo requests it receives as a router's control plane does: a token bucket of
+    /// <paramref name="burst"/> requests refilled at <paramref name="perSecond"/> a second; requests beyond it are
+    /// dropped. Every request that arrives is counted first (<see cref="EchoRequestsAtTarget"/>).
+    /// </summary>
+    public void PoliceEchoRequests(int perSecond, int burst) => Nft(Target,
+        $"table inet sentinel {{\n counter echo_requests {{ }}\n chain input {{\n  type filter hook input priority 0; policy accept;\n  icmp type echo-request counter name \"echo_requests\"\n  icmp type echo-request limit rate over {perSecond}/second burst {burst} packets drop\n }}\n}}\n");
+
+    /// <summary>The echo requests that reached the target since <see cref="PoliceEchoRequests"/>.</summary>
+    public int EchoRequestsAtTarget()
+    {
+        var output = Output("ip", ["netns", "exec", Target, "nft", "list", "counter", "inet", "sentinel", "echo_requests"]);
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"packets (\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"no counter in: {output}");
+    }
+
+    /// <summary>Makes the target drop the ICMP echo requests it receives (a host that blocks ping) and nothing else.</summary>
+    public void DropEchoRequestsAtTarget() => Nft(Target,
+        "table inet sentinel {\n chain input {\n  type filter hook input priority 0; policy accept;\n  icmp type echo-request drop\n  icmpv6 type echo-request drop\n }\n}\n");
+
     /// <summary>Makes the target drop everything it receives: the path is unreachable after the last router.</summary>
     public void SilenceTarget() => Nft(Target,
         "table inet sentinel {\n chain input {\n  type filter hook input priority 0; policy drop;\n }\n}\n");

@@ -14,6 +14,9 @@ public sealed partial class PathLab
         }
     }
 
+    private static string Output(string program, IReadOnlyList<string> arguments) =>
+        TryRun(program, arguments, out var output) ? output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed: {output}");
+
     private static bool TryRun(string program, IReadOnlyList<string> arguments, out string output)
     {
         try

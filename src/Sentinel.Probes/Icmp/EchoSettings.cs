@@ -36,18 +36,28 @@ internal static class EchoSettings
     public static int Size(JsonObjectReader? r) => r?.Integer("size", MinSize, MaxSize) ?? DefaultSize;
 
     /// <summary>
-    /// How long a run of <paramref name="rounds"/> sends takes at most: the last one goes out after
-    /// (rounds − 1) intervals, and its answer may take the reply timeout.
+    /// What a run's timeout must leave beyond its last send and the wait for that send's answer: 1 s, for
+    /// resolving the target's name, opening the socket, storing the route, and a busy node's late timers. Sends
+    /// follow an absolute schedule (<see cref="EchoSchedule"/>), so lateness does not add up over a run and a
+    /// fixed margin covers long runs as well as short ones.
     /// </summary>
-    public static TimeSpan RunLength(int rounds, TimeSpan interval, TimeSpan replyTimeout) =>
-        (interval * (rounds - 1)) + replyTimeout;
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
 
-    /// <summary>The error when a run cannot finish within the check's timeout, or null.</summary>
-    public static string? FitsTimeout(CheckDefinition check, string rounds, int count, TimeSpan interval, TimeSpan replyTimeout)
+    /// <summary>The time a run needs at most: its last send, the wait for that send's answer, and <see cref="Margin"/>.</summary>
+    public static TimeSpan Needed(TimeSpan lastSend, TimeSpan replyTimeout) => lastSend + replyTimeout + Margin;
+
+    /// <summary>When the last of <paramref name="rounds"/> sends <paramref name="interval"/> apart goes out: (rounds − 1) intervals after the first.</summary>
+    public static TimeSpan LastSend(int rounds, TimeSpan interval) => interval * Math.Max(0, rounds - 1);
+
+    /// <summary>
+    /// The error when a run cannot finish within the check's timeout, or null. <paramref name="schedule"/> says
+    /// how the last send comes <paramref name="lastSend"/> after the first ("100 cycles 500ms apart").
+    /// </summary>
+    public static string? FitsTimeout(CheckDefinition check, TimeSpan lastSend, string schedule, TimeSpan replyTimeout, string rounds)
     {
-        var needed = RunLength(count, interval, replyTimeout);
+        var needed = Needed(lastSend, replyTimeout);
         return needed < check.Timeout
             ? null
-            : $"must exceed what one run takes at most, {Duration.Format(needed)} ({count} {rounds} {Duration.Format(interval)} apart, plus {Duration.Format(replyTimeout)} for the last answer), but is {Duration.Format(check.Timeout)}; raise the timeout (and the interval) or send fewer {rounds}";
+            : $"must exceed what one run takes at most, {Duration.Format(needed)} ({schedule}, plus {Duration.Format(replyTimeout)} for the last answer and {Duration.Format(Margin)} to resolve the name and spare), but is {Duration.Format(check.Timeout)}; raise the timeout (and the interval) or send fewer {rounds}";
     }
 }

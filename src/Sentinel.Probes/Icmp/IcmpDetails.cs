@@ -42,11 +42,11 @@ internal sealed class IcmpDetails(string resolver, IReadOnlyList<IPAddress> addr
             return;
         }
 
-        writer.WriteLine($"  pinged      {target}: {outcome.Sent} sent, {outcome.Rtt.Count} received, {outcome.LossRatio * 100:0.#}% loss");
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pinged      {target}: {outcome.Sent} sent, {outcome.Rtt.Count} received, {outcome.LossRatio * 100:0.#}% loss"));
         if (outcome.Rtt.Count > 0)
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  rtt         min/avg/max/stddev = {outcome.Rtt.Best.TotalMilliseconds:0.000}/{outcome.Rtt.Average.TotalMilliseconds:0.000}/{outcome.Rtt.Worst.TotalMilliseconds:0.000}/{outcome.Rtt.StdDev.TotalMilliseconds:0.000} ms"));
+                $"  rtt         min/avg/max/stddev = {outcome.Rtt.Best.TotalMilliseconds:0.000}/{outcome.Rtt.Average.TotalMilliseconds:0.000}/{outcome.Rtt.Worst.TotalMilliseconds:0.000}/{outcome.Rtt.PopulationStdDev.TotalMilliseconds:0.000} ms"));
         }
     }
 }

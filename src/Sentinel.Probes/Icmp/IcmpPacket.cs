@@ -4,30 +4,6 @@ using System.Net.Sockets;
 
 namespace Sentinel.Probes.Icmp;
 
-/// <summary>What an ICMP message received on a raw socket says about one of our probes.</summary>
-internal enum IcmpReplyKind
-{
-    /// <summary>The destination answered the echo request (ICMP type 0, ICMPv6 type 129).</summary>
-    EchoReply,
-
-    /// <summary>A router discarded the probe because its TTL / hop limit ran out (ICMP 11, ICMPv6 3).</summary>
-    TimeExceeded,
-
-    /// <summary>A router or the destination could not deliver the probe (ICMP 3, ICMPv6 1); the code says why.</summary>
-    Unreachable,
-}
-
-/// <summary>
-/// One ICMP message that refers to a probe: an echo reply, or an error that quotes the probe's header.
-/// </summary>
-/// <param name="Kind">What kind of answer it is.</param>
-/// <param name="Code">The ICMP code (for unreachable: net, host, port, administratively prohibited, …).</param>
-/// <param name="From">Who sent the message: the router or the destination.</param>
-/// <param name="Identifier">The probe's echo identifier.</param>
-/// <param name="Sequence">The probe's echo sequence number.</param>
-/// <param name="Destination">Where the probe was going (for errors, from the quoted header; for echo replies, <paramref name="From"/>).</param>
-internal readonly record struct IcmpReply(IcmpReplyKind Kind, byte Code, IPAddress From, ushort Identifier, ushort Sequence, IPAddress Destination);
-
 /// <summary>
 /// Builds ICMP echo requests and parses what comes back on a raw ICMP socket, for IPv4 (RFC 792) and
 /// IPv6 (RFC 4443). Every length is checked before it is read: the bytes come from the network and may be
@@ -54,6 +30,14 @@ internal static class IcmpPacket
     private const byte TimeExceededV6 = 3;
     private const byte ProtocolIcmp = 1;
     private const byte ProtocolIcmpV6 = 58;
+    private const byte ProtocolTcp = 6;
+    private const byte ProtocolUdp = 17;
+    private const byte HopByHopOptions = 0;
+    private const byte DestinationOptions = 60;
+    private const byte Fragment = 44;
+
+    // More extension headers than a probe could carry: a quote with more is not ours, and the walk stays bounded.
+    private const int MaxExtensionHeaders = 4;
 
     /// <summary>
     /// The ICMP bytes to send so that the whole IP packet is <paramref name="packetSize"/> bytes, as mtr's
@@ -110,7 +94,7 @@ internal static class IcmpPacket
 
     /// <summary>
     /// Parses what a raw IPv4 ICMP socket received (Linux includes the IP header). True when it is an echo
-    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request.
+    /// reply, or a time-exceeded / unreachable error that quotes an ICMP echo request, a UDP datagram or a TCP segment.
     /// </summary>
     public static bool TryParseV4(ReadOnlySpan<byte> packet, out IcmpReply reply)
     {
@@ -176,17 +160,66 @@ internal static class IcmpPacket
             return false;
         }
 
-        // RFC 4443 section 3: as much of the invoking packet as fits, starting with its IPv6 header. Probes
-        // carry no extension headers, so the next header must be the probe's protocol itself.
+        // RFC 4443 section 3: as much of the invoking packet as fits, starting with its IPv6 header.
         var quoted = icmp[EchoHeaderLength..];
-        if (quoted.Length < Ipv6HeaderLength || quoted[0] >> 4 != 6)
+        if (quoted.Length < Ipv6HeaderLength || quoted[0] >> 4 != 6
+            || !TrySkipExtensionHeaders(quoted, out var payload, out var protocol))
         {
             return false;
         }
 
         var destination = new IPAddress(quoted.Slice(24, 16));
-        return TryQuotedProbe(quoted[Ipv6HeaderLength..], quoted[6], EchoRequestV6, ProtocolIcmpV6,
+        return TryQuotedProbe(payload, protocol, EchoRequestV6, ProtocolIcmpV6,
             type == TimeExceededV6 ? IcmpReplyKind.TimeExceeded : IcmpReplyKind.Unreachable, code, source, destination, out reply);
+    }
+
+    /// <summary>
+    /// Steps over the extension headers a quoted probe may carry to reach its ICMPv6 header (RFC 8200 section 4).
+    /// A probe larger than the path MTU is fragmented by this node's kernel, so the quote of its first fragment
+    /// holds a Fragment header (offset 0); hop-by-hop and destination options may also precede it. A later
+    /// fragment (offset above 0) holds no ICMPv6 header, and any other header is not one of our probes.
+    /// </summary>
+    private static bool TrySkipExtensionHeaders(ReadOnlySpan<byte> quoted, out ReadOnlySpan<byte> payload, out byte protocol)
+    {
+        protocol = quoted[6];
+        payload = quoted[Ipv6HeaderLength..];
+        for (var headers = 0; headers < MaxExtensionHeaders; headers++)
+        {
+            int length;
+            switch (protocol)
+            {
+                case HopByHopOptions or DestinationOptions:
+                    // Next header, then the length in 8-octet units beyond the first 8.
+                    if (payload.Length < 2)
+                    {
+                        return false;
+                    }
+
+                    length = (payload[1] + 1) * 8;
+                    break;
+                case Fragment:
+                    // Next header, reserved, then the offset (13 bits, in 8-octet units), flags and identification.
+                    if (payload.Length < 8 || Read16(payload, 2) >> 3 != 0)
+                    {
+                        return false;
+                    }
+
+                    length = 8;
+                    break;
+                default:
+                    return true;
+            }
+
+            if (payload.Length < length)
+            {
+                return false;
+            }
+
+            protocol = payload[0];
+            payload = payload[length..];
+        }
+
+        return false;
     }
 
     private static bool TryQuotedProbe(
@@ -202,6 +235,14 @@ internal static class IcmpPacket
         if (protocol == icmpProtocol && payload[0] == echoRequest)
         {
             reply = new IcmpReply(kind, code, from, Read16(payload, 4), Read16(payload, 6), destination);
+            return true;
+        }
+
+        // UDP and TCP headers both start with the source and destination ports, well inside the 8 bytes quoted.
+        if (protocol is ProtocolUdp or ProtocolTcp)
+        {
+            reply = new IcmpReply(kind, code, from, Read16(payload, 0), Read16(payload, 2), destination,
+                protocol == ProtocolUdp ? ProbeProtocol.Udp : ProbeProtocol.Tcp);
             return true;
         }
 

@@ -28,7 +28,7 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         "probe_icmp_duration_rtt_max_seconds", "Longest round trip of the last run.", "s");
 
     public static readonly MetricDescriptor RttStdDev = new(
-        "probe_icmp_duration_rtt_stddev_seconds", "Standard deviation of the round trips of the last run.", "s");
+        "probe_icmp_duration_rtt_stddev_seconds", "Population standard deviation (divided by n, as ping's mdev) of the round trips of the last run.", "s");
 
     public static ProbeType Type { get; } = new()
     {
@@ -117,9 +117,9 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         result.Measure("icmp.rtt_min_ms", o.Rtt.Best.TotalMilliseconds);
         result.Measure("icmp.rtt_avg_ms", o.Rtt.Average.TotalMilliseconds);
         result.Measure("icmp.rtt_max_ms", o.Rtt.Worst.TotalMilliseconds);
-        result.Measure("icmp.rtt_stddev_ms", o.Rtt.StdDev.TotalMilliseconds);
+        result.Measure("icmp.rtt_stddev_ms", o.Rtt.PopulationStdDev.TotalMilliseconds);
         result.Sample(RttMin, o.Rtt.Best.TotalSeconds);
         result.Sample(RttMax, o.Rtt.Worst.TotalSeconds);
-        result.Sample(RttStdDev, o.Rtt.StdDev.TotalSeconds);
+        result.Sample(RttStdDev, o.Rtt.PopulationStdDev.TotalSeconds);
     }
 }

@@ -38,7 +38,8 @@ internal sealed record IcmpSection : CheckSection
     public static IEnumerable<(string, string)> Validate(CheckDefinition check)
     {
         var section = check.SectionAs<IcmpSection>() ?? new IcmpSection();
-        if (EchoSettings.FitsTimeout(check, "requests", section.Count, section.Interval, section.ReplyTimeout) is { } error)
+        var schedule = $"{section.Count} requests {Duration.Format(section.Interval)} apart";
+        if (EchoSettings.FitsTimeout(check, EchoSettings.LastSend(section.Count, section.Interval), schedule, section.ReplyTimeout, "requests") is { } error)
         {
             yield return ("timeout", error);
         }

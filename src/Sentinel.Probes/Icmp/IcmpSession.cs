@@ -23,7 +23,7 @@ internal sealed class IcmpSession : IDisposable
     private readonly Socket _socket;
     private readonly TimeProvider _time;
     private readonly AddressFamily _family;
-    private readonly Dictionary<ushort, Pending> _pending = [];
+    private readonly Dictionary<(ProbeProtocol, ushort), Pending> _pending = [];
     private readonly Lock _sendLock = new();
     private readonly Thread _receiver;
     private ushort _nextSequence;
@@ -86,7 +86,7 @@ internal sealed class IcmpSession : IDisposable
             IcmpPacket.WriteEchoRequest(buffer, _family, Identifier, sequence);
             lock (_pending)
             {
-                _pending[sequence] = pending;
+                _pending[(ProbeProtocol.IcmpEcho, sequence)] = pending;
             }
 
             try
@@ -98,7 +98,7 @@ internal sealed class IcmpSession : IDisposable
             }
             catch (SocketException ex)
             {
-                Forget(sequence);
+                Forget((ProbeProtocol.IcmpEcho, sequence));
                 return EchoOutcome.Failed(ex.SocketErrorCode, ex.Message);
             }
         }
@@ -114,8 +114,24 @@ internal sealed class IcmpSession : IDisposable
         }
         finally
         {
-            Forget(sequence);
+            Forget((ProbeProtocol.IcmpEcho, sequence));
         }
+    }
+
+    /// <summary>
+    /// Expects the ICMP answer to a UDP or TCP probe that another socket sends from local port
+    /// <paramref name="port"/> to <paramref name="target"/>: the errors routers send quote the probe's ports,
+    /// and reach this raw socket as every ICMP message does. Call it before sending; dispose it when done.
+    /// </summary>
+    public Expectation Expect(ProbeProtocol protocol, ushort port, IPAddress target)
+    {
+        var pending = new Pending(target);
+        lock (_pending)
+        {
+            _pending[(protocol, port)] = pending;
+        }
+
+        return new Expectation(this, (protocol, port), pending.Answer.Task);
     }
 
     public void Dispose()
@@ -158,7 +174,8 @@ internal sealed class IcmpSession : IDisposable
             var parsed = _family == AddressFamily.InterNetworkV6
                 ? IcmpPacket.TryParseV6(packet, ((IPEndPoint)from).Address, out var reply)
                 : IcmpPacket.TryParseV4(packet, out reply);
-            if (parsed && reply.Identifier == Identifier)
+            // Echo answers carry this session's identifier; UDP and TCP answers are told apart by their source port.
+            if (parsed && (reply.Protocol != ProbeProtocol.IcmpEcho || reply.Identifier == Identifier))
             {
                 Match(reply, received);
             }
@@ -168,9 +185,10 @@ internal sealed class IcmpSession : IDisposable
     private void Match(IcmpReply reply, long received)
     {
         Pending? pending;
+        var key = reply.Protocol == ProbeProtocol.IcmpEcho ? (reply.Protocol, reply.Sequence) : (reply.Protocol, reply.Identifier);
         lock (_pending)
         {
-            _pending.TryGetValue(reply.Sequence, out pending);
+            _pending.TryGetValue(key, out pending);
         }
 
         // Another session may share the identifier by chance; the probe's destination must match too.
@@ -180,11 +198,11 @@ internal sealed class IcmpSession : IDisposable
         }
     }
 
-    private void Forget(ushort sequence)
+    private void Forget((ProbeProtocol, ushort) key)
     {
         lock (_pending)
         {
-            _pending.Remove(sequence);
+            _pending.Remove(key);
         }
     }
 
@@ -246,6 +264,15 @@ internal sealed class IcmpSession : IDisposable
 
         public TaskCompletionSource<(IcmpReplyKind Kind, byte Code, IPAddress From, long Received)> Answer { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>An ICMP answer expected for a UDP or TCP probe (<see cref="Expect"/>).</summary>
+    internal sealed class Expectation(IcmpSession session, (ProbeProtocol, ushort) key, Task<(IcmpReplyKind Kind, byte Code, IPAddress From, long Received)> answer) : IDisposable
+    {
+        /// <summary>Completes with the answer and the timestamp it was read at.</summary>
+        public Task<(IcmpReplyKind Kind, byte Code, IPAddress From, long Received)> Answer { get; } = answer;
+
+        public void Dispose() => session.Forget(key);
     }
 }
 

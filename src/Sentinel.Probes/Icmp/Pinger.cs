@@ -6,24 +6,23 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Icmp;
 
 /// <summary>
-/// The echo requests of one <c>icmp</c> run: sends them <c>interval</c> apart without waiting for answers (as
-/// ping does), collects the round trips, and classifies a run without any echo reply.
+/// The echo requests of one <c>icmp</c> run: sends them <c>interval</c> apart on an absolute schedule
+/// (<see cref="EchoSchedule"/>) without waiting for answers (as ping does), collects the round trips, and
+/// classifies a run without any echo reply.
 /// </summary>
 internal static class Pinger
 {
     public static async Task<Outcome> RunAsync(
         IcmpSession session, IPAddress target, IcmpSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
     {
+        var schedule = new EchoSchedule(context.Time);
         var probes = new List<Task<EchoOutcome>>(section.Count);
+        var cutOff = false;
         try
         {
             for (var i = 0; i < section.Count; i++)
             {
-                if (i > 0)
-                {
-                    await Task.Delay(section.Interval, context.Time, cancellationToken).ConfigureAwait(false);
-                }
-
+                await schedule.WaitUntilAsync(section.Interval * i, cancellationToken).ConfigureAwait(false);
                 probes.Add(session.ProbeAsync(target, section.Ttl, section.Size, section.ReplyTimeout, cancellationToken));
             }
 
@@ -31,25 +30,30 @@ internal static class Pinger
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            result.Fail(Layers.Probe, FailureCategories.ProbeError,
-                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) after {probes.Count} of {section.Count} echo requests",
-                "resolving the target or this node's load took the time the requests needed; raise the timeout");
-            return new Outcome(probes.Count, new RttStats());
+            cutOff = true;
+            await Task.WhenAll(probes.Cast<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var outcomes = probes.Select(p => p.Result).ToList();
+        // Requests still in flight when the run was cut off have no known fate: they count neither as answered nor as lost.
+        var outcomes = probes.Where(p => p.IsCompletedSuccessfully).Select(p => p.Result).ToList();
         var rtt = new RttStats();
         foreach (var outcome in outcomes.Where(o => o.Kind == IcmpReplyKind.EchoReply))
         {
             rtt.Add(outcome.Rtt);
         }
 
-        if (rtt.Count == 0)
+        if (cutOff)
+        {
+            result.Fail(Layers.Probe, FailureCategories.ProbeError,
+                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) after {probes.Count} of {section.Count} echo requests; the figures count the {outcomes.Count} answered or timed out by then",
+                "resolving the target or this node's load took the time the requests needed; raise the timeout");
+        }
+        else if (rtt.Count == 0)
         {
             result.Problem(NoReply(target, section, outcomes, session));
         }
 
-        return new Outcome(section.Count, rtt);
+        return new Outcome(outcomes.Count, rtt);
     }
 
     private static Problem NoReply(IPAddress target, IcmpSection section, List<EchoOutcome> outcomes, IcmpSession session)

@@ -2,8 +2,11 @@ namespace Sentinel.Probes.Icmp;
 
 /// <summary>
 /// Round-trip times of one series of probes, with the figures mtr's report and ping print: last, best,
-/// average, worst and the standard deviation. The deviation is the sample one (n − 1), as mtr computes it
-/// (ping's mdev is the population form and comes out slightly smaller for few replies).
+/// average, worst and the standard deviation in both forms. They differ in the divisor, and each tool that
+/// Sentinel stands beside uses its own: mtr divides by n − 1 (the sample deviation, <c>net_stdev</c> in its
+/// <c>ui/net.c</c>), ping's mdev and Grafana's synthetic-monitoring agent (pro-bing) by n (the population
+/// deviation). For few replies the two differ noticeably: two round trips a and b give |a − b| / √2 against
+/// |a − b| / 2.
 /// </summary>
 internal sealed class RttStats
 {
@@ -25,8 +28,11 @@ internal sealed class RttStats
     /// <summary>The mean.</summary>
     public TimeSpan Average => TimeSpan.FromMilliseconds(_mean);
 
-    /// <summary>The sample standard deviation; zero for fewer than two times.</summary>
-    public TimeSpan StdDev => Count > 1 ? TimeSpan.FromMilliseconds(Math.Sqrt(_squares / (Count - 1))) : TimeSpan.Zero;
+    /// <summary>The sample standard deviation (divided by n − 1), as mtr reports it, to the tick (0.1 µs); zero for fewer than two times.</summary>
+    public TimeSpan SampleStdDev => Count > 1 ? TimeSpan.FromMilliseconds(Math.Sqrt(_squares / (Count - 1))) : TimeSpan.Zero;
+
+    /// <summary>The population standard deviation (divided by n), as ping's mdev; zero for fewer than two times.</summary>
+    public TimeSpan PopulationStdDev => Count > 1 ? TimeSpan.FromMilliseconds(Math.Sqrt(_squares / Count)) : TimeSpan.Zero;
 
     /// <summary>Adds one round-trip time (Welford's update, stable for long series).</summary>
     public void Add(TimeSpan rtt)

@@ -24,7 +24,12 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
 
         writer.WriteEndArray();
         writer.WriteString("target", trace?.Target.ToString());
-        writer.WriteString("protocol", "icmp");
+        writer.WriteString("protocol", section.Protocol.ToString().ToLowerInvariant());
+        if (section.Protocol != PathProtocol.Icmp)
+        {
+            writer.WriteNumber("port", section.Port);
+        }
+
         writer.WriteNumber("cycles", section.Cycles);
         writer.WriteNumber("size", section.Size);
         if (trace is not null)
@@ -55,7 +60,13 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             return;
         }
 
-        writer.WriteLine($"  path to     {trace.Target}: {section.Cycles} cycles {Checks.Duration.Format(section.Interval)} apart, ICMP echo, {section.Size}-byte packets");
+        var probes = section.Protocol switch
+        {
+            PathProtocol.Udp => $"UDP to port {section.Port}, {section.Size}-byte packets",
+            PathProtocol.Tcp => $"TCP SYN to port {section.Port}",
+            _ => $"ICMP echo, {section.Size}-byte packets",
+        };
+        writer.WriteLine($"  path to     {trace.Target}: {section.Cycles} cycles {Checks.Duration.Format(section.Interval)} apart, {probes}");
         writer.WriteLine($"  {"HOP",-4} {"ADDRESS",-39} {"Loss%",6} {"Snt",5} {"Last",7} {"Avg",7} {"Best",7} {"Wrst",7} {"StDev",7}");
         foreach (var hop in trace.Hops)
         {
@@ -65,7 +76,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             if (hop.Received > 0)
             {
                 line += string.Create(CultureInfo.InvariantCulture,
-                    $" {Ms(hop.Rtt.Last),7} {Ms(hop.Rtt.Average),7} {Ms(hop.Rtt.Best),7} {Ms(hop.Rtt.Worst),7} {Ms(hop.Rtt.StdDev),7}");
+                    $" {Ms(hop.Rtt.Last),7} {Ms(hop.Rtt.Average),7} {Ms(hop.Rtt.Best),7} {Ms(hop.Rtt.Worst),7} {Ms(hop.Rtt.SampleStdDev),7}");
             }
 
             if (hop.UnreachableCode is { } code)
@@ -107,7 +118,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
             writer.WriteNumber("avgMs", Round(hop.Rtt.Average));
             writer.WriteNumber("bestMs", Round(hop.Rtt.Best));
             writer.WriteNumber("worstMs", Round(hop.Rtt.Worst));
-            writer.WriteNumber("stdDevMs", Round(hop.Rtt.StdDev));
+            writer.WriteNumber("stdDevMs", Round(hop.Rtt.SampleStdDev));
         }
 
         if (hop.UnreachableCode is { } code)

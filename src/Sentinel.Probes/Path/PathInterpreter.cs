@@ -5,12 +5,14 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Paths;
 
 /// <summary>
-/// Reads a path run as an SRE reads an mtr report. Loss at a hop that does not carry on to the hops after
-/// it is the hop rate-limiting (or de-prioritising) the ICMP answers it generates, not loss of traffic: a
-/// finding, never a failure. Loss at the destination is real; it starts at the first hop of the run of
-/// lossy hops that reaches the destination (<c>path_loss</c>). A destination that never answers makes
-/// <c>path_unreachable</c>, naming the last hop that did. A rise in round trip between consecutive hops
-/// that lasts to the destination is a latency jump; one that does not is again only how a router answers.
+/// Reads a path run as an SRE reads an mtr report, by counts that chance cannot explain
+/// (<see cref="LossComparison"/>). Loss at a hop that some hop behind it clearly does not share is the hop
+/// rate-limiting (or de-prioritising) the ICMP answers it generates, not loss of traffic: a finding, never a
+/// failure. Loss at the destination is real; <see cref="LossLocator"/> finds where it starts (<c>path_loss</c>),
+/// or the range of hops it may start at when the run has too few probes to tell. A destination that never
+/// answers makes <c>path_unreachable</c>, naming the last hop that did. A rise in round trip between
+/// consecutive hops that lasts to the destination is a latency jump; one that does not is again only how a
+/// router answers.
 /// </summary>
 internal static class PathInterpreter
 {
@@ -38,20 +40,20 @@ internal static class PathInterpreter
         {
             if (destination.LossRatio > section.MaxLoss && destination.Lost > 0)
             {
-                result.Problem(Loss(trace, destination, rateLimited.Select(r => r.Hop).ToHashSet()));
+                result.Problem(Loss(trace, section, destination, rateLimited.Select(r => r.Hop).ToHashSet()));
             }
         }
         else
         {
-            result.Problem(Unreachable(trace));
+            result.Problem(Unreachable(trace, section));
         }
 
         LatencyJumps(hops, section, result);
     }
 
     /// <summary>
-    /// Hops whose loss does not carry on: a later hop (whose probes passed through this one) lost nothing, or
-    /// clearly less. Returns each with the later hop that shows it.
+    /// Hops whose loss does not carry on: some later hop that answered (whose probes passed through this one)
+    /// lost clearly less. Returns each with the later hop of least loss among those.
     /// </summary>
     internal static List<(HopStats Hop, HopStats Next)> RateLimitedHops(IReadOnlyList<HopStats> hops)
     {
@@ -59,53 +61,53 @@ internal static class PathInterpreter
         for (var i = 0; i < hops.Count - 1; i++)
         {
             var hop = hops[i];
-            if (hop.Lost == 0)
+            var next = hops.Skip(i + 1)
+                .Where(h => h.Received > 0 && LossComparison.ClearlyAbove(hop, h))
+                .OrderBy(h => h.LossRatio)
+                .FirstOrDefault();
+            if (next is not null)
             {
-                continue;
-            }
-
-            var later = hops.Skip(i + 1).Where(h => h.Received > 0).ToList();
-            var best = later.OrderBy(h => h.LossRatio).FirstOrDefault();
-            if (best is not null && (best.Lost == 0 || LossInterval.ClearlyAbove(hop.Lost, hop.Sent, best.Lost, best.Sent)))
-            {
-                found.Add((hop, best));
+                found.Add((hop, next));
             }
         }
 
         return found;
     }
 
-    private static Problem Loss(PathTrace trace, HopStats destination, HashSet<HopStats> rateLimited)
+    private static Problem Loss(PathTrace trace, PathSection section, HopStats destination, HashSet<HopStats> rateLimited)
     {
-        // The loss starts at the first hop of the unbroken run of lossy hops that ends at the destination; a
-        // rate-limited hop at its head is skipped, since its own ICMP answers explain its loss.
         var hops = trace.Hops;
-        var start = hops.Count - 1;
-        while (start > 0 && hops[start - 1].Lost > 0)
+        var (first, last) = LossLocator.Locate(hops, rateLimited);
+        var from = first == 0 ? "this node" : $"hop {Name(hops[first - 1])}";
+        var lost = $"{destination.Lost} of {destination.Sent} probes to {trace.Target} ({Percent(destination.LossRatio)}) were lost";
+        if (first != last)
         {
-            start--;
+            // Either too few cycles to tell which hop it is, or rate-limited hops in the way, whose own loss cannot show it.
+            var limited = hops.Skip(first).Take(last - first).Where(rateLimited.Contains).ToList();
+            var onlyLimited = limited.Count == last - first;
+            var why = !onlyLimited ? $"{section.Cycles} cycles are too few to tell which"
+                : limited.Count == 1 ? $"hop {Name(limited[0])} rate-limits its ICMP answers, so its own loss cannot tell"
+                : $"hops {string.Join(", ", limited.Select(Name))} rate-limit their ICMP answers, so their own loss cannot tell";
+            var fromWho = first == 0 ? "this node" : Who(hops[first - 1]);
+            return new Problem(Layers.Path, FailureCategories.PathLoss,
+                $"{lost}; the loss starts at one of hops {Name(hops[first])} to {Name(hops[last])} ({why}): packets are lost somewhere between {from} and hop {Name(hops[last])}",
+                onlyLimited
+                    ? $"look at the links from {fromWho} to {Who(hops[last])} (interface errors, congestion, a policer), or hand this report to whoever runs them"
+                    : $"run more cycles to find the hop; until then suspect every link from {fromWho} to {Who(hops[last])} (interface errors, congestion, a policer)");
         }
 
-        while (start < hops.Count - 1 && rateLimited.Contains(hops[start]))
-        {
-            start++;
-        }
-
-        var first = hops[start];
-        var where = start == 0
-            ? $"between this node and hop {Name(first)}"
-            : $"between hop {Name(hops[start - 1])} and hop {Name(first)}";
-        var carries = first == destination
+        var start = hops[first];
+        var carries = start == destination
             ? "at the destination itself"
-            : $"at hop {Name(first)} and carries on to the destination";
+            : $"at hop {Name(start)} and carries on to the destination";
         return new Problem(Layers.Path, FailureCategories.PathLoss,
-            $"{destination.Lost} of {destination.Sent} probes to {trace.Target} ({Percent(destination.LossRatio)}) were lost; the loss starts {carries}: packets are lost {where}",
-            start == 0
+            $"{lost}; the loss starts {carries}: packets are lost between {from} and hop {Name(start)}",
+            first == 0
                 ? "check this node's own link and the first router (interface errors, congestion)"
-                : $"look at the link into {Who(first)} and at {Who(hops[start - 1])} (interface errors, congestion, a policer), or hand this report to whoever runs them");
+                : $"look at the link into {Who(start)} and at {Who(hops[first - 1])} (interface errors, congestion, a policer), or hand this report to whoever runs them");
     }
 
-    private static Problem Unreachable(PathTrace trace)
+    private static Problem Unreachable(PathTrace trace, PathSection section)
     {
         if (trace.SendFailure is { SendError: { } error, SendErrorMessage: { } message })
         {
@@ -131,7 +133,7 @@ internal static class PathInterpreter
 
         return new Problem(Layers.Path, FailureCategories.PathUnreachable,
             $"{trace.Target} never answered; the path stops after hop {Name(answered)}, the last hop that answered",
-            $"the next hop after {answered.Address} drops the probes or has no route to {trace.Target}, or {trace.Target} does not answer ICMP echo");
+            $"the next hop after {answered.Address} drops the probes or has no route to {trace.Target}, or {trace.Target} does not answer {Probes(section)}");
     }
 
     private static void LatencyJumps(IReadOnlyList<HopStats> hops, PathSection section, ProbeResultBuilder result)
@@ -160,6 +162,14 @@ internal static class PathInterpreter
             }
         }
     }
+
+    /// <summary>What the run sent, for messages.</summary>
+    private static string Probes(PathSection section) => section.Protocol switch
+    {
+        PathProtocol.Udp => $"UDP datagrams to port {section.Port} (a service there may take them without answering; probe a closed port)",
+        PathProtocol.Tcp => $"TCP SYNs to port {section.Port}",
+        _ => "ICMP echo",
+    };
 
     /// <summary>The hop's address, or "hop N" when it never answered.</summary>
     internal static string Who(HopStats hop) => hop.Address?.ToString() ?? $"hop {hop.Hop}";

@@ -7,7 +7,7 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Paths;
 
 /// <summary>
-/// <c>type: "path"</c>: mtr in a check. Sends ICMP echo probes with TTL 1, 2, … to the host in cycles, and
+/// <c>type: "path"</c>: mtr in a check. Sends probes (ICMP echo, or UDP or TCP SYN to a port) with TTL 1, 2, … to the host in cycles, and
 /// reports per hop the addresses that answered, loss and round trips (the columns of <c>mtr --report</c>),
 /// then reads the report as an SRE would (see <see cref="PathInterpreter"/>) and compares the route with
 /// the last run's (<see cref="RouteHistory"/>).
@@ -34,6 +34,9 @@ internal sealed class PathProbe : IProbe, IWarmUp
     {
         SeriesPerCheck = PathSection.MaxHopsLimit,
     };
+
+    /// <summary>The check id of the warm-up runs: not a slug (ids start with a letter or digit), so no check has it.</summary>
+    internal const string WarmUpCheckId = "_warm-up";
 
     public static ProbeType Type { get; } = new()
     {
@@ -69,14 +72,24 @@ internal sealed class PathProbe : IProbe, IWarmUp
             }
         }
 
+        // Details first: whatever the comparison with the stored route meets, the hops are in the result.
+        result.Details = new PathDetails(context.ResolverFor(check).Name, addresses ?? [], section, trace);
         if (trace is not null)
         {
             Record(trace, result);
-            PathInterpreter.Interpret(trace, section, result);
-            await RouteHistory.CompareAsync(check, trace, context, result, cancellationToken).ConfigureAwait(false);
+
+            // A run cut off by the timeout keeps its hops and figures, but is not read: its last cycles are missing,
+            // so the loss they show and the route they trace are not the run's.
+            if (!trace.CutOff)
+            {
+                PathInterpreter.Interpret(trace, section, result);
+                if (check.Id != WarmUpCheckId)
+                {
+                    await RouteHistory.CompareAsync(check, trace, context, result, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
-        result.Details = new PathDetails(context.ResolverFor(check).Name, addresses ?? [], section, trace);
         result.MeasureDurations("path", context.Time.GetElapsedTime(start));
         return result.Build();
     }
@@ -84,10 +97,11 @@ internal sealed class PathProbe : IProbe, IWarmUp
     public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
     {
         // Loopback is one hop away: this runs the socket, the receiving thread, the parser and the
-        // interpretation before the real run is timed, under a check id of its own.
+        // interpretation before the real run is timed, under a check id no check can have, and without the
+        // route history: a route stored under a real check's id would make its next run a false route change.
         var check = new CheckDefinition
         {
-            Id = "warm-up", Name = "warm-up", Type = "path", Target = IPAddress.Loopback.ToString(),
+            Id = WarmUpCheckId, Name = "warm-up", Type = "path", Target = IPAddress.Loopback.ToString(),
             Timeout = TimeSpan.FromSeconds(2),
             Section = new PathSection { Cycles = 2, Interval = TimeSpan.FromMilliseconds(10), MaxHops = 2, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
         };
@@ -97,25 +111,21 @@ internal sealed class PathProbe : IProbe, IWarmUp
         }
     }
 
-    private static async Task<PathTrace?> TraceAsync(
+    private static async Task<PathTrace> TraceAsync(
         IcmpSession session, IPAddress address, PathSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
     {
         var start = context.Time.GetTimestamp();
-        try
-        {
-            return await new PathTracer(session, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        var prober = PathProbers.Create(session, address, section, context.Time);
+        var trace = await new PathTracer(prober, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
+        result.Phase("trace", context.Time.GetElapsedTime(start));
+        if (trace.CutOff)
         {
             result.Fail(Layers.Probe, FailureCategories.ProbeError,
-                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) before its {section.Cycles} cycles were done",
+                $"the run was cut off by the check's timeout ({Duration.Format(check.Timeout)}) in cycle {trace.Cycles} of {section.Cycles}; the hops show what came back until then",
                 "resolving the target or this node's load took the time the cycles needed; raise the timeout");
-            return null;
         }
-        finally
-        {
-            result.Phase("trace", context.Time.GetElapsedTime(start));
-        }
+
+        return trace;
     }
 
     private static void Record(PathTrace trace, ProbeResultBuilder result)
@@ -149,7 +159,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
         foreach (var (stat, value) in new[]
         {
             ("last", destination.Rtt.Last), ("avg", destination.Rtt.Average), ("best", destination.Rtt.Best),
-            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.StdDev),
+            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.SampleStdDev),
         })
         {
             result.Measure($"path.rtt_{stat}_ms", value.TotalMilliseconds);

@@ -18,9 +18,17 @@ internal sealed record PathSection : CheckSection
     /// <summary>The largest maxHops a check may set.</summary>
     public const int MaxHopsLimit = 64;
 
+    /// <summary>Default port of UDP probes: 33434, traceroute's first port, where nothing listens as a rule.</summary>
+    public const int DefaultUdpPort = 33434;
+
+    /// <summary>Default port of TCP probes: 80, as mtr's.</summary>
+    public const int DefaultTcpPort = 80;
+
     private static readonly Dictionary<string, PathProtocol> Protocols = new(StringComparer.Ordinal)
     {
         ["icmp"] = PathProtocol.Icmp,
+        ["udp"] = PathProtocol.Udp,
+        ["tcp"] = PathProtocol.Tcp,
     };
 
     /// <summary>Cycles per run, 1–1000; each sends one probe per hop. Default 10.</summary>
@@ -38,8 +46,14 @@ internal sealed record PathSection : CheckSection
     /// <summary>How long to wait for the answer to each probe, 10 ms–60 s; default 2 s.</summary>
     public TimeSpan ReplyTimeout { get; init; } = EchoSettings.DefaultReplyTimeout;
 
-    /// <summary>The probe protocol; only ICMP echo so far.</summary>
+    /// <summary>The probe protocol: ICMP echo (default), UDP datagrams or TCP SYNs to <see cref="Port"/>.</summary>
     public PathProtocol Protocol { get; init; } = PathProtocol.Icmp;
+
+    /// <summary>The destination port of UDP and TCP probes, 1–65535; default 33434 for UDP, 80 for TCP. Null for ICMP.</summary>
+    public int? PortSetting { get; init; }
+
+    /// <summary>The destination port of UDP and TCP probes.</summary>
+    public int Port => PortSetting ?? (Protocol == PathProtocol.Tcp ? DefaultTcpPort : DefaultUdpPort);
 
     /// <summary>Destination loss above this ratio (0–1) is a <c>path_loss</c> failure; default 0 (any loss).</summary>
     public double MaxLoss { get; init; }
@@ -57,22 +71,49 @@ internal sealed record PathSection : CheckSection
             Size = EchoSettings.Size(r),
             ReplyTimeout = EchoSettings.ReplyTimeout(r),
             Protocol = r?.Choice("protocol", Protocols) ?? PathProtocol.Icmp,
+            PortSetting = r?.Integer("port", 1, 65535),
             MaxLoss = r?.Number("maxLoss", 0, 1) ?? 0,
             LatencyJump = r?.Duration("latencyJump", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60)) ?? TimeSpan.FromMilliseconds(50),
         };
+        if (section is { Protocol: PathProtocol.Icmp, PortSetting: not null })
+        {
+            r!.Error("port", "is only for protocol \"udp\" or \"tcp\"; ICMP echo has no ports");
+        }
+
         r?.Complete();
         return section;
     }
+
+    /// <summary>
+    /// The time between the TTLs of the first cycle, which walks the path until the destination answers: a tenth of
+    /// the interval, as mtr spreads a round over its interval for its first guess of 10 hops. Sending every TTL at
+    /// once would put up to <see cref="MaxHops"/> echo requests on the destination within a millisecond, and one
+    /// that polices ICMP would drop some of the next cycles' probes as loss.
+    /// </summary>
+    public TimeSpan WalkGap => Interval / 10;
+
+    /// <summary>
+    /// When the last probe of a run goes out at most: with the last cycle, or at the end of the first cycle's walk
+    /// to <see cref="MaxHops"/> when that comes later (few cycles, many hops).
+    /// </summary>
+    public TimeSpan LastSend => Max(EchoSettings.LastSend(Cycles, Interval), WalkGap * (MaxHops - 1));
 
     /// <summary>A run must fit in the check's timeout.</summary>
     public static IEnumerable<(string, string)> Validate(CheckDefinition check)
     {
         var section = check.SectionAs<PathSection>() ?? new PathSection();
-        if (EchoSettings.FitsTimeout(check, "cycles", section.Cycles, section.Interval, section.ReplyTimeout) is { } error)
+        if (EchoSettings.FitsTimeout(check, section.LastSend, section.Schedule(), section.ReplyTimeout, "cycles") is { } error)
         {
             yield return ("timeout", error);
         }
     }
+
+    /// <summary>How the last send comes after the first, in words.</summary>
+    private string Schedule() => EchoSettings.LastSend(Cycles, Interval) >= WalkGap * (MaxHops - 1)
+        ? $"{Cycles} cycles {Duration.Format(Interval)} apart"
+        : $"the first cycle walks {MaxHops} hops {Duration.Format(WalkGap)} apart";
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
 /// <summary>What a path probe sends.</summary>
@@ -80,4 +121,10 @@ internal enum PathProtocol
 {
     /// <summary>ICMP echo requests (ICMPv6 for IPv6 targets), as mtr by default.</summary>
     Icmp,
+
+    /// <summary>UDP datagrams to a port, as <c>mtr -u</c> and traceroute.</summary>
+    Udp,
+
+    /// <summary>TCP SYNs to a port, as <c>mtr -T</c>.</summary>
+    Tcp,
 }

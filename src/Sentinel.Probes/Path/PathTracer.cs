@@ -4,59 +4,132 @@ using Sentinel.Probes.Icmp;
 namespace Sentinel.Probes.Paths;
 
 /// <summary>
-/// The cycles of one path run, as mtr sends them: each cycle sends one probe per TTL from 1 to the deepest
-/// TTL still worth probing, without waiting for answers; cycles start <c>interval</c> apart. Once the
-/// destination has answered at TTL d, later cycles stop at d (deeper probes would only reach it again),
-/// and so does a hop that answered "unreachable".
+/// The cycles of one path run, as mtr sends them. The first cycle walks the path: TTL 1, 2, … one
+/// <see cref="PathSection.WalkGap"/> apart, and stops once the destination (or a hop that answered
+/// "unreachable") has answered, so that the destination gets one echo request per cycle rather than a burst
+/// of every TTL beyond it. Cycle k starts k intervals after the first (<see cref="EchoSchedule"/>) and sends
+/// one probe per TTL up to the deepest one worth probing: the destination's once known, and never deeper than
+/// the walk has gone, without waiting for answers.
 /// </summary>
-internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSection section, TimeProvider time)
+internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSection section, TimeProvider time)
 {
     private readonly HopStats[] _hops = Enumerable.Range(1, section.MaxHops).Select(h => new HopStats(h)).ToArray();
+    private readonly List<Task> _probes = [];
     private readonly Lock _lock = new();
     private int _limit = section.MaxHops;
+    private int _walked;
+    private int _cycles;
     private int? _destinationHop;
     private int? _unreachableHop;
     private EchoOutcome? _sendFailure;
 
-    /// <summary>Runs every cycle and waits for the last answers (or their timeouts).</summary>
+    /// <summary>
+    /// Runs every cycle and waits for the last answers (or their timeouts). When <paramref name="cancellationToken"/>
+    /// cuts the run off, returns what came back until then, marked <see cref="PathTrace.CutOff"/>.
+    /// </summary>
     public async Task<PathTrace> RunAsync(CancellationToken cancellationToken)
     {
-        var probes = new List<Task>();
-        for (var cycle = 0; cycle < section.Cycles; cycle++)
+        var schedule = new EchoSchedule(time);
+        var cutOff = false;
+        var walk = WalkAsync(schedule, cancellationToken);
+        try
         {
-            if (cycle > 0)
+            for (var cycle = 1; cycle < section.Cycles; cycle++)
             {
-                await Task.Delay(section.Interval, time, cancellationToken).ConfigureAwait(false);
-            }
-
-            int limit;
-            lock (_lock)
-            {
-                limit = _limit;
-                if (_sendFailure is not null)
-                {
-                    break;
-                }
-            }
-
-            for (var ttl = 1; ttl <= limit; ttl++)
-            {
+                await schedule.WaitUntilAsync(section.Interval * cycle, cancellationToken).ConfigureAwait(false);
+                int deepest;
                 lock (_lock)
                 {
-                    _hops[ttl - 1].Sent++;
+                    if (_sendFailure is not null)
+                    {
+                        break;
+                    }
+
+                    deepest = Math.Min(_limit, _walked);
+                    _cycles++;
                 }
 
-                probes.Add(ProbeAsync(ttl, cancellationToken));
+                for (var ttl = 1; ttl <= deepest; ttl++)
+                {
+                    Send(ttl, cancellationToken);
+                }
             }
+
+            await walk.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cutOff = true;
         }
 
-        await Task.WhenAll(probes).ConfigureAwait(false);
-        return Build();
+        await walk.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] probes;
+        lock (_lock)
+        {
+            probes = [.. _probes];
+        }
+
+        await Task.WhenAll(probes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return Build(cutOff);
+    }
+
+    private async Task WalkAsync(EchoSchedule schedule, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _cycles++;
+        }
+
+        for (var ttl = 1; ttl <= section.MaxHops; ttl++)
+        {
+            await schedule.WaitUntilAsync(section.WalkGap * (ttl - 1), cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (ttl > _limit || _sendFailure is not null)
+                {
+                    return;
+                }
+
+                _walked = ttl;
+            }
+
+            Send(ttl, cancellationToken);
+        }
+    }
+
+    private void Send(int ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _hops[ttl - 1].Sent++;
+        }
+
+        var probe = ProbeAsync(ttl, cancellationToken);
+        lock (_lock)
+        {
+            _probes.Add(probe);
+        }
     }
 
     private async Task ProbeAsync(int ttl, CancellationToken cancellationToken)
     {
-        var outcome = await session.ProbeAsync(target, ttl, section.Size, section.ReplyTimeout, cancellationToken).ConfigureAwait(false);
+        EchoOutcome outcome;
+        try
+        {
+            outcome = await prober.ProbeAsync(ttl, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Still in flight when the run was cut off: its fate is unknown, so it counts neither as answered nor as
+            // lost (mtr too leaves probes in transit out of the loss).
+            lock (_lock)
+            {
+                _hops[ttl - 1].Sent--;
+            }
+
+            return;
+        }
+
         lock (_lock)
         {
             var hop = _hops[ttl - 1];
@@ -73,26 +146,27 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
             }
 
             hop.Answer(from, outcome.Rtt);
-            if (kind == IcmpReplyKind.EchoReply || kind == IcmpReplyKind.Unreachable)
+            var arrived = kind is IcmpReplyKind.EchoReply or IcmpReplyKind.Arrived;
+            if (arrived || kind == IcmpReplyKind.Unreachable)
             {
                 // The path ends here: the destination itself, or a hop that cannot deliver further.
-                hop.IsDestination |= kind == IcmpReplyKind.EchoReply;
+                hop.IsDestination |= arrived;
                 hop.UnreachableCode ??= kind == IcmpReplyKind.Unreachable ? outcome.Code : null;
                 _limit = Math.Min(_limit, ttl);
-                if (kind == IcmpReplyKind.EchoReply)
+                if (arrived)
                 {
                     _destinationHop = Math.Min(_destinationHop ?? ttl, ttl);
                 }
                 else
                 {
-                    // Deeper probes of the first cycle get the same answer from the same hop; the path ends at the first.
+                    // Deeper probes sent before this answer came get the same answer from the same hop; the path ends at the first.
                     _unreachableHop = Math.Min(_unreachableHop ?? ttl, ttl);
                 }
             }
         }
     }
 
-    private PathTrace Build()
+    private PathTrace Build(bool cutOff)
     {
         lock (_lock)
         {
@@ -114,7 +188,11 @@ internal sealed class PathTracer(IcmpSession session, IPAddress target, PathSect
                 last = Math.Min(answered + 1, section.MaxHops);
             }
 
-            return new PathTrace(target, _hops.Take(last).Where(h => h.Sent > 0).ToList(), _destinationHop is not null, _sendFailure);
+            return new PathTrace(target, _hops.Take(last).Where(h => h.Sent > 0).ToList(), _destinationHop is not null, _sendFailure)
+            {
+                CutOff = cutOff,
+                Cycles = _cycles,
+            };
         }
     }
 }
@@ -128,4 +206,10 @@ internal sealed record PathTrace(IPAddress Target, IReadOnlyList<HopStats> Hops,
 {
     /// <summary>The destination's hop when it answered.</summary>
     public HopStats? Destination => Reached ? Hops[^1] : null;
+
+    /// <summary>Whether the check's timeout cut the run off; the hops then hold what came back until then.</summary>
+    public bool CutOff { get; init; }
+
+    /// <summary>The cycles that were started.</summary>
+    public int Cycles { get; init; }
 }

@@ -31,27 +31,31 @@ internal static class ProbeIcmpCommand
             AddIfSet(section, "size", parse.GetValue(size));
             AddIfSet(section, "ttl", parse.GetValue(ttl));
             definition["icmp"] = section;
-            DefaultTimeout(definition, parse.GetValue(count) ?? 5, parse.GetValue(interval));
+            DefaultTimeout(definition, EchoSettings.LastSend(Math.Clamp(parse.GetValue(count) ?? 5, 1, 100), Spacing(parse.GetValue(interval))));
             return ProbeCommand.RunAdHocAsync(definition, options.Flags, parse.GetValue(options.Json), stdout, stderr, cancellationToken);
         });
         return command;
     }
 
     /// <summary>
-    /// Without --timeout, an ad-hoc run gets the time its requests need plus 5 s, so that <c>--count 100</c>
-    /// works without also having to work out a timeout (a check file states its own).
+    /// Without --timeout, an ad-hoc run gets what its sends need by the checks' own rule (the last send, the wait
+    /// for its answer and <see cref="EchoSettings.Margin"/>) plus 5 s, so that <c>--count 100</c> works without also
+    /// having to work out a timeout (a check file states its own).
     /// </summary>
-    internal static void DefaultTimeout(JsonObject definition, int rounds, string? interval)
+    internal static void DefaultTimeout(JsonObject definition, TimeSpan lastSend)
     {
-        if (definition.ContainsKey("timeout") || rounds < 1)
+        if (definition.ContainsKey("timeout"))
         {
             return;
         }
 
-        var spacing = interval is null ? EchoSettings.DefaultInterval : Duration.TryParse(interval, out var parsed) ? parsed : TimeSpan.Zero;
-        var needed = EchoSettings.RunLength(Math.Min(rounds, 1000), spacing, EchoSettings.DefaultReplyTimeout) + TimeSpan.FromSeconds(5);
+        var needed = EchoSettings.Needed(lastSend, EchoSettings.DefaultReplyTimeout) + TimeSpan.FromSeconds(5);
         definition["timeout"] = Duration.Format(needed < CheckLimits.MaxTimeout ? needed : CheckLimits.MaxTimeout);
     }
+
+    /// <summary>The --interval as given, the default without it, or zero when it does not parse (the parser then names the flag).</summary>
+    internal static TimeSpan Spacing(string? interval) =>
+        interval is null ? EchoSettings.DefaultInterval : Duration.TryParse(interval, out var parsed) ? parsed : TimeSpan.Zero;
 
     internal static void AddIfSet(JsonObject section, string name, int? value)
     {

@@ -20,10 +20,13 @@ internal static class ProbePathCommand
         var maxHops = new Option<int?>("--max-hops", "-m") { Description = $"Deepest TTL probed (default {PathSection.DefaultMaxHops}).", HelpName = "N" };
         var size = new Option<int?>("--size", "-s") { Description = "IP packet size in bytes, header included (default 64).", HelpName = "BYTES" };
         var maxLoss = new Option<double?>("--max-loss") { Description = "Destination loss ratio (0-1) above which the path fails (default 0).", HelpName = "RATIO" };
+        var udp = new Option<bool>("--udp", "-u") { Description = $"Probe with UDP datagrams to --port (default {PathSection.DefaultUdpPort}) instead of ICMP echo, as mtr -u." };
+        var tcp = new Option<bool>("--tcp", "-T") { Description = $"Probe with TCP SYNs to --port (default {PathSection.DefaultTcpPort}) instead of ICMP echo, as mtr -T." };
+        var port = new Option<int?>("--port", "-P") { Description = "Destination port of --udp and --tcp probes.", HelpName = "PORT" };
         var options = new AdHocProbeOptions();
         var command = new Command("path", "Trace the hops to a host as mtr --report does, and tell real loss from ICMP rate limiting.")
         {
-            target, cycles, interval, maxHops, size, maxLoss,
+            target, cycles, interval, maxHops, size, maxLoss, udp, tcp, port,
         };
         options.AddTo(command);
         options.Flags["path.cycles"] = "--cycles";
@@ -31,10 +34,19 @@ internal static class ProbePathCommand
         options.Flags["path.maxHops"] = "--max-hops";
         options.Flags["path.size"] = "--size";
         options.Flags["path.maxLoss"] = "--max-loss";
+        options.Flags["path.port"] = "--port";
         command.SetAction((parse, cancellationToken) =>
         {
+            if (parse.GetValue(udp) && parse.GetValue(tcp))
+            {
+                stderr.WriteLine("sentinel: --udp and --tcp exclude each other");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
             var definition = options.Build(parse, "path", parse.GetValue(target)!);
             var section = new JsonObject();
+            ProbeIcmpCommand.AddIfSet(section, "protocol", parse.GetValue(udp) ? "udp" : parse.GetValue(tcp) ? "tcp" : null);
+            ProbeIcmpCommand.AddIfSet(section, "port", parse.GetValue(port));
             ProbeIcmpCommand.AddIfSet(section, "cycles", parse.GetValue(cycles));
             ProbeIcmpCommand.AddIfSet(section, "interval", parse.GetValue(interval));
             ProbeIcmpCommand.AddIfSet(section, "maxHops", parse.GetValue(maxHops));
@@ -45,7 +57,13 @@ internal static class ProbePathCommand
             }
 
             definition["path"] = section;
-            ProbeIcmpCommand.DefaultTimeout(definition, parse.GetValue(cycles) ?? PathSection.DefaultCycles, parse.GetValue(interval));
+            var run = new PathSection
+            {
+                Cycles = Math.Clamp(parse.GetValue(cycles) ?? PathSection.DefaultCycles, 1, 1000),
+                Interval = ProbeIcmpCommand.Spacing(parse.GetValue(interval)),
+                MaxHops = Math.Clamp(parse.GetValue(maxHops) ?? PathSection.DefaultMaxHops, 1, PathSection.MaxHopsLimit),
+            };
+            ProbeIcmpCommand.DefaultTimeout(definition, run.LastSend);
             return ProbeCommand.RunAdHocAsync(definition, options.Flags, parse.GetValue(options.Json), stdout, stderr, cancellationToken);
         });
         return command;

@@ -64,6 +64,28 @@ public sealed class IcmpPacketTests
         Assert.Equal((IcmpReplyKind.Unreachable, (byte)1, (ushort)10), (reply.Kind, reply.Code, reply.Sequence));
     }
 
+    [Fact]
+    public void TryParseV4_TimeExceededQuotingAUdpProbe_GivesItsPorts()
+    {
+        // Source port 40000, destination port 33434, length and checksum.
+        var quoted = Ipv4(Client, Target, 17, [0x9C, 0x40, 0x82, 0x9A, 0x00, 0x24, 0x00, 0x00]);
+        var packet = Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. quoted]);
+
+        Assert.True(IcmpPacket.TryParseV4(packet, out var reply));
+        Assert.Equal(new IcmpReply(IcmpReplyKind.TimeExceeded, 0, Router, 40000, 33434, Target, ProbeProtocol.Udp), reply);
+    }
+
+    [Fact]
+    public void TryParseV4_PortUnreachableQuotingATcpSyn_GivesItsPorts()
+    {
+        // The first 8 bytes of a TCP header: ports and sequence number, as much as RFC 792 promises.
+        var quoted = Ipv4(Client, Target, 6, [0x9C, 0x41, 0x01, 0xBB, 0x12, 0x34, 0x56, 0x78]);
+        var packet = Ipv4(Target, Client, 1, [3, 3, 0, 0, 0, 0, 0, 0, .. quoted]);
+
+        Assert.True(IcmpPacket.TryParseV4(packet, out var reply));
+        Assert.Equal(new IcmpReply(IcmpReplyKind.Unreachable, 3, Target, 40001, 443, Target, ProbeProtocol.Tcp), reply);
+    }
+
     public static TheoryData<string, byte[]> HostileV4() => new()
     {
         { "empty", [] },
@@ -79,7 +101,8 @@ public sealed class IcmpPacketTests
         { "time exceeded with a truncated quote", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, 0x45, 0, 0]) },
         { "quote with a header length beyond it", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, 0x4F, .. new byte[19]]) },
         { "quote without the probe's first 8 bytes", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. Ipv4(Client, Target, 1, [8, 0, 0])]) },
-        { "quote of a TCP segment", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. Ipv4(Client, Target, 6, new byte[8])]) },
+        { "quote of a GRE packet", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. Ipv4(Client, Target, 47, new byte[8])]) },
+        { "quote of a UDP header cut short", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. Ipv4(Client, Target, 17, [0x9C, 0x40, 0x82, 0x9A])]) },
         { "quote of an echo reply", Ipv4(Router, Client, 1, [11, 0, 0, 0, 0, 0, 0, 0, .. Ipv4(Client, Target, 1, new byte[8])]) },
     };
 
@@ -133,6 +156,43 @@ public sealed class IcmpPacketTests
         Assert.Equal(new IcmpReply(IcmpReplyKind.EchoReply, 0, target, 0x1234, 3, target), reply);
     }
 
+    [Fact]
+    public void TryParseV6_TimeExceededQuotingAFirstFragment_ReadsPastTheFragmentHeader()
+    {
+        // A probe above the link MTU leaves this node in fragments; the router quotes the first (offset 0, more fragments).
+        var router = IPAddress.Parse("2001:db8:5e47:1::2");
+        var target = IPAddress.Parse("2001:db8:5e47:3::2");
+        byte[] fragment = [58, 0, 0x00, 0x01, 0xCA, 0xFE, 0xBA, 0xBE];
+        byte[] packet = [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(44, target), .. fragment, 128, 0, 0, 0, 0x12, 0x34, 0x00, 0x05, .. new byte[64]];
+
+        Assert.True(IcmpPacket.TryParseV6(packet, router, out var reply));
+        Assert.Equal(new IcmpReply(IcmpReplyKind.TimeExceeded, 0, router, 0x1234, 5, target), reply);
+    }
+
+    [Fact]
+    public void TryParseV6_QuoteWithHopByHopAndDestinationOptions_ReadsPastThem()
+    {
+        var target = IPAddress.Parse("2001:db8:5e47:3::2");
+        byte[] hopByHop = [60, 0, 5, 2, 0, 0, 1, 0];
+        byte[] destinationOptions = [44, 1, 1, 12, .. new byte[12]];
+        byte[] fragment = [58, 0, 0, 0, 0, 0, 0, 9];
+        byte[] packet = [1, 4, 0, 0, 0, 0, 0, 0, .. Ipv6Header(0, target), .. hopByHop, .. destinationOptions, .. fragment, 128, 0, 0, 0, 0x12, 0x34, 0x00, 0x06];
+
+        Assert.True(IcmpPacket.TryParseV6(packet, target, out var reply));
+        Assert.Equal((IcmpReplyKind.Unreachable, (byte)4, (ushort)6), (reply.Kind, reply.Code, reply.Sequence));
+    }
+
+    [Fact]
+    public void TryParseV6_TimeExceededQuotingATcpSyn_GivesItsPorts()
+    {
+        var router = IPAddress.Parse("2001:db8:5e47:1::2");
+        var target = IPAddress.Parse("2001:db8:5e47:3::2");
+        byte[] packet = [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(6, target), 0x9C, 0x42, 0x00, 0x50, 0, 0, 0, 1, .. new byte[12]];
+
+        Assert.True(IcmpPacket.TryParseV6(packet, router, out var reply));
+        Assert.Equal(new IcmpReply(IcmpReplyKind.TimeExceeded, 0, router, 40002, 80, target, ProbeProtocol.Tcp), reply);
+    }
+
     public static TheoryData<string, byte[]> HostileV6() => new()
     {
         { "empty", [] },
@@ -141,7 +201,13 @@ public sealed class IcmpPacketTests
         { "error without a quote", [3, 0, 0, 0, 0, 0, 0, 0] },
         { "quote shorter than an IPv6 header", [3, 0, 0, 0, 0, 0, 0, 0, 0x60, 0, 0] },
         { "quote that is not IPv6", [3, 0, 0, 0, 0, 0, 0, 0, .. new byte[48]] },
-        { "quote with an extension header", [1, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(0, IPAddress.IPv6Loopback), 128, 0, 0, 0, 0, 0, 0, 0] },
+        { "hop-by-hop header leading to no probe", [1, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(0, IPAddress.IPv6Loopback), 128, 0, 0, 0, 0, 0, 0, 0] },
+        { "later fragment, without the probe's header", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(44, IPAddress.IPv6Loopback), 58, 0, 0x05, 0xA8, 0, 0, 0, 1, .. new byte[8]] },
+        { "fragment header cut short", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(44, IPAddress.IPv6Loopback), 58, 0, 0, 0] },
+        { "options header longer than the quote", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(60, IPAddress.IPv6Loopback), 58, 4, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0, 0, 0, 0, 0] },
+        { "options header without its length", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(60, IPAddress.IPv6Loopback), 58] },
+        { "endless chain of options headers", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(60, IPAddress.IPv6Loopback), .. Enumerable.Repeat<byte[]>([60, 0, 0, 0, 0, 0, 0, 0], 8).SelectMany(h => h), 128, 0, 0, 0, 0, 0, 0, 0] },
+        { "fragment of a GRE packet", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(44, IPAddress.IPv6Loopback), 47, 0, 0, 0, 0, 0, 0, 1, 128, 0, 0, 0, 0, 0, 0, 0] },
         { "quote without the probe's first 8 bytes", [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(58, IPAddress.IPv6Loopback), 128, 0] },
     };
 
@@ -149,6 +215,19 @@ public sealed class IcmpPacketTests
     [MemberData(nameof(HostileV6))]
     public void TryParseV6_MalformedOrForeignPacket_IsIgnored(string what, byte[] packet) =>
         Assert.False(IcmpPacket.TryParseV6(packet, IPAddress.IPv6Loopback, out _), what);
+
+    [Fact]
+    public void TryParseV6_EveryTruncationOfAFragmentQuote_NeverThrows()
+    {
+        var target = IPAddress.Parse("2001:db8:5e47:3::2");
+        byte[] packet = [3, 0, 0, 0, 0, 0, 0, 0, .. Ipv6Header(0, target), 44, 0, 0, 0, 0, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 9, 128, 0, 0, 0, 0x12, 0x34, 0x00, 0x05];
+
+        Assert.True(IcmpPacket.TryParseV6(packet, target, out _));
+        for (var length = 0; length < packet.Length; length++)
+        {
+            Assert.False(IcmpPacket.TryParseV6(packet.AsSpan(0, length), target, out _), $"truncated to {length}");
+        }
+    }
 
     private static byte[] Ipv4(IPAddress source, IPAddress destination, byte protocol, byte[] payload, int options = 0)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
@@ -27,6 +29,61 @@ public sealed class IcmpProbeTests
         Assert.Equal(["resolve", "setup", "rtt"], result.Phases.Select(p => p.Name));
         Assert.Contains(result.Samples, s => s.Metric == IcmpProbe.Duration && s.Labels[0] == "rtt");
         Assert.Contains(result.Samples, s => s.Metric == IcmpProbe.PacketsReceived && s.Value == 4);
+    }
+
+    [Fact]
+    public async Task RunAsync_TwoReplies_StdDevIsPingsPopulationForm()
+    {
+        // With two round trips a ≤ b, ping's mdev (divided by n) is (b − a) / 2; mtr's sample form would be (b − a) / √2.
+        var result = await RunAsync(Check("127.0.0.1", count: 2));
+
+        Assert.True(result.Status == ProbeStatus.Up, PathProbeLabTests.Report(result));
+        var min = result.Measurements["icmp.rtt_min_ms"].Number!.Value;
+        var max = result.Measurements["icmp.rtt_max_ms"].Number!.Value;
+        var stddev = result.Measurements["icmp.rtt_stddev_ms"].Number!.Value;
+        Assert.True(Math.Abs(stddev - ((max - min) / 2)) < 0.0005, $"stddev {stddev} ms for round trips {min} and {max} ms");
+    }
+
+    [Fact]
+    public async Task RunAsync_CutOffByTheDeadline_CountsTheRepliesThatCameBack()
+    {
+        var check = Check("127.0.0.1", count: 20, interval: "50ms");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var result = await new IcmpProbe().RunAsync(check, new ProbeContext(), deadline.Token);
+
+        Assert.Equal(ProbeStatus.Unknown, result.Status);
+        Assert.Matches(@"^the run was cut off by the check's timeout \(10s\) after \d+ of 20 echo requests; the figures count the \d+ answered or timed out by then$", result.Failure!.Message);
+        var received = result.Measurements["icmp.packets_received"].Number;
+        Assert.InRange(received!.Value, 2, 19);
+        Assert.Equal(received, result.Measurements["icmp.packets_sent"].Number);
+        Assert.Equal(0, result.Measurements["icmp.loss_ratio"].Number);
+        Assert.True(result.Measurements.ContainsKey("icmp.rtt_avg_ms"));
+    }
+
+    [Fact]
+    public void WriteReport_CommaDecimalCulture_WritesTheLossWithAPoint()
+    {
+        var rtt = new RttStats();
+        rtt.Add(TimeSpan.FromMilliseconds(1));
+        rtt.Add(TimeSpan.FromMilliseconds(2));
+        var details = new IcmpDetails("system", [IPAddress.Loopback], IPAddress.Loopback, new Pinger.Outcome(3, rtt));
+        var culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        var before = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = culture;
+        try
+        {
+            using var writer = new StringWriter(CultureInfo.InvariantCulture);
+            details.WriteReport(writer);
+
+            Assert.Contains("  pinged      127.0.0.1: 3 sent, 2 received, 33.3% loss\n", writer.ToString(), StringComparison.Ordinal);
+            Assert.Contains("  rtt         min/avg/max/stddev = 1.000/1.500/2.000/0.500 ms\n", writer.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = before;
+        }
     }
 
     [Fact]
@@ -85,10 +142,10 @@ public sealed class IcmpProbeTests
         Assert.Equal(["198.18.0.2", "198.18.1.2", "198.18.1.2"], hops.Select(h => h.Address));
     }
 
-    private static CheckDefinition Check(string target, int count, string replyTimeout = "1s", int ttl = 64)
+    private static CheckDefinition Check(string target, int count, string replyTimeout = "1s", int ttl = 64, string interval = "20ms")
     {
         var document = CheckParser.Parse($$"""
-            {"id": "ping", "type": "icmp", "target": "{{target}}", "icmp": {"count": {{count}}, "interval": "20ms", "replyTimeout": "{{replyTimeout}}", "ttl": {{ttl}} } }
+            {"id": "ping", "type": "icmp", "target": "{{target}}", "icmp": {"count": {{count}}, "interval": "{{interval}}", "replyTimeout": "{{replyTimeout}}", "ttl": {{ttl}} } }
             """, "t.json");
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;

@@ -29,6 +29,24 @@ internal static class Binomial
         return (low, high);
     }
 
+    /// <summary>
+    /// Whether <paramref name="lost"/> of <paramref name="sent"/> and <paramref name="otherLost"/> of
+    /// <paramref name="otherSent"/> are consistent with one loss rate: neither tail of Fisher's exact test (the
+    /// hypergeometric split of all losses between the two) is below α/2, so two tools measuring the same loss
+    /// fail this by chance with probability at most α, whatever the loss.
+    /// </summary>
+    public static bool SameRate(int lost, int sent, int otherLost, int otherSent, double alpha = Alpha)
+    {
+        var losses = lost + otherLost;
+        var all = LogChoose(sent + otherSent, losses);
+        double Split(int x) => Math.Exp(LogChoose(sent, x) + LogChoose(otherSent, losses - x) - all);
+        var low = Math.Max(0, losses - otherSent);
+        var high = Math.Min(losses, sent);
+        var upper = Enumerable.Range(lost, high - lost + 1).Sum(Split);
+        var lower = Enumerable.Range(low, lost - low + 1).Sum(Split);
+        return upper > alpha / 2 && lower > alpha / 2;
+    }
+
     private static double LogChoose(int n, int k) => LogFactorial(n) - LogFactorial(k) - LogFactorial(n - k);
 
     private static double LogFactorial(int n)

@@ -10,10 +10,20 @@ namespace Sentinel.Probes.Tests.Paths;
 /// </summary>
 /// <remarks>
 /// Agreement with mtr: both run 100 cycles at the same time over the same lab, where router 1 drops half of
-/// its time-exceeded messages and router 2 drops 20 % of what it forwards. The hop addresses must be
-/// identical; each tool's lost count per hop must lie in the exact binomial acceptance range of the loss
-/// the lab makes (hop 1: 50 %, [26, 74] of 100; hop 2: none; hops 3 and 4: 20 %, [3, 41]), so a correct
-/// pair of tools fails this test by chance with probability below 6·10⁻⁶ (six counts at 10⁻⁶ each).
+/// its time-exceeded messages and router 2 drops 20 % of what it forwards. Each tool is held to the lab's
+/// nominal loss, and the two tools to each other:
+/// <list type="bullet">
+/// <item>hop addresses identical;</item>
+/// <item>each tool's lost count per hop in the exact binomial acceptance range of the loss the lab makes
+/// (hop 1: 50 %, [26, 74] of 100; hop 2: none; hops 3 and 4: 20 %, [3, 41]), at most 10⁻⁶ each to fail by chance;</item>
+/// <item>the two tools' lost counts per hop consistent with one loss rate (Fisher's exact test, two-sided, 10⁻⁶):
+/// tighter than the nominal ranges, as the tools sample the same drops at the same time;</item>
+/// <item>average round trips per hop within 1 ms of each other. The lab's round trips are tens to hundreds of
+/// microseconds, and on a busy two-core machine either tool's process may be scheduled late for a few hundred
+/// microseconds at times; a tool that timed something other than the round trip (a thread hop, a queue, the
+/// runtime starting up) differs by milliseconds.</item>
+/// </list>
+/// A correct pair of tools fails by chance with probability below 1.2·10⁻⁵ (twelve counts at 10⁻⁶ each).
 /// </remarks>
 [Collection(nameof(SerialPathLab))]
 public sealed class PathCommandLabTests
@@ -75,8 +85,48 @@ public sealed class PathCommandLabTests
         Assert.Contains("  hint: give Sentinel CAP_NET_RAW: AmbientCapabilities=CAP_NET_RAW in its systemd unit", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--udp", false)]
+    [InlineData("--udp", true)]
+    [InlineData("--tcp", false)]
+    [InlineData("--tcp", true)]
+    public async Task ProbePath_UdpOrTcp_FindsEveryHopAndReachesTheDestination(string protocol, bool ipv6)
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+
+        // Nothing listens on the target: UDP gets "port unreachable" from it, TCP a RST; routers quote the probes' ports.
+        var (exit, output, error) = await lab.RunSentinelAsync(Timeout, null,
+            "probe", "path", ipv6 ? lab.TargetAddress6 : lab.TargetAddress, protocol, "--port", "33434", "--cycles", "10", "--interval", "10ms", "--json");
+
+        Assert.True(exit == 0, output + error);
+        var hops = Sentinel(output, error);
+        Assert.Equal(ipv6 ? lab.HopAddresses6 : lab.HopAddresses, hops.Select(h => h.Address));
+        Assert.All(hops, h => Assert.Equal((10, 0), (h.Sent, h.Lost)));
+    }
+
     [Fact]
-    public async Task ProbePath_SameLabAsMtr_AgreesOnHopsAndLoss()
+    public async Task ProbePath_TargetBlocksPing_TcpSynsStillReachIt()
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+        lab.DropEchoRequestsAtTarget();
+
+        var icmp = await lab.RunSentinelAsync(Timeout, null, "probe", "path", lab.TargetAddress, "--cycles", "3", "--interval", "10ms", "--max-hops", "6", "--json");
+        var (exit, output, error) = await lab.RunSentinelAsync(Timeout, null, "probe", "path", lab.TargetAddress, "--tcp", "--port", "443", "--cycles", "3", "--interval", "10ms", "--json");
+
+        Assert.True(icmp.ExitCode == 1, icmp.Output + icmp.Error);
+        using (var json = JsonDocument.Parse(icmp.Output))
+        {
+            Assert.Equal("path_unreachable", json.RootElement.GetProperty("failure").GetProperty("category").GetString());
+        }
+
+        Assert.True(exit == 0, output + error);
+        Assert.Equal(lab.HopAddresses, Sentinel(output, error).Select(h => h.Address));
+    }
+
+    [Fact]
+    public async Task ProbePath_SameLabAsMtr_AgreesWithMtrOnHopsLossAndRoundTrips()
     {
         Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
         var mtr = await PathLabTools.MtrAsync();
@@ -94,31 +144,41 @@ public sealed class PathCommandLabTests
         var ours = Sentinel(sentinelOutput, sentinelError);
         var theirs = Mtr(mtrOutput);
         Assert.Equal(lab.HopAddresses, ours.Select(h => h.Address));
-        Assert.Equal(lab.HopAddresses, theirs.Select(h => h.Address));
+        Assert.Equal(theirs.Select(h => h.Address), ours.Select(h => h.Address));
         double[] expected = [0.5, 0, 0.2, 0.2];
         for (var i = 0; i < expected.Length; i++)
         {
             var (low, high) = expected[i] == 0 ? (0, 0) : Binomial.Acceptance(100, expected[i]);
             Assert.True(ours[i].Lost >= low && ours[i].Lost <= high, $"sentinel hop {i + 1}: {ours[i].Lost} lost, expected {low}..{high}");
             Assert.True(theirs[i].Lost >= low && theirs[i].Lost <= high, $"mtr hop {i + 1}: {theirs[i].Lost} lost, expected {low}..{high}");
+            Assert.True(Binomial.SameRate(ours[i].Lost, ours[i].Sent, theirs[i].Lost, theirs[i].Sent),
+                $"hop {i + 1}: sentinel lost {ours[i].Lost} of {ours[i].Sent}, mtr {theirs[i].Lost} of {theirs[i].Sent}");
+            Assert.True(Math.Abs(ours[i].AvgMs - theirs[i].AvgMs) <= 1,
+                $"hop {i + 1}: average round trip {ours[i].AvgMs} ms by sentinel, {theirs[i].AvgMs} ms by mtr");
         }
     }
 
-    private static List<(string? Address, int Lost)> Sentinel(string output, string error)
+    private static List<(string? Address, int Sent, int Lost, double AvgMs)> Sentinel(string output, string error)
     {
         using var json = JsonDocument.Parse(output.Length > 0 ? output : error);
         return json.RootElement.GetProperty("details").GetProperty("hops").EnumerateArray()
-            .Select(h => (h.GetProperty("address").GetString(), h.GetProperty("sent").GetInt32() - h.GetProperty("received").GetInt32()))
+            .Select(h => (
+                h.GetProperty("address").GetString(),
+                h.GetProperty("sent").GetInt32(),
+                h.GetProperty("sent").GetInt32() - h.GetProperty("received").GetInt32(),
+                h.TryGetProperty("avgMs", out var avg) ? avg.GetDouble() : double.NaN))
             .ToList();
     }
 
-    private static List<(string? Address, int Lost)> Mtr(string output)
+    private static List<(string? Address, int Sent, int Lost, double AvgMs)> Mtr(string output)
     {
         using var json = JsonDocument.Parse(output);
         return json.RootElement.GetProperty("report").GetProperty("hubs").EnumerateArray()
             .Select(h => (
                 h.GetProperty("host").GetString() is "???" ? null : h.GetProperty("host").GetString(),
-                (int)Math.Round(h.GetProperty("Loss%").GetDouble() * h.GetProperty("Snt").GetInt32() / 100, MidpointRounding.AwayFromZero)))
+                h.GetProperty("Snt").GetInt32(),
+                (int)Math.Round(h.GetProperty("Loss%").GetDouble() * h.GetProperty("Snt").GetInt32() / 100, MidpointRounding.AwayFromZero),
+                h.GetProperty("Avg").GetDouble()))
             .ToList();
     }
 }

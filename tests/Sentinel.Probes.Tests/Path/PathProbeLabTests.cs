@@ -13,11 +13,12 @@ namespace Sentinel.Probes.Tests.Paths;
 /// rate limit. Probes run in this process, on a thread that entered the client namespace.
 /// </summary>
 /// <remarks>
-/// Loss assertions use exact binomial bounds (<see cref="Binomial"/>): with 100 probes per hop and a 20 %
-/// drop, the lost count of an affected hop is within [3, 41] except with probability 10⁻⁶; an unaffected
-/// hop loses nothing at all (no other drops exist in the lab). The attribution to hop 3 fails only if hop 3
-/// or the destination lose none of 100 probes (0.8¹⁰⁰ ≈ 2·10⁻¹⁰ each) or hop 3 is mistaken for a rate-limited
-/// hop (99.9 % Wilson intervals of two equal 20 % losses disjoint: below 10⁻⁵).
+/// Loss assertions use exact binomial bounds (<see cref="Binomial"/>): with 200 probes per hop and a 20 %
+/// drop, the lost count of an affected hop is within its acceptance range except with probability 10⁻⁶; an
+/// unaffected hop loses nothing at all (no other drops exist in the lab). The attribution to hop 3 needs the
+/// destination's and hop 3's losses each clearly above hop 2's none (Fisher's test at 10⁻⁴, which 13 of 200
+/// already pass; fewer than 13 losses of 200 at 20 % come up with probability about 10⁻⁶), and hop 3 not read as
+/// rate-limited against the destination (at most 10⁻⁴ for two hops with the same loss).
 /// </remarks>
 [Collection(nameof(SerialPathLab))]
 public sealed class PathProbeLabTests
@@ -61,9 +62,9 @@ public sealed class PathProbeLabTests
         using var lab = PathLab.Create();
         lab.DropForwarded(router: 2, percent: 20);
 
-        var (result, hops) = await TraceAsync(lab, lab.TargetAddress, cycles: 100);
+        var (result, hops) = await TraceAsync(lab, lab.TargetAddress, cycles: 200);
 
-        var (low, high) = Binomial.Acceptance(100, 0.2);
+        var (low, high) = Binomial.Acceptance(200, 0.2);
         Assert.Equal(lab.HopAddresses, hops.Select(h => h.Address));
         Assert.Equal([0, 0], hops.Take(2).Select(h => h.Sent - h.Received));
         Assert.All(hops.Skip(2), h => Assert.InRange(h.Sent - h.Received, low, high));
@@ -71,9 +72,44 @@ public sealed class PathProbeLabTests
         Assert.Equal(("path", "path_loss"), (result.Failure!.Layer, result.Failure.Category));
         var lost = hops[3].Sent - hops[3].Received;
         Assert.Equal(
-            $"{lost} of 100 probes to {lab.TargetAddress} ({lost}%) were lost; the loss starts at hop 3 (198.18.2.2) and carries on to the destination: packets are lost between hop 2 (198.18.1.2) and hop 3 (198.18.2.2)",
+            string.Create(CultureInfo.InvariantCulture, $"{lost} of 200 probes to {lab.TargetAddress} ({lost / 2.0:0.#}%) were lost; the loss starts at hop 3 (198.18.2.2) and carries on to the destination: packets are lost between hop 2 (198.18.1.2) and hop 3 (198.18.2.2)"),
             result.Failure.Message);
         Assert.DoesNotContain(result.Findings, f => f.Id == PathInterpreter.RateLimitedFinding);
+    }
+
+    [Fact]
+    public async Task RunAsync_TargetPolicesEchoRequests_ProbesItOncePerCycleAndSeesNoLoss()
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+
+        // A bucket of 5 refilled at 2 a second against one request per 400 ms cycle: enough for every cycle, unless a
+        // burst of every TTL beyond the target empties it at the start and the later cycles outrun the refill.
+        lab.PoliceEchoRequests(perSecond: 2, burst: 5);
+
+        var (result, hops) = await TraceAsync(lab, lab.TargetAddress, cycles: 10, interval: "400ms");
+
+        Assert.True(result.Status == ProbeStatus.Up, Report(result));
+        Assert.Equal(lab.HopAddresses, hops.Select(h => h.Address));
+        Assert.Equal((10, 10), (hops[3].Sent, hops[3].Received));
+
+        // One request per cycle, and at most two more that the first cycle's walk sent before the target's answer was read.
+        Assert.InRange(lab.EchoRequestsAtTarget(), 10, 12);
+    }
+
+    [Fact]
+    public async Task RunAsync_Ipv6ProbesLargerThanTheMtu_FindsEveryHop()
+    {
+        Assert.SkipWhen(PathLab.SkipReason is not null, PathLab.SkipReason ?? "");
+        using var lab = PathLab.Create();
+
+        // 2000 bytes over 1500-byte links: this node fragments the probes, and each router's "time exceeded" quotes
+        // the first fragment, a Fragment header in front of the echo request.
+        var (result, hops) = await TraceAsync(lab, lab.TargetAddress6, cycles: 5, size: 2000);
+
+        Assert.True(result.Status == ProbeStatus.Up, Report(result));
+        Assert.Equal(lab.HopAddresses6, hops.Select(h => h.Address));
+        Assert.All(hops, h => Assert.Equal(0, h.Loss));
     }
 
     [Fact]
@@ -160,11 +196,14 @@ public sealed class PathProbeLabTests
     }
 
     internal static async Task<(ProbeResult Result, IReadOnlyList<HopView> Hops)> TraceAsync(
-        PathLab lab, string target, int cycles, int maxHops = 30, string replyTimeout = "1s", ProbeContext? context = null)
+        PathLab lab, string target, int cycles, int maxHops = 30, string replyTimeout = "1s", ProbeContext? context = null, string interval = "10ms", int size = 64)
     {
+        // ICMP only: the run's raw socket is opened before its first await, on the thread in the client namespace. UDP
+        // and TCP probes open a socket per probe on pool threads outside it, so they run as processes in the client
+        // namespace (PathCommandLabTests).
         var json = $$"""
             {"id": "lab-path", "type": "path", "target": "{{target}}", "interval": "10m", "timeout": "1m",
-             "path": {"cycles": {{cycles}}, "interval": "10ms", "maxHops": {{maxHops}}, "replyTimeout": "{{replyTimeout}}" } }
+             "path": {"cycles": {{cycles}}, "interval": "{{interval}}", "maxHops": {{maxHops}}, "replyTimeout": "{{replyTimeout}}", "size": {{size}} } }
             """;
         var document = CheckParser.Parse(json, "lab.json");
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
