@@ -9,7 +9,7 @@ namespace Sentinel.Probes.Tls;
 /// it sends its NewSessionTicket messages once it has checked the client's flight, and SslStream consumes them
 /// without returning anything to its caller.
 /// </summary>
-internal sealed class TlsRecordWatch(Stream inner) : Stream
+internal sealed class TlsRecordWatch(Stream inner) : ReadTapStream(inner)
 {
     private const int HeaderLength = 5;
 
@@ -19,16 +19,6 @@ internal sealed class TlsRecordWatch(Stream inner) : Stream
     private long _records;
     private long _recordsWhenWatched = -1;
     private Action? _onConsumed;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>
     /// From now on, calls <paramref name="onConsumed"/> (once, on the reading thread, before the read it precedes)
@@ -44,55 +34,18 @@ internal sealed class TlsRecordWatch(Stream inner) : Stream
     /// <summary>Stops calling back (the caller's wait is over; its callback may refer to what it disposes).</summary>
     public void StopWatching() => Interlocked.Exchange(ref _onConsumed, null);
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>Calls back before a read that follows at least one new whole record (see <see cref="Watch"/>).</summary>
+    protected override void BeforeRead()
     {
         if (_recordsWhenWatched >= 0 && _records > _recordsWhenWatched && _headerFilled == 0 && _bodyLeft == 0
             && Interlocked.Exchange(ref _onConsumed, null) is { } consumed)
         {
             consumed();
         }
-
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Follow(buffer.Span[..read]);
-        return read;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var read = inner.Read(buffer, offset, count);
-        Follow(buffer.AsSpan(offset, read));
-        return read;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     /// <summary>Advances over the bytes read, counting the records they complete.</summary>
-    private void Follow(ReadOnlySpan<byte> read)
+    protected override void OnRead(ReadOnlySpan<byte> read)
     {
         while (!read.IsEmpty)
         {
