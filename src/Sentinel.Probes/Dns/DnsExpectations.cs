@@ -42,52 +42,18 @@ internal sealed class DnsExpectations
 
         var server = answer.Server.Name;
         var expected = string.Join(", ", _section.ValidRcodes.Select(DnsVocabulary.Name));
-        result.Problem(rcode switch
+        var hint = rcode == DnsHeaderResponseCode.NoError
+            ? "the name exists (or answers) where the check expects it not to; compare the zone with the check's validRcodes"
+            : DnsRcodes.Hint(rcode, server, _query.Name, new DnsAsking(_section.Recursion, _section.EdnsBufferSize, CheckSetsEdns: true));
+        result.Problem(Dns(DnsRcodes.Category(rcode), rcode switch
         {
-            DnsHeaderResponseCode.NotExistentDomain => Dns(FailureCategories.DnsNxdomain,
-                $"{_query.Name} does not exist: {server} answered NXDOMAIN for {_query}",
-                $"check the name for typos and that it is published in the zone {server} serves"),
-            DnsHeaderResponseCode.ServerFailure => Dns(FailureCategories.DnsServfail,
-                $"{server} answered SERVFAIL for {_query}",
-                "the zone's authoritative servers may be unreachable or DNSSEC validation failing; query them directly with dig"),
-            DnsHeaderResponseCode.Refused => Dns(FailureCategories.DnsRefused,
-                $"{server} refused to answer {_query} (REFUSED)" + (_section.Recursion ? string.Empty : " to a query without recursion desired"),
-                _section.Recursion
-                    ? $"{server} does not serve this client or this zone; check its access rules"
-                    : $"{server} may serve only recursive queries; set recursion to true, or ask the zone's authoritative servers"),
-            DnsHeaderResponseCode.NoError => Dns(FailureCategories.DnsUnexpectedAnswer,
-                $"{server} answered NOERROR for {_query}, expected {expected}",
-                "the name exists (or answers) where the check expects it not to; compare the zone with the check's validRcodes"),
-            _ => Dns(FailureCategories.DnsRcode,
-                $"{server} answered {DnsVocabulary.Name(rcode)} for {_query}, expected {expected}",
-                RcodeHint(rcode, server)),
-        });
+            DnsHeaderResponseCode.NotExistentDomain => $"{_query.Name} does not exist: {server} answered NXDOMAIN for {_query}",
+            DnsHeaderResponseCode.ServerFailure => $"{server} answered SERVFAIL for {_query}",
+            DnsHeaderResponseCode.Refused => $"{server} refused to answer {_query} (REFUSED)" + (_section.Recursion ? string.Empty : " to a query without recursion desired"),
+            _ => $"{server} answered {DnsVocabulary.Name(rcode)} for {_query}, expected {expected}",
+        }, hint));
         return false;
     }
-
-    /// <summary>What an rcode other than NOERROR, NXDOMAIN, SERVFAIL and REFUSED usually means, for a query (RFC 6895 §2.3).</summary>
-    private string RcodeHint(DnsHeaderResponseCode rcode, string server) => rcode switch
-    {
-        // Servers that predate EDNS0 (RFC 6891 §7) answer a query with an OPT record FORMERR.
-        DnsHeaderResponseCode.FormatError => _section.EdnsBufferSize > 512
-            ? $"{server} could not parse the query; a server that does not understand EDNS0 answers so: try \"ednsBufferSize\": 512 (no OPT record), and compare with dig +noedns"
-            : $"{server} could not parse the query, although it carried no EDNS0; compare with dig and the server's logs",
-        DnsHeaderResponseCode.NotImplemented => $"{server} does not implement this kind of query (its opcode, class or record type); ask a server that does, or compare with dig",
-        DnsHeaderResponseCode.NotAuthorized => $"{server} is not authoritative for the zone of {_query.Name} (RFC 2136), or rejected the request's signature (RFC 8945); ask the zone's authoritative servers (dig NS)",
-        DnsHeaderResponseCode.ExistingDomain or DnsHeaderResponseCode.ExistingResourceRecordSet or DnsHeaderResponseCode.MissingResourceRecordSet or DnsHeaderResponseCode.NotZone =>
-            $"this rcode belongs to dynamic updates (RFC 2136), not queries: {server} or something on the way rewrote the reply; compare with dig",
-        _ => $"{server} gave an rcode a query should not get; query it directly with dig to see why",
-    };
-
-    /// <summary>The category of a failure for an rcode a check does not accept.</summary>
-    public static string Category(DnsHeaderResponseCode rcode) => rcode switch
-    {
-        DnsHeaderResponseCode.NotExistentDomain => FailureCategories.DnsNxdomain,
-        DnsHeaderResponseCode.ServerFailure => FailureCategories.DnsServfail,
-        DnsHeaderResponseCode.Refused => FailureCategories.DnsRefused,
-        DnsHeaderResponseCode.NoError => FailureCategories.DnsUnexpectedAnswer,
-        _ => FailureCategories.DnsRcode,
-    };
 
     /// <summary>Checks the records of an answer whose rcode is valid.</summary>
     public void CheckRecords(DnsServerAnswer answer, ProbeResultBuilder result)

@@ -119,7 +119,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
     {
         var (category, reason) = skipped.Failure is { } failure
             ? (failure.Category, failure.Message)
-            : (DnsExpectations.Category(skipped.Rcode!.Value), $"{skipped.Server.Name} answered {DnsVocabulary.Name(skipped.Rcode!.Value)} for {query}");
+            : (DnsRcodes.Category(skipped.Rcode!.Value), $"{skipped.Server.Name} answered {DnsVocabulary.Name(skipped.Rcode!.Value)} for {query}");
         result.Warn(Layers.Dns, category,
             $"the system resolver {skipped.Server.Name} gave no usable answer, so the next in resolv.conf was asked: {reason}",
             "every lookup on this node waits for a resolver that fails before the next is asked; fix it, or remove it from /etc/resolv.conf");

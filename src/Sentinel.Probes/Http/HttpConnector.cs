@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -191,11 +192,24 @@ internal sealed class HttpConnector(
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw new HttpConnectFailedException(TlsHandshakeFailure.Timeout(target, Duration.Format(check.Timeout)));
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or CryptographicException or System.ComponentModel.Win32Exception)
         {
             hop.AddPhase("tls", context.Time.GetElapsedTime(start));
             TlsHost = expected;
             await ssl.DisposeAsync().ConfigureAwait(false);
+            if (TlsHandshakeFailure.VerifierFailed(ex) && pin.Proxy is null && hop.Remote is { } remote)
+            {
+                // SslStream's own chain build threw (on Linux, for a proxy certificate, RFC 3820) before the validation
+                // callback saw the certificates: they are read on a connection of their own, as the tls probe does,
+                // so that the inspection fails the chain closed (tls_invalid_chain) and still reports its dates. Not
+                // through a proxy: a direct connection would go where the check does not. Sentinel's work, not the
+                // target's: out of the total.
+                var reading = context.Time.GetTimestamp();
+                var serverName = IPAddress.TryParse(expected, out _) ? null : expected;
+                await TlsInspectionHello.ReadAsync(remote, startTls: null, serverName, target, Capture, cancellationToken).ConfigureAwait(false);
+                hop.Bookkeeping += context.Time.GetElapsedTime(reading);
+            }
+
             throw new HttpConnectFailedException(TlsHandshakeFailure.Classify(ex, target, Capture));
         }
 

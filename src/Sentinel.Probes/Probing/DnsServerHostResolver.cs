@@ -3,12 +3,14 @@ using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Dns;
 
 namespace Sentinel.Probes.Probing;
 
 /// <summary>
 /// Resolves through one named DNS server (a check's <c>resolver</c>) with DnsClient, so that the rcode is
-/// known exactly: NXDOMAIN, SERVFAIL, REFUSED and an empty answer are told apart, unlike with getaddrinfo.
+/// known exactly: NXDOMAIN, SERVFAIL, REFUSED, the other rcodes (<c>dns_rcode</c>, as the dns probe has them) and
+/// an empty answer are told apart, unlike with getaddrinfo.
 /// With <see cref="IpVersion.Any"/>, A and AAAA are asked together and IPv4 addresses come first.
 /// </summary>
 internal sealed class DnsServerHostResolver : IHostResolver
@@ -49,7 +51,7 @@ internal sealed class DnsServerHostResolver : IHostResolver
 
     public async ValueTask<HostLookup> ResolveAsync(string host, IpVersion version, CancellationToken cancellationToken)
     {
-        var client = new LookupClient(new LookupClientOptions(new NameServer(_server))
+        var options = new LookupClientOptions(new NameServer(_server))
         {
             UseCache = false,
             Retries = 0,
@@ -60,7 +62,8 @@ internal sealed class DnsServerHostResolver : IHostResolver
 
             // The check's deadline is the real bound; this only keeps a lost datagram from waiting forever.
             Timeout = TimeSpan.FromSeconds(30),
-        });
+        };
+        var client = new LookupClient(options);
 
         var queries = version switch
         {
@@ -74,30 +77,24 @@ internal sealed class DnsServerHostResolver : IHostResolver
             var responses = await Task.WhenAll(queries.Select(q => client.QueryAsync(host, q, QueryClass.IN, cancellationToken)))
                 .ConfigureAwait(false);
             var addresses = new List<IPAddress>();
-            foreach (var response in responses)
+            foreach (var (response, type) in responses.Zip(queries))
             {
-                switch (response.Header.ResponseCode)
+                var rcode = response.Header.ResponseCode;
+                if (rcode == DnsHeaderResponseCode.NoError)
                 {
-                    case DnsHeaderResponseCode.NoError:
-                        addresses.AddRange(response.Answers.OfType<AddressRecord>().Select(r => r.Address));
-                        break;
-                    case DnsHeaderResponseCode.NotExistentDomain:
-                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsNxdomain,
-                            $"{host} does not exist: {Name} answered NXDOMAIN",
-                            $"check {host} for typos and that its record is published in the zone {Name} serves"));
-                    case DnsHeaderResponseCode.ServerFailure:
-                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsServfail,
-                            $"{Name} answered SERVFAIL for {host}",
-                            "the zone's authoritative servers may be unreachable or DNSSEC validation failing; query them directly"));
-                    case DnsHeaderResponseCode.Refused:
-                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsRefused,
-                            $"{Name} refused to resolve {host} (REFUSED)",
-                            $"{Name} does not serve this client or this zone; check its access rules"));
-                    default:
-                        return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsServfail,
-                            $"{Name} answered {response.Header.ResponseCode} for {host}",
-                            "the resolver could not answer the query; query it directly with dig to see why"));
+                    addresses.AddRange(response.Answers.OfType<AddressRecord>().Select(r => r.Address));
+                    continue;
                 }
+
+                // The dns probe's categories and hints: one rcode means the same whichever check asked.
+                var asking = new DnsAsking(options.Recursion, options.ExtendedDnsBufferSize, CheckSetsEdns: false);
+                return HostLookup.Failed(new Problem(Layers.Dns, DnsRcodes.Category(rcode), rcode switch
+                {
+                    DnsHeaderResponseCode.NotExistentDomain => $"{host} does not exist: {Name} answered NXDOMAIN",
+                    DnsHeaderResponseCode.ServerFailure => $"{Name} answered SERVFAIL for {host}",
+                    DnsHeaderResponseCode.Refused => $"{Name} refused to resolve {host} (REFUSED)",
+                    _ => $"{Name} answered {DnsVocabulary.Name(rcode)} for {host} {DnsVocabulary.Name(type)}",
+                }, DnsRcodes.Hint(rcode, Name, host, asking)));
             }
 
             return addresses.Count > 0

@@ -35,7 +35,7 @@ internal static partial class TlsHandshakeFailure
             return Failed($"the TLS handshake with {target} failed: {reason}", legacyHint);
         }
 
-        if (Unwrap(exception).Any(e => e is CryptographicException))
+        if (VerifierFailed(exception))
         {
             return Failed($"the TLS handshake with {target} stopped: this node's certificate verifier (OpenSSL, through .NET) failed on the server's chain ({reason})",
                 "inspect the server's certificates (openssl s_client -showcerts, then openssl x509 -text): one with an unusual critical extension (a proxy certificate, RFC 3820) or a malformed one is the likely cause");
@@ -72,6 +72,13 @@ internal static partial class TlsHandshakeFailure
         return Failed($"the TLS handshake with {target} failed: {reason}",
             "compare with openssl s_client -connect host:port -servername name from this node");
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is SslStream's own chain build throwing on a certificate it cannot process
+    /// (a CryptographicException, not an alert or a closed connection): the certificates never reached the validation
+    /// callback, so the caller reads them for inspection (<see cref="TlsInspectionHello"/>) to judge the chain.
+    /// </summary>
+    public static bool VerifierFailed(Exception exception) => Unwrap(exception).Any(e => e is CryptographicException);
 
     /// <summary>The problem for a handshake that did not finish before the check's deadline.</summary>
     public static Problem Timeout(string target, string timeout, string phase = "the TLS handshake") =>

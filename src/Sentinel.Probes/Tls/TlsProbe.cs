@@ -145,7 +145,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
 
             if (failure is not null)
             {
-                var onlyLegacy = await ReadCertificatesForInspectionAsync(capture, cancellationToken).ConfigureAwait(false);
+                var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, section.StartTls, ServerName, _name, capture, cancellationToken).ConfigureAwait(false);
                 result.Problem(TlsHandshakeFailure.Classify(failure, _name, capture, firstBytes, onlyLegacy));
             }
 
@@ -233,38 +233,6 @@ internal sealed class TlsProbe : IProbe, IWarmUp
 
                 return null;
             }
-        }
-
-        /// <summary>
-        /// The real handshake failed, maybe before SslStream showed a certificate (a version or cipher the local
-        /// OpenSSL refuses, a client certificate required under TLS 1.2): a TLS 1.2, then a TLS 1.0 ClientHello on new
-        /// connections read the server's Certificate message in clear text, for inspection only. Returns the legacy
-        /// version the server chose when it refused TLS 1.2 but answered TLS 1.0, which explains the failure.
-        /// </summary>
-        private async ValueTask<string?> ReadCertificatesForInspectionAsync(TlsCapture capture, CancellationToken cancellationToken)
-        {
-            foreach (var version in new ushort[] { 0x0303, 0x0301 })
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return null;
-                }
-
-                var answer = await TlsVersionAudit.HelloAsync(remote, section.StartTls, version, ServerName, _name, cancellationToken).ConfigureAwait(false);
-                capture.OnCertificatesReadForInspection(answer.Certificates);
-                if (answer.Version is { } chosen)
-                {
-                    // Offered TLS 1.2 (or only 1.0) and answered below 1.2: the server speaks nothing newer.
-                    return chosen < 0x0303 ? TlsVersionNames.OfWire(chosen) : null;
-                }
-
-                if (answer.Alert is null)
-                {
-                    return null;
-                }
-            }
-
-            return null;
         }
     }
 }

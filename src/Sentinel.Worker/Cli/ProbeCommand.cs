@@ -75,7 +75,7 @@ internal static class ProbeCommand
             foreach (var error in document.Errors)
             {
                 var member = error.Path.StartsWith("$.", StringComparison.Ordinal) ? error.Path[2..] : error.Path;
-                var name = flags.TryGetValue(member, out var flag) ? flag : member;
+                var name = FlagFor(member, flags);
                 await stderr.WriteLineAsync($"sentinel: {name}: {error.Message}").ConfigureAwait(false);
             }
 
@@ -83,6 +83,56 @@ internal static class ProbeCommand
         }
 
         return await RunAsync([document.Checks[0].Definition], json, stdout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The flag that set <paramref name="member"/> (a JSON path without its <c>$.</c>), else the path. An error may
+    /// name a path below the flag's field: one value of a repeated flag (<c>dns.servers[1]</c>,
+    /// <c>http.expectStatus[0]</c>) or one entry of the map several flags fill (<c>http.headers.Host</c> from
+    /// <c>-H 'Host: …'</c>); it names the flag all the same, and a map entry by its key too, since the flag alone
+    /// would not say which of several <c>-H</c> it was.
+    /// </summary>
+    internal static string FlagFor(string member, IReadOnlyDictionary<string, string> flags)
+    {
+        var field = flags.Keys
+            .Where(k => member == k || member.StartsWith(k, StringComparison.Ordinal) && member[k.Length] is '.' or '[')
+            .MaxBy(k => k.Length);
+        if (field is null)
+        {
+            return member;
+        }
+
+        var rest = member[field.Length..];
+        return EntryKey(rest) is { } key ? $"{flags[field]} ({key})" : flags[field];
+    }
+
+    /// <summary>The map key <paramref name="rest"/> starts with (<c>.Host</c>, <c>['X-A b']</c>), or null for none or an index.</summary>
+    private static string? EntryKey(string rest)
+    {
+        if (rest.StartsWith('.'))
+        {
+            var end = rest.IndexOfAny(['.', '['], 1);
+            return end < 0 ? rest[1..] : rest[1..end];
+        }
+
+        if (!rest.StartsWith("['", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // JsonPath.Member quotes a key that is not an identifier, escaping ' and \ with a backslash.
+        var key = new System.Text.StringBuilder();
+        for (var i = 2; i < rest.Length && rest[i] != '\'';)
+        {
+            if (rest[i] == '\\' && i + 1 < rest.Length)
+            {
+                i++;
+            }
+
+            key.Append(rest[i++]);
+        }
+
+        return key.ToString();
     }
 
     private static async Task<int> RunAsync(IReadOnlyList<CheckDefinition> checks, bool json, TextWriter stdout, CancellationToken cancellationToken)

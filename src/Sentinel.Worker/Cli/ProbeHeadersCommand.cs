@@ -43,15 +43,6 @@ internal static class ProbeHeadersCommand
             options.Flags[member] = flag;
         }
 
-        // Errors about one value of a repeated flag carry its index in the path; they still name the flag.
-        foreach (var (member, flag, count) in new[] { ("headers.cors.origins", "--origin", 8), ("headers.cors.methods", "--method", 8), ("headers.cors.headers", "--cors-header", 16) })
-        {
-            for (var i = 0; i < count; i++)
-            {
-                options.Flags[$"{member}[{i}]"] = flag;
-            }
-        }
-
         command.SetAction(async (parse, cancellationToken) =>
         {
             var section = new JsonObject();

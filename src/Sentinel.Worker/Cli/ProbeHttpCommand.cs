@@ -33,7 +33,7 @@ internal static class ProbeHttpCommand
         options.AddTo(command);
         foreach (var (member, flag) in new[]
         {
-            ("http.method", "--request"), ("http.body", "--data"), ("http.expectStatus", "--expect-status"), ("http.maxRedirects", "--max-redirs"),
+            ("http.method", "--request"), ("http.headers", "--header"), ("http.body", "--data"), ("http.expectStatus", "--expect-status"), ("http.maxRedirects", "--max-redirs"),
             ("http.tls.caFile", "--cacert"), ("http.tls.clientCertificate", "--cert"), ("http.tls.clientKey", "--key"), ("http.tls.serverName", "--servername"),
             ("http.proxy", "--proxy"), ("http.addresses", "--addresses"), ("http.bodyMatches", "--body-matches"), ("http.maxBodyBytes", "--max-body"),
         })

@@ -101,6 +101,30 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Equal(0, kestrel?.Requests ?? 0);
     }
 
+    [Theory]
+    [InlineData("http")]
+    [InlineData("headers")]
+    public async Task RunAsync_LeafTheVerifierCannotProcess_FailsClosedAsTheTlsProbeDoes(string type)
+    {
+        // A proxy certificate (RFC 3820) makes .NET's chain builder on Linux throw inside SslStream's handshake: the
+        // TLS layer failing closed, reported as the tls probe reports it, not the probe failing. The headers probe
+        // fetches through the http probe. (No subject alternative names, as in the tls probe's test, or OpenSSL's
+        // server would not use it for TLS 1.2, where the chain is read for inspection.)
+        await using var server = await OpenSslServer.StartAsync(pki.Trusted.Issue(new CertificateSpec { Proxy = true, DnsNames = [] }), pki.Directory.Path, true, "-www");
+        var url = $"https://{server.Target}/";
+        var check = type == "http" ? HttpChecks.Parse(url, Trusting()) : Headers.HeadersChecks.Parse(url, new JsonObject { ["tls"] = new JsonObject { ["caFile"] = pki.RootFile } });
+
+        var result = await HttpChecks.RunAsync(check);
+
+        Assert.Equal(ProbeStatus.Down, result.Status);
+        Assert.Equal(["tls_handshake_failed", "tls_hostname_mismatch", "tls_invalid_chain"], result.Problems.Select(p => p.Category));
+        Assert.StartsWith($"the TLS handshake with {server.Target} stopped: this node's certificate verifier (OpenSSL, through .NET) failed on the server's chain (", result.Failure!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("the chain cannot be checked: this node's certificate verifier (OpenSSL, through .NET) failed on it (", result.Problems[2].Message, StringComparison.Ordinal);
+        Assert.Equal(["resolve", "connect", "tls"], result.Phases.Select(p => p.Name));
+        Assert.True(result.Measurements.ContainsKey("cert.days_left"));
+        Assert.False(result.Measurements.ContainsKey("http.status_code"));
+    }
+
     [Fact]
     public async Task RunAsync_WrongHostCertificate_SendsNeitherRequestNorCredentials()
     {

@@ -90,16 +90,29 @@ public sealed class TcpProbeTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.ServerFailure, "dns_servfail")]
-    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.Refused, "dns_refused")]
-    public async Task RunAsync_ResolverFails_ClassifiesTheRcode(ARSoft.Tools.Net.Dns.ReturnCode code, string category)
+    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.ServerFailure, "dns_servfail", "{server} answered SERVFAIL for broken.sentinel.test",
+        "the zone's authoritative servers may be unreachable or DNSSEC validation failing; query them directly with dig")]
+    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.Refused, "dns_refused", "{server} refused to resolve broken.sentinel.test (REFUSED)",
+        "{server} does not serve this client or this zone; check its access rules")]
+    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.FormatError, "dns_rcode", "{server} answered FORMERR for broken.sentinel.test A",
+        "{server} could not parse the query; a server that does not understand EDNS0 (the query carried an OPT record) answers so: compare with dig +noedns, or use a resolver that speaks EDNS0")]
+    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.NotImplemented, "dns_rcode", "{server} answered NOTIMP for broken.sentinel.test A",
+        "{server} does not implement this kind of query (its opcode, class or record type); ask a server that does, or compare with dig")]
+    [InlineData(ARSoft.Tools.Net.Dns.ReturnCode.NotAuthoritive, "dns_rcode", "{server} answered NOTAUTH for broken.sentinel.test A",
+        "{server} is not authoritative for the zone of broken.sentinel.test (RFC 2136), or rejected the request's signature (RFC 8945); ask the zone's authoritative servers (dig NS)")]
+    public async Task RunAsync_ResolverFails_ClassifiesTheRcodeAsTheDnsProbeDoes(ARSoft.Tools.Net.Dns.ReturnCode code, string category, string message, string hint)
     {
         _dns.AnswerWith("broken.sentinel.test.", code);
 
-        var result = await RunAsync("broken.sentinel.test:80", resolver: _dns.Address);
+        var result = await RunAsync("broken.sentinel.test:80", resolver: _dns.Address, ipVersion: "ipv4");
 
         Assert.Equal(ProbeStatus.Down, result.Status);
-        Assert.Equal(category, result.Failure!.Category);
+        Assert.Equal(("dns", category), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Equal(message.Replace("{server}", _dns.Address, StringComparison.Ordinal), result.Failure.Message);
+        Assert.Equal(hint.Replace("{server}", _dns.Address, StringComparison.Ordinal), result.Failure.Hint);
+
+        // The FORMERR hint says the query carried EDNS0: it did.
+        Assert.True(_dns.Received[^1].EdnsBufferSize > 512);
     }
 
     [Fact]

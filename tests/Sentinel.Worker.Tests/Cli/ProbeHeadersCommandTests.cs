@@ -90,6 +90,8 @@ public sealed class ProbeHeadersCommandTests
     [InlineData(new[] { "probe", "headers", "http://127.0.0.1:1/", "--method", "GE T" }, "--method")]
     [InlineData(new[] { "probe", "headers", "http://127.0.0.1:1/", "--min-max-age", "forever" }, "--min-max-age")]
     [InlineData(new[] { "probe", "headers", "http://127.0.0.1:1/", "-H", "novalue" }, "--header")]
+    [InlineData(new[] { "probe", "headers", "http://127.0.0.1:1/", "-H", "Host: bad host" }, "--header (Host)")]
+    [InlineData(new[] { "probe", "headers", "http://127.0.0.1:1/", "--cors-header", "X Bad" }, "--cors-header")]
     public async Task ProbeHeaders_BadFlags_ExitTwoNamingTheFlag(string[] args, string flag)
     {
         var (code, output, errors) = await RunAsync(args);

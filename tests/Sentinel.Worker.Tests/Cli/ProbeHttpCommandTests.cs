@@ -75,7 +75,9 @@ public sealed class ProbeHttpCommandTests
     [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "--addresses", "most" }, "sentinel: --addresses: expected \"first\", \"any\", \"all\" or \"quorum:N\" (N from 1 to 8), got \"most\"")]
     [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "-X", "GE T" }, "sentinel: --request: must be an HTTP method token such as GET, HEAD or POST, got \"GE T\"")]
     [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "-H", "novalue" }, "sentinel: --header: expected 'Name: value', got \"novalue\"")]
-    [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "--expect-status", "600" }, "sentinel: http.expectStatus[0]: expected a status code from 100 to 599 or a class such as \"2xx\", got number 600")]
+    [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "-H", "Host: bad host" }, "sentinel: --header (Host): must be a host name or address with an optional port (RFC 9110, 7.2), such as www.example.com or www.example.com:8443, got \"bad host\"")]
+    [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "-H", "X Bad: 1" }, "sentinel: --header (X Bad): a header name must be a token (letters, digits and !#$%&'*+-.^_`|~)")]
+    [InlineData(new[] { "probe", "http", "http://127.0.0.1:1/", "--expect-status", "600" }, "sentinel: --expect-status: expected a status code from 100 to 599 or a class such as \"2xx\", got number 600")]
     public async Task ProbeHttp_BadFlags_ExitTwoNamingTheFlag(string[] args, string expected)
     {
         var (code, _, errors) = await RunAsync(args);
