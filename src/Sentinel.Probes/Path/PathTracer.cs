@@ -15,7 +15,10 @@ namespace Sentinel.Probes.Paths;
 /// One loop sends the walk and the cycles in the order the schedule gives them: the walk's TTLs due before a cycle
 /// go out before it, however late they run, so that every cycle probes the hops the schedule has walked by its time
 /// (a walk in a loop of its own could lose the race to the next cycle on a busy node, which then skipped the hops
-/// not walked yet).
+/// not walked yet). A late walk goes on one gap after its previous probe rather than catching up in a burst: a
+/// burst puts the TTLs beyond the destination on it before its answer is read, and their ICMP answers use up the
+/// destination's rate limit (Linux: icmp_msgs_burst, 50, per network namespace), so that the next cycles' UDP
+/// probes go unanswered there.
 /// </remarks>
 internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSection section, TimeProvider time)
 {
@@ -24,6 +27,7 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
     private readonly Lock _lock = new();
     private int _limit = section.MaxHops;
     private int _walked;
+    private TimeSpan? _lastWalkSend;
     private int _cycles;
     private int? _destinationHop;
     private int? _unreachableHop;
@@ -87,7 +91,8 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
     }
 
     /// <summary>
-    /// Walks on with the TTLs due on the schedule before <paramref name="until"/>, each at its time; stops where the path ends.
+    /// Walks on with the TTLs due on the schedule before <paramref name="until"/>, each at its time and never less than
+    /// <see cref="PathSection.WalkGap"/> after the walk's previous probe; stops where the path ends.
     /// </summary>
     private async Task WalkAsync(EchoSchedule schedule, TimeSpan until, CancellationToken cancellationToken)
     {
@@ -104,7 +109,8 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
                 }
             }
 
-            await schedule.WaitUntilAsync(due, cancellationToken).ConfigureAwait(false);
+            var at = _lastWalkSend is { } last && last + section.WalkGap > due ? last + section.WalkGap : due;
+            await schedule.WaitUntilAsync(at, cancellationToken).ConfigureAwait(false);
             lock (_lock)
             {
                 // The answer that ends the path may have come while this waited.
@@ -117,6 +123,7 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
             }
 
             Send(ttl, cancellationToken);
+            _lastWalkSend = schedule.Elapsed;
         }
     }
 

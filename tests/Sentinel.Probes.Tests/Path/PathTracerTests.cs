@@ -34,6 +34,21 @@ public sealed class PathTracerTests
         Assert.Equal([10, 10, 10, 10], trace.Hops.Select(h => h.Received));
     }
 
+    [Fact]
+    public async Task RunAsync_WalkRunsLate_GoesOnOneGapApartAndStopsAtTheDestination()
+    {
+        var clock = new LateTimerClock(new FakeTimeProvider(), TimeSpan.FromMilliseconds(1), lateness: TimeSpan.FromMilliseconds(12));
+        var path = new ScriptedPath(clock, hops: 4);
+
+        await RunAsync(new PathTracer(path, Target, Section, clock), clock);
+
+        // Catching up with the schedule at once would send every TTL due by then, 2 to 14, at 13 ms, and cycle 2 up to
+        // TTL 10 with them: 16 probes beyond the destination before its answer to TTL 4 could end the walk, whose ICMP
+        // answers use up the destination's rate limit.
+        Assert.Equal([(1, 0.0), (2, 13.0), (3, 14.0), (4, 15.0)], path.Sends.Take(4).Select(s => (s.Ttl, s.At.TotalMilliseconds)));
+        Assert.DoesNotContain(path.Sends, s => s.Ttl > 4);
+    }
+
     /// <summary>
     /// Runs the tracer to its end, moving the fake clock on in steps of a tenth of a millisecond, on a pool thread: without
     /// a synchronization context to queue them to, the continuations of a timer run within the step that fires it.
@@ -75,8 +90,8 @@ public sealed class PathTracerTests
     }
 
     /// <summary>
-    /// A path of <c>hops</c> nodes: every node answers half a millisecond after the probe, the routers with "time
-    /// exceeded", the last with an echo reply.
+    /// A path of <c>hops</c> nodes on the fake clock: every node answers half a millisecond after the probe, the routers
+    /// with "time exceeded", the last with an echo reply.
     /// </summary>
     private sealed class ScriptedPath(TimeProvider clock, int hops) : IPathProber
     {
@@ -88,8 +103,14 @@ public sealed class PathTracerTests
         public async Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken)
         {
             Sends.Add((ttl, clock.GetElapsedTime(_start)));
+            // A timer of its own: Task.Delay counts whole milliseconds and would answer at once.
             var roundTrip = TimeSpan.FromMilliseconds(0.5);
-            await Task.Delay(roundTrip, clock, cancellationToken).ConfigureAwait(false);
+            var answer = new TaskCompletionSource();
+            using (clock.CreateTimer(_ => answer.TrySetResult(), null, roundTrip, Timeout.InfiniteTimeSpan))
+            {
+                await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return ttl < hops
                 ? new EchoOutcome(IcmpReplyKind.TimeExceeded, 0, IPAddress.Parse($"198.18.{ttl - 1}.2"), roundTrip, null, null)
                 : new EchoOutcome(IcmpReplyKind.EchoReply, 0, Target, roundTrip, null, null);
