@@ -13,8 +13,12 @@ namespace Sentinel.Testing;
 /// <remarks>
 /// Link i joins node i and node i+1 (node 0 is the client, the last is the target); its left end is
 /// 198.18.i.1 and its right end 198.18.i.2 (2001:db8:5e47:i::1 and ::2). Router k (hop k) therefore answers
-/// from 198.18.(k−1).2, the address of its interface towards the client. ICMP rate limits are off in the
-/// routers so that every probe is answered unless a test says otherwise. Namespace names carry the process
+/// from 198.18.(k−1).2, the address of its interface towards the client. The per-destination ICMP rate
+/// limit is off in every node so that every probe is answered unless a test says otherwise; each node keeps
+/// the kernel's budget for all the ICMP errors it sends (net.ipv4.icmp_msgs_per_sec 1000 and
+/// icmp_msgs_burst 50 per namespace, shared with ICMPv6), as real hosts do: a probe that puts dozens of UDP
+/// datagrams on the target within a few milliseconds sees its "port unreachable" answers go missing there
+/// (the target's IcmpOutRateLimitGlobal counter, nstat). Namespace names carry the process
 /// id and a counter, so parallel runs do not collide; <see cref="Dispose"/> deletes them all (and with
 /// them every veth and nftables rule), also when a test failed.
 /// </remarks>
@@ -275,7 +279,8 @@ public sealed partial class PathLab : IDisposable
         Sysctl(name, "net.ipv6.conf.all.accept_dad", "0");
         Sysctl(name, "net.ipv6.conf.default.accept_dad", "0");
 
-        // Every probe answered unless a test says otherwise; no reverse-path filter for the alternate route.
+        // Every probe answered unless a test says otherwise (the namespace-wide budget of ICMP errors stays, see
+        // the remarks); no reverse-path filter for the alternate route.
         Sysctl(name, "net.ipv4.icmp_ratelimit", "0");
         Sysctl(name, "net.ipv6.icmp.ratelimit", "0");
         Sysctl(name, "net.ipv4.conf.all.rp_filter", "0");

@@ -11,11 +11,30 @@ internal sealed class EchoSchedule(TimeProvider time)
 {
     private readonly long _start = time.GetTimestamp();
 
-    /// <summary>Waits until <paramref name="offset"/> after the schedule was made; completes at once when that has passed.</summary>
+    /// <summary>The time since the schedule was made.</summary>
+    public TimeSpan Elapsed => time.GetElapsedTime(_start);
+
+    /// <summary>
+    /// Waits until <paramref name="offset"/> after the schedule was made, and never less; completes at once when that
+    /// has passed.
+    /// </summary>
+    /// <remarks>
+    /// The system's timers count whole milliseconds: a wait of 0.9 ms is cut to none, and a wait of 1 ms ends at the
+    /// next tick of a millisecond clock, which may come at once. So each wait is rounded up to whole milliseconds and
+    /// waited again until the offset has passed: sends due 1 ms apart (the walk of a path run 10 ms apart) do not go
+    /// out back to back.
+    /// </remarks>
     public Task WaitUntilAsync(TimeSpan offset, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var wait = offset - time.GetElapsedTime(_start);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+        return offset > Elapsed ? WaitAsync(offset, cancellationToken) : Task.CompletedTask;
+    }
+
+    private async Task WaitAsync(TimeSpan offset, CancellationToken cancellationToken)
+    {
+        for (var wait = offset - Elapsed; wait > TimeSpan.Zero; wait = offset - Elapsed)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -6,11 +6,20 @@ namespace Sentinel.Probes.Paths;
 /// <summary>
 /// The cycles of one path run, as mtr sends them. The first cycle walks the path: TTL 1, 2, … one
 /// <see cref="PathSection.WalkGap"/> apart, and stops once the destination (or a hop that answered
-/// "unreachable") has answered, so that the destination gets one echo request per cycle rather than a burst
-/// of every TTL beyond it. Cycle k starts k intervals after the first (<see cref="EchoSchedule"/>) and sends
-/// one probe per TTL up to the deepest one worth probing: the destination's once known, and never deeper than
-/// the walk has gone, without waiting for answers.
+/// "unreachable") has answered, so that the destination gets one probe per cycle rather than a burst of every
+/// TTL beyond it. Cycle k is due k intervals after the first (<see cref="EchoSchedule"/>) and sends one probe per
+/// TTL up to the deepest one worth probing: the destination's once known, and never deeper than the walk has gone,
+/// without waiting for answers.
 /// </summary>
+/// <remarks>
+/// One loop sends the walk and the cycles in the order the schedule gives them: the walk's TTLs due before a cycle
+/// go out before it, however late they run, so that every cycle probes the hops the schedule has walked by its time
+/// (a walk in a loop of its own could lose the race to the next cycle on a busy node, which then skipped the hops
+/// not walked yet). A late walk goes on one gap after its previous probe rather than catching up in a burst: a
+/// burst puts the TTLs beyond the destination on it before its answer is read, and their ICMP answers use up the
+/// destination's rate limit (Linux: icmp_msgs_burst, 50, per network namespace), so that the next cycles' UDP
+/// probes go unanswered there.
+/// </remarks>
 internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSection section, TimeProvider time)
 {
     private readonly HopStats[] _hops = Enumerable.Range(1, section.MaxHops).Select(h => new HopStats(h)).ToArray();
@@ -18,6 +27,7 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
     private readonly Lock _lock = new();
     private int _limit = section.MaxHops;
     private int _walked;
+    private TimeSpan? _lastWalkSend;
     private int _cycles;
     private int? _destinationHop;
     private int? _unreachableHop;
@@ -31,12 +41,19 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
     {
         var schedule = new EchoSchedule(time);
         var cutOff = false;
-        var walk = WalkAsync(schedule, cancellationToken);
+        lock (_lock)
+        {
+            // The walk is the first cycle.
+            _cycles++;
+        }
+
         try
         {
             for (var cycle = 1; cycle < section.Cycles; cycle++)
             {
-                await schedule.WaitUntilAsync(section.Interval * cycle, cancellationToken).ConfigureAwait(false);
+                var due = section.Interval * cycle;
+                await WalkAsync(schedule, due, cancellationToken).ConfigureAwait(false);
+                await schedule.WaitUntilAsync(due, cancellationToken).ConfigureAwait(false);
                 int deepest;
                 lock (_lock)
                 {
@@ -55,14 +72,14 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
                 }
             }
 
-            await walk.ConfigureAwait(false);
+            // With few cycles and many hops the walk outlasts them.
+            await WalkAsync(schedule, TimeSpan.MaxValue, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             cutOff = true;
         }
 
-        await walk.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Task[] probes;
         lock (_lock)
         {
@@ -73,18 +90,30 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
         return Build(cutOff);
     }
 
-    private async Task WalkAsync(EchoSchedule schedule, CancellationToken cancellationToken)
+    /// <summary>
+    /// Walks on with the TTLs due on the schedule before <paramref name="until"/>, each at its time and never less than
+    /// <see cref="PathSection.WalkGap"/> after the walk's previous probe; stops where the path ends.
+    /// </summary>
+    private async Task WalkAsync(EchoSchedule schedule, TimeSpan until, CancellationToken cancellationToken)
     {
-        lock (_lock)
+        while (true)
         {
-            _cycles++;
-        }
-
-        for (var ttl = 1; ttl <= section.MaxHops; ttl++)
-        {
-            await schedule.WaitUntilAsync(section.WalkGap * (ttl - 1), cancellationToken).ConfigureAwait(false);
+            // Only this method writes _walked, on the one loop that also runs the cycles: reading it needs no lock.
+            var ttl = _walked + 1;
+            var due = section.WalkGap * (ttl - 1);
             lock (_lock)
             {
+                if (ttl > _limit || _sendFailure is not null || due >= until)
+                {
+                    return;
+                }
+            }
+
+            var at = _lastWalkSend is { } last && last + section.WalkGap > due ? last + section.WalkGap : due;
+            await schedule.WaitUntilAsync(at, cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                // The answer that ends the path may have come while this waited.
                 if (ttl > _limit || _sendFailure is not null)
                 {
                     return;
@@ -94,6 +123,7 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
             }
 
             Send(ttl, cancellationToken);
+            _lastWalkSend = schedule.Elapsed;
         }
     }
 

@@ -39,6 +39,21 @@ public sealed class EchoScheduleTests
     }
 
     [Fact]
+    public async Task WaitUntilAsync_LessThanAMillisecondAhead_WaitsUntilThen()
+    {
+        // The real clock: the system's timers count whole milliseconds, and a wait of 0.9 ms cut to none ended at once.
+        var schedule = new EchoSchedule(TimeProvider.System);
+        var offset = TimeSpan.FromMilliseconds(0.9);
+
+        for (var round = 1; round <= 20; round++)
+        {
+            await schedule.WaitUntilAsync(offset, TestContext.Current.CancellationToken);
+            Assert.True(schedule.Elapsed >= offset, $"round {round}: done {schedule.Elapsed.TotalMilliseconds} ms after the start, due at {offset.TotalMilliseconds} ms");
+            offset = schedule.Elapsed + TimeSpan.FromMilliseconds(0.9);
+        }
+    }
+
+    [Fact]
     public async Task WaitUntilAsync_Cancelled_Throws()
     {
         var schedule = new EchoSchedule(new FakeTimeProvider());
