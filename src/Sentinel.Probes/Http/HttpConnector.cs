@@ -87,6 +87,7 @@ internal sealed class HttpConnector(
 
         var scratch = new ProbeResultBuilder(check);
         var connectStart = context.Time.GetTimestamp();
+        hop.ConnectStartedAt ??= connectStart;
         var socket = await TcpConnector.ConnectAsync(remote, check, context, scratch, cancellationToken).ConfigureAwait(false);
         if (socket is null)
         {
@@ -214,6 +215,7 @@ internal sealed class HttpConnector(
         }
 
         hop.AddPhase("tls", context.Time.GetElapsedTime(start) - bookkeeping);
+        hop.Bookkeeping += bookkeeping;
         Capture.OnAuthenticated(ssl);
         TlsHost = expected;
         Handshaked = true;

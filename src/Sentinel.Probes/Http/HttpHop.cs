@@ -30,6 +30,9 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
     /// <summary>When the last byte of the body arrived.</summary>
     public long? LastByteAt { get; set; }
 
+    /// <summary>When the hop's connection attempt began (the TCP connect to the target or the proxy), if it made one.</summary>
+    public long? ConnectStartedAt { get; set; }
+
     /// <summary>Whether the hop opened a new connection (false: reused one, so no connect or TLS phase).</summary>
     public bool NewConnection { get; set; }
 

@@ -39,7 +39,7 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
         var section = check.SectionAs<HttpSection>() ?? HttpSection.Default;
         var url = new Uri(check.Target);
         var result = new ProbeResultBuilder(check);
-        var start = context.Time.GetTimestamp();
+        var loading = context.Time.GetTimestamp();
         var details = new HttpDetails(context.ResolverFor(check).Name, section);
         result.Details = details;
 
@@ -49,13 +49,17 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
         if ((trustProblem ?? certificateProblem) is { } configuration)
         {
             result.Problem(configuration);
-            result.MeasureDurations("http", context.Time.GetElapsedTime(start));
+            result.MeasureDurations("http", context.Time.GetElapsedTime(loading));
             return result.Build();
         }
 
+        // Total is timed from here, as curl's time_total from its name lookup: reading the check's CA and client
+        // certificate files above is this node's configuration, not the target.
+        var start = context.Time.GetTimestamp();
         var host = url.HostNameType == UriHostNameType.IPv6 ? url.Host.Trim('[', ']') : url.IdnHost;
         var resolved = section.Proxy is { } proxy ? Target(proxy.IdnHost, proxy.Port) : Target(host, url.Port);
         var addresses = await TargetResolution.ResolveAsync(check, resolved, context, result, cancellationToken).ConfigureAwait(false);
+        var resolvedAt = context.Time.GetTimestamp();
         if (addresses is null)
         {
             result.MeasureDurations("http", context.Time.GetElapsedTime(start));
@@ -76,10 +80,15 @@ internal sealed partial class HttpProbe : IProbe, IWarmUp
                 () => HttpClientLease.Create(check, section, context, new HttpPin(host, chosen.Address, section.Proxy), trust, clientCertificate)), cancellationToken).ConfigureAwait(false);
         }
 
-        // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange;
-        // the certificate inspection afterwards, and the verdict before each request, are Sentinel's own work.
+        // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange.
+        // Sentinel's own work is left out: building the client and the request between the name resolved and the
+        // connection begun (no packet is sent then), the certificate verdict before each request, and the
+        // certificate inspection afterwards.
         var shown = outcomes[details.Representative];
-        result.MeasureDurations("http", context.Time.GetElapsedTime(start, shown.EndedAt) - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
+        var setup = shown.Exchange.Hops.Count > 0 && shown.Exchange.Hops[0].ConnectStartedAt is { } connecting && connecting > resolvedAt
+            ? context.Time.GetElapsedTime(resolvedAt, connecting)
+            : TimeSpan.Zero;
+        result.MeasureDurations("http", context.Time.GetElapsedTime(start, shown.EndedAt) - setup - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
         return result.Build();
     }
 
