@@ -118,11 +118,13 @@ internal static class TlsTrustVerdicts
         }
 
         // The leaf's issuer is nowhere here. An intermediate the server forgot is the common case; the leaf says so
-        // when it names where its issuer's certificate is (AIA CA Issuers: public CAs always do), and the server
-        // says so when it sent other CA certificates (the wrong intermediate). A leaf signed directly by a private
-        // root, checked without that root, shows neither sign: an untrusted root, though a private intermediate
-        // issued without AIA looks the same, which the message says.
-        if (top.Facts.CaIssuersUri is not null || chain.Certificates.Any(c => c.Position == ChainPosition.Unused))
+        // when it names where its issuer's certificate is (AIA CA Issuers: public CAs always do), the server says so
+        // when it sent other CA certificates (the wrong intermediate), and so does a check that names its own roots
+        // in caFile: an issuer outside them is most likely an intermediate below one of them (a leaf made with
+        // openssl names no AIA). Checked against the system store, a leaf signed directly by a private root (mkcert,
+        // a cluster CA) shows none of these signs: an untrusted root, though a private intermediate issued without
+        // AIA looks the same, which the message says.
+        if (top.Facts.CaIssuersUri is not null || chain.Certificates.Any(c => c.Position == ChainPosition.Unused) || trust.CaFile is not null)
         {
             return new Problem(Layers.Tls, FailureCategories.TlsIncompleteChain,
                 $"the server sent {TlsVerdicts.Plural(sent, "certificate")} ending at {top.Facts.Subject}, but not the certificate of its issuer ({top.Facts.Issuer}), and {trust.Description} does not have it either, so the chain cannot be checked up to a root",
@@ -131,9 +133,7 @@ internal static class TlsTrustVerdicts
 
         return new Problem(Layers.Tls, FailureCategories.TlsUntrustedRoot,
             $"the server sent its certificate ({top.Facts.Subject}) alone, and its issuer {top.Facts.Issuer} is not in {trust.Description}: an untrusted root, or an intermediate the server does not send (the certificate names no CA Issuers URL that would tell)",
-            trust.CaFile is null
-                ? $"if {top.Facts.Issuer} is your private CA's root, set the check's caFile to a file holding it; if it is an intermediate, configure the server's full chain file (the leaf followed by its intermediates)"
-                : $"if {top.Facts.Issuer} is your private CA's root, add it to {trust.CaFile}; if it is an intermediate, configure the server's full chain file (the leaf followed by its intermediates)");
+            $"if {top.Facts.Issuer} is your private CA's root, set the check's caFile to a file holding it; if it is an intermediate, configure the server's full chain file (the leaf followed by its intermediates)");
     }
 
     /// <summary>

@@ -51,17 +51,31 @@ public sealed class TlsChainVerdictTests(TlsPki pki) : IClassFixture<TlsPki>
     }
 
     [Fact]
-    public async Task RunAsync_LeafOfAnUntrustedPrivateRootSentAlone_ReportsUntrustedRootNamingCaFile()
+    public async Task RunAsync_LeafOfAnUntrustedPrivateRootSentAloneCheckedWithTheSystemStore_ReportsUntrustedRoot()
     {
-        // Signed by the root itself and naming no issuer URL (mkcert, a root made with openssl): nothing says an
-        // intermediate is missing, so the unknown issuer is most likely a root the check does not trust.
+        // Signed by the root itself and naming no issuer URL (mkcert, a cluster CA), checked against the system
+        // store: nothing says an intermediate is missing, so the unknown issuer is most likely a root not trusted here.
         await using var server = TlsServer.Start(pki.Unknown.IssueFromRoot(new CertificateSpec { NamesIssuer = false }));
+
+        var result = await RunAsync(server.Target, $$"""{ "serverName": "{{Host}}" }""");
+
+        Assert.Equal(["tls_untrusted_root"], result.Problems.Select(p => p.Category));
+        Assert.Equal("the server sent its certificate (CN=www.sentinel.test, O=Sentinel Tests) alone, and its issuer CN=Unknown Test Root CA, O=Sentinel Tests is not in the system trust store: an untrusted root, or an intermediate the server does not send (the certificate names no CA Issuers URL that would tell)", result.Failure!.Message);
+        Assert.Equal("if CN=Unknown Test Root CA, O=Sentinel Tests is your private CA's root, set the check's caFile to a file holding it; if it is an intermediate, configure the server's full chain file (the leaf followed by its intermediates)", result.Failure.Hint);
+    }
+
+    [Fact]
+    public async Task RunAsync_LeafWithoutIssuerUrlSentAloneCheckedWithCaFile_ReportsIncompleteChain()
+    {
+        // A private PKI made with openssl (root, intermediate, leaf without AIA) whose server sends the leaf alone:
+        // the check names its root in caFile, so the leaf's issuer outside it is an intermediate that is missing.
+        await using var server = TlsServer.Start(pki.Trusted.Issue(new CertificateSpec { NamesIssuer = false }), new TlsServerOptions { SendIntermediates = false });
 
         var result = await RunAsync(server.Target, Tls(Host));
 
-        Assert.Equal(["tls_untrusted_root"], result.Problems.Select(p => p.Category));
-        Assert.Equal($"the server sent its certificate (CN=www.sentinel.test, O=Sentinel Tests) alone, and its issuer CN=Unknown Test Root CA, O=Sentinel Tests is not in caFile {pki.RootFile}: an untrusted root, or an intermediate the server does not send (the certificate names no CA Issuers URL that would tell)", result.Failure!.Message);
-        Assert.Equal($"if CN=Unknown Test Root CA, O=Sentinel Tests is your private CA's root, add it to {pki.RootFile}; if it is an intermediate, configure the server's full chain file (the leaf followed by its intermediates)", result.Failure.Hint);
+        Assert.Equal(["tls_incomplete_chain"], result.Problems.Select(p => p.Category));
+        Assert.Equal($"the server sent 1 certificate ending at CN=www.sentinel.test, O=Sentinel Tests, but not the certificate of its issuer (CN=Sentinel Test Intermediate CA, O=Sentinel Tests), and caFile {pki.RootFile} does not have it either, so the chain cannot be checked up to a root", result.Failure!.Message);
+        Assert.StartsWith("the server does not send its intermediate certificate", result.Failure.Hint, StringComparison.Ordinal);
     }
 
     [Fact]
