@@ -12,11 +12,6 @@ namespace Sentinel.Probes.Http;
 /// </summary>
 internal static class HttpAttempt
 {
-    private static readonly HashSet<string> Sensitive = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token",
-    };
-
     /// <summary>
     /// The check's request headers that carry credentials: sent only to the origin of the check's URL. curl (7.58+
     /// Authorization, 7.83+ Cookie) and Go's client drop them on a redirect to another host; an https → http
@@ -26,6 +21,9 @@ internal static class HttpAttempt
     {
         "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token",
     };
+
+    /// <summary>Header values redacted in reports and results: the credentials, and the cookies a response sets.</summary>
+    private static readonly HashSet<string> Sensitive = new([.. Credentials, "Set-Cookie"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Runs the exchange; never throws for the target's failures.</summary>
     public static async Task<HttpAttemptOutcome> RunAsync(
@@ -45,7 +43,7 @@ internal static class HttpAttempt
             var hop = new HttpHop(url, method, time);
             hops.Add(hop);
             connector.Hop = hop;
-            using var request = Request(url, method, body, section, hop, SameOrigin(url, origin), connector.IsTargetHost(HostOf(url)));
+            using var request = Request(url, method, body, section, hop, SameOrigin(url, origin), connector.IsTargetHost(url.IdnHost));
             HttpResponseMessage response;
             try
             {
@@ -269,8 +267,6 @@ internal static class HttpAttempt
     /// <summary>Same scheme, host and port (RFC 6454's origin).</summary>
     private static bool SameOrigin(Uri a, Uri b) =>
         a.Scheme == b.Scheme && a.Port == b.Port && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase);
-
-    private static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.Host.Trim('[', ']') : url.IdnHost;
 
     private static string Redact(string name, string value) => Sensitive.Contains(name) ? "(redacted)" : value;
 

@@ -7,7 +7,7 @@ namespace Sentinel.Probes.Probing;
 /// Everything the rest of Sentinel knows about one check type: how to read its settings section, what a
 /// valid target looks like, the measurements its assertions may name, the series it exports, and its probe.
 /// </summary>
-internal sealed class ProbeType
+internal sealed record ProbeType
 {
     /// <summary>The type name used in check files, e.g. <c>tcp</c>.</summary>
     public required string Name { get; init; }

@@ -20,13 +20,20 @@ internal sealed class PublicSuffixList
     /// <summary>Where Debian, Ubuntu, Fedora and Arch keep the list.</summary>
     public const string DefaultPath = "/usr/share/publicsuffix/public_suffix_list.dat";
 
+    /// <summary>The comment line that starts the list's private section (github.io, s3.amazonaws.com).</summary>
+    public const string PrivateSectionMarker = "===BEGIN PRIVATE DOMAINS===";
+
     private static readonly Lazy<PublicSuffixList?> SystemList = new(() => Load(DefaultPath));
     private static readonly IdnMapping Idn = new() { AllowUnassigned = true, UseStd3AsciiRules = false };
 
     private readonly HashSet<string> _rules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _exceptions = new(StringComparer.Ordinal);
 
-    private PublicSuffixList(string source) => Source = source;
+    private PublicSuffixList(string source, PublicSuffixList? icann)
+    {
+        Source = source;
+        Icann = icann ?? this;
+    }
 
     /// <summary>The list at <see cref="DefaultPath"/>, or null when this machine has none (install <c>publicsuffix</c>).</summary>
     public static PublicSuffixList? System => SystemList.Value;
@@ -36,6 +43,12 @@ internal sealed class PublicSuffixList
 
     /// <summary>How many rules the list holds.</summary>
     public int Count => _rules.Count + _exceptions.Count;
+
+    /// <summary>
+    /// The rules of the ICANN section alone: the suffixes registries hand out names under (<c>com</c>, <c>co.uk</c>),
+    /// without the private section's company domains (<c>github.io</c>), as browsers judge wildcard certificates.
+    /// </summary>
+    public PublicSuffixList Icann { get; }
 
     /// <summary>Reads a list file, or returns null when it cannot be read.</summary>
     public static PublicSuffixList? Load(string path)
@@ -54,9 +67,13 @@ internal sealed class PublicSuffixList
     /// <summary>Reads the list's text format: one rule per line, <c>//</c> comments, blank lines ignored.</summary>
     public static PublicSuffixList Parse(TextReader reader, string source)
     {
-        var list = new PublicSuffixList(source);
+        var icann = new PublicSuffixList(source, null);
+        var list = new PublicSuffixList(source, icann);
+        var inPrivateSection = false;
         while (reader.ReadLine() is { } line)
         {
+            inPrivateSection |= line.Contains(PrivateSectionMarker, StringComparison.Ordinal);
+
             // A rule is the line up to its first white space (the list's own definition).
             var rule = line.Trim();
             var space = rule.IndexOfAny([' ', '\t']);
@@ -70,6 +87,10 @@ internal sealed class PublicSuffixList
             if (Ascii(exception ? rule[1..] : rule) is { } ascii)
             {
                 (exception ? list._exceptions : list._rules).Add(ascii);
+                if (!inPrivateSection)
+                {
+                    (exception ? icann._exceptions : icann._rules).Add(ascii);
+                }
             }
         }
 

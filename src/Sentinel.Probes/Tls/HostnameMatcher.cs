@@ -43,7 +43,7 @@ internal static class HostnameMatcher
     public static bool Matches(CertificateFacts certificate, string host) => Check(certificate, host).Matches;
 
     /// <summary>Matches <paramref name="host"/> against the certificate, with the system's Public Suffix List.</summary>
-    public static HostnameMatch Check(CertificateFacts certificate, string host) => Check(certificate, host, IcannPublicSuffixes.System);
+    public static HostnameMatch Check(CertificateFacts certificate, string host) => Check(certificate, host, PublicSuffixList.System?.Icann);
 
     /// <summary>Matches <paramref name="host"/> against the certificate; <paramref name="suffixes"/> null means no list on this node.</summary>
     public static HostnameMatch Check(CertificateFacts certificate, string host, PublicSuffixList? suffixes)

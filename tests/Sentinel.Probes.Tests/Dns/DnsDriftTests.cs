@@ -290,11 +290,7 @@ public sealed class DnsDriftTests : IDisposable
     [Fact]
     public async Task RunAsync_NoServerAnswers_KeepsTheLastKnownDriftState()
     {
-        _dns.AddAddress(Name, "192.0.2.1");
-        await RunAsync(timeout: "500ms");
-        _dns.Remove(Name);
-        _dns.AddAddress(Name, "192.0.2.9");
-        Assert.Equal(1, DriftSample(await RunAsync(timeout: "500ms")));
+        await DriftAsync();
 
         _dns.Silence(Name);
         var result = await RunAsync(timeout: "500ms");
@@ -311,11 +307,7 @@ public sealed class DnsDriftTests : IDisposable
     [Fact]
     public async Task RunAsync_NoServerAnswersAfterAnAccept_CarriesTheAcceptedState()
     {
-        _dns.AddAddress(Name, "192.0.2.1");
-        await RunAsync(timeout: "500ms");
-        _dns.Remove(Name);
-        _dns.AddAddress(Name, "192.0.2.9");
-        Assert.Equal(1, DriftSample(await RunAsync(timeout: "500ms")));
+        await DriftAsync();
         await DnsDrift.AcceptAsync(Check(timeout: "500ms"), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
 
         _dns.Silence(Name);
@@ -332,6 +324,16 @@ public sealed class DnsDriftTests : IDisposable
         var result = await RunAsync(timeout: "300ms");
 
         Assert.Null(DriftSample(result));
+    }
+
+    /// <summary>Takes a baseline, then changes the record: the check has drifted.</summary>
+    private async Task DriftAsync()
+    {
+        _dns.AddAddress(Name, "192.0.2.1");
+        await RunAsync(timeout: "500ms");
+        _dns.Remove(Name);
+        _dns.AddAddress(Name, "192.0.2.9");
+        Assert.Equal(1, DriftSample(await RunAsync(timeout: "500ms")));
     }
 
     private Task<ProbeResult> RunAsync(bool agree = false, string[]? servers = null, bool drift = true, string timeout = "2s") =>

@@ -122,19 +122,7 @@ public sealed class DnsSystemResolversTests : IDisposable
     /// <summary>Runs the probe as the runner does, with these resolvers in place of resolv.conf's.</summary>
     private static Task<ProbeResult> Probe(System.Net.IPEndPoint[] resolvers, CheckDefinition check, InMemoryCheckStateStore state)
     {
-        var type = DnsProbe.Type;
-        var catalog = new ProbeCatalog([new ProbeType
-        {
-            Name = type.Name,
-            Summary = type.Summary,
-            Probe = new DnsProbe(() => [.. resolvers.Select(DnsServer.At)]),
-            ReadSection = type.ReadSection,
-            ValidateTarget = type.ValidateTarget,
-            ValidateCheck = type.ValidateCheck,
-            ResolvesTargetHost = type.ResolvesTargetHost,
-            Measurements = type.Measurements,
-            Metrics = type.Metrics,
-        }]);
+        var catalog = new ProbeCatalog([DnsProbe.Type with { Probe = new DnsProbe(() => [.. resolvers.Select(DnsServer.At)]) }]);
         return new ProbeRunner(catalog, new ProbeContext { State = state }).RunAsync(check, TestContext.Current.CancellationToken);
     }
 }

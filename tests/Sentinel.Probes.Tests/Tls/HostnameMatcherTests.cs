@@ -46,7 +46,7 @@ public sealed class HostnameMatcherTests
     {
         // The system's list (Debian's publicsuffix): wildcards over the ICANN section's suffixes are refused as in
         // Chrome; the private section's (github.io, s3.amazonaws.com) belong to companies holding such certificates.
-        Assert.NotNull(IcannPublicSuffixes.System);
+        Assert.NotNull(PublicSuffixList.System?.Icann);
         var facts = Facts(new CertificateSpec { CommonName = "subject.test", DnsNames = [presented] });
 
         Assert.Equal(expected, HostnameMatcher.Matches(facts, host));
@@ -76,13 +76,13 @@ public sealed class HostnameMatcherTests
     public void IcannPublicSuffixes_ListFile_KeepsOnlyTheIcannSection()
     {
         using var directory = new TempDirectory("sentinel-psl");
-        var path = directory.Write("public_suffix_list.dat", $"// ===BEGIN ICANN DOMAINS===\nuk\nco.uk\n// ===END ICANN DOMAINS===\n// {IcannPublicSuffixes.PrivateSectionMarker}\ngithub.io\n");
+        var path = directory.Write("public_suffix_list.dat", $"// ===BEGIN ICANN DOMAINS===\nuk\nco.uk\n// ===END ICANN DOMAINS===\n// {PublicSuffixList.PrivateSectionMarker}\ngithub.io\n");
 
-        var list = IcannPublicSuffixes.Load(path)!;
+        var list = PublicSuffixList.Load(path)!.Icann;
 
         Assert.True(list.IsPublicSuffix("co.uk"));
         Assert.False(list.IsPublicSuffix("github.io"));
-        Assert.Null(IcannPublicSuffixes.Load(Path.Combine(directory.Path, "missing.dat")));
+        Assert.Null(PublicSuffixList.Load(Path.Combine(directory.Path, "missing.dat")));
     }
 
     [Theory]
