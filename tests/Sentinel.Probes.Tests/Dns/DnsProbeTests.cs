@@ -87,7 +87,7 @@ public sealed class DnsProbeTests : IDisposable
         Assert.Equal(1, Sample(result, "probe_dns_additional_rrs"));
         Assert.Equal(1, Sample(result, "probe_dns_query_succeeded"));
         // As blackbox_exporter: the lookup time is finding the server's address (none to find for an IP), the query is the request phase.
-        Assert.InRange(Sample(result, "probe_dns_lookup_time_seconds")!.Value, 0, 0.005);
+        Assert.InRange(Sample(result, "probe_dns_lookup_time_seconds")!.Value, 0, 0.05);
         Assert.Equal(Sample(result, "probe_dns_lookup_time_seconds"), Sample(result, "probe_dns_duration_seconds", "resolve"));
         Assert.Equal(result.Measurements["dns.lookup_ms"].Number!.Value / 1000, Sample(result, "probe_dns_duration_seconds", "request")!.Value, tolerance: 1e-9);
         Assert.Equal(0, Sample(result, "probe_dns_duration_seconds", "connect"));
