@@ -33,6 +33,13 @@ internal static class HttpFailures
                     "the server does not read the request (a full receive window, a stuck server); compare with curl -v");
         }
 
+        // The server's GOAWAY says why it closed the connection; .NET, racing that close, reports it either as the
+        // protocol error it is or only as a new connection it could not use.
+        if (hop.GoAwayError is { } goAway)
+        {
+            return Protocol($"HTTP/2 protocol error from {hop.Url}: the server closed the connection with GOAWAY {Http2ErrorName(goAway)}", Http2Hint(goAway));
+        }
+
         var reason = Innermost(exception);
         if (exception is HttpRequestException request)
         {
@@ -48,11 +55,7 @@ internal static class HttpFailures
                     return Incomplete($"{hop.Url} closed the connection before sending a complete response header",
                         "the server or a proxy in front of it dropped the request: look for crashes, restarts or idle timeouts in their logs");
                 case HttpRequestError.HttpProtocolError:
-                    // HTTP_1_1_REQUIRED (RFC 9113, 7): the server will not speak HTTP/2 here, which its logs will not add to.
-                    return Protocol($"HTTP/2 protocol error from {hop.Url}: {reason}",
-                        Find<HttpProtocolException>(exception) is { ErrorCode: Http11Required }
-                            ? "the server speaks only HTTP/1.1 here: set httpVersion to 1.1, or enable HTTP/2 on the server"
-                            : "the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why");
+                    return Protocol($"HTTP/2 protocol error from {hop.Url}: {reason}", Http2Hint(Find<HttpProtocolException>(exception)?.ErrorCode));
                 case HttpRequestError.VersionNegotiationError:
                     return Protocol($"{hop.Url} did not negotiate the HTTP version asked for: {reason}",
                         "for HTTP/2 over plain http the server must accept prior knowledge (h2c); over https it must offer h2 by ALPN, or set httpVersion to 1.1");
@@ -106,6 +109,23 @@ internal static class HttpFailures
     }
 
     private static Problem Timeout(string message, string hint) => new(Layers.Http, FailureCategories.HttpTimeout, message, hint);
+
+    // RFC 9113, 7: HTTP_1_1_REQUIRED means the server will not speak HTTP/2 here, which its logs will not add to.
+    private static string Http2Hint(long? errorCode) => errorCode == Http11Required
+        ? "the server speaks only HTTP/1.1 here: set httpVersion to 1.1, or enable HTTP/2 on the server"
+        : "the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why";
+
+    /// <summary>An HTTP/2 error code by its RFC 9113 (section 7) name, with its value.</summary>
+    internal static string Http2ErrorName(long code)
+    {
+        string[] names =
+        [
+            "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
+            "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
+            "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+        ];
+        return code >= 0 && code < names.Length ? $"{names[code]} (0x{code:x})" : $"error code 0x{code:x}";
+    }
 
     private static Problem Protocol(string message, string hint) => new(Layers.Http, FailureCategories.HttpProtocolError, message, hint);
 

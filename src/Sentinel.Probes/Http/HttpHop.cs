@@ -122,6 +122,24 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The error code of the first GOAWAY frame other than NO_ERROR the server sent on this hop's HTTP/2 connection
+    /// (RFC 9113, 6.8, 7); NO_ERROR is a graceful close the client retries past, not a reason for a failure.
+    /// </summary>
+    public uint? GoAwayError { get; private set; }
+
+    /// <summary>Called by the timing stream when the server sent a GOAWAY frame.</summary>
+    public void OnGoAway(uint errorCode)
+    {
+        lock (_gate)
+        {
+            if (errorCode != 0)
+            {
+                GoAwayError ??= errorCode;
+            }
+        }
+    }
+
     /// <summary>Called by the timing stream when request bytes were written.</summary>
     public void OnRequestBytesSent(long timestamp)
     {

@@ -43,6 +43,11 @@ internal sealed class TimingStream(Stream inner, HttpConnector connector, TimePr
             {
                 connector.Hop?.OnResponseBytes(now);
             }
+
+            if (_reads?.TakeGoAway() is { } goAway)
+            {
+                connector.Hop?.OnGoAway(goAway);
+            }
         }
 
         return read;
@@ -104,17 +109,31 @@ internal sealed class TimingStream(Stream inner, HttpConnector connector, TimePr
 
 /// <summary>
 /// Follows HTTP/2 frame boundaries (RFC 9113, 4.1: a 9-byte header of length, type, flags and stream id) across
-/// the arbitrary chunks a stream delivers, and reports whether a chunk started a frame of interest.
+/// the arbitrary chunks a stream delivers, and reports whether a chunk started a frame of interest. It also keeps
+/// the error code of a GOAWAY frame (RFC 9113, 6.8), which says why the peer closed the connection even when the
+/// HTTP stack, racing the close, reports only that the connection could not be used.
 /// </summary>
 internal sealed class Http2FrameScanner(int prefaceBytes)
 {
     public const byte Data = 0x0;
     public const byte Headers = 0x1;
+    public const byte GoAway = 0x7;
     public const byte EndStream = 0x1;
 
     private readonly byte[] _header = new byte[9];
+    private readonly byte[] _goAway = new byte[8];
     private int _headerFill;
     private long _skip = prefaceBytes;
+    private int _goAwayFill = -1;
+    private uint? _goAwayCode;
+
+    /// <summary>The error code of a GOAWAY frame read completely since the last call, if any.</summary>
+    public uint? TakeGoAway()
+    {
+        var code = _goAwayCode;
+        _goAwayCode = null;
+        return code;
+    }
 
     /// <summary>Advances over <paramref name="chunk"/>; true when a frame header in it satisfied <paramref name="interesting"/>.</summary>
     public bool Scan(ReadOnlySpan<byte> chunk, Func<byte, byte, uint, bool> interesting)
@@ -125,6 +144,19 @@ internal sealed class Http2FrameScanner(int prefaceBytes)
             if (_skip > 0)
             {
                 var n = (int)Math.Min(_skip, chunk.Length);
+                if (_goAwayFill >= 0)
+                {
+                    // GOAWAY payload: last stream id (4 bytes), then the error code (4 bytes), then debug data.
+                    var keep = Math.Min(n, _goAway.Length - _goAwayFill);
+                    chunk[..keep].CopyTo(_goAway.AsSpan(_goAwayFill));
+                    _goAwayFill += keep;
+                    if (_goAwayFill == _goAway.Length)
+                    {
+                        _goAwayCode = (uint)_goAway[4] << 24 | (uint)_goAway[5] << 16 | (uint)_goAway[6] << 8 | _goAway[7];
+                        _goAwayFill = -1;
+                    }
+                }
+
                 _skip -= n;
                 chunk = chunk[n..];
                 continue;
@@ -144,6 +176,7 @@ internal sealed class Http2FrameScanner(int prefaceBytes)
             var stream = ((uint)_header[5] << 24 | (uint)_header[6] << 16 | (uint)_header[7] << 8 | _header[8]) & 0x7FFF_FFFF;
             found |= interesting(_header[3], _header[4], stream);
             _skip = length;
+            _goAwayFill = _header[3] == GoAway && stream == 0 && length >= _goAway.Length ? 0 : -1;
         }
 
         return found;

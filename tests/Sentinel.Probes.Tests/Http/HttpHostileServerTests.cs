@@ -122,6 +122,35 @@ public sealed class HttpHostileServerTests
     }
 
     [Fact]
+    public async Task RunAsync_Http2GoAwayDrippedByteByByte_NamesTheServersErrorCode()
+    {
+        // RFC 9113: the server's SETTINGS, then GOAWAY (last stream 0, ENHANCE_YOUR_CALM) with debug data, a byte per write.
+        byte[] frames =
+        [
+            0, 0, 0, 0x4, 0, 0, 0, 0, 0,
+            0, 0, 13, 0x7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xb, (byte)'c', (byte)'a', (byte)'l', (byte)'m', (byte)'!',
+        ];
+        await using var server = RawHttpServer.Start(async (stream, ct) =>
+        {
+            var preface = new byte[24];
+            await stream.ReadExactlyAsync(preface, ct);
+            foreach (var b in frames)
+            {
+                await stream.WriteAsync(new[] { b }, ct);
+                await stream.FlushAsync(ct);
+            }
+
+            await RawHttpServer.HoldAsync(ct);
+        });
+
+        var result = await HttpChecks.RunAsync(server.Url(), new JsonObject { ["httpVersion"] = "2" }, timeout: "3s");
+
+        Assert.Equal(("http", "http_protocol_error"), (result.Failure!.Layer, result.Failure.Category));
+        Assert.Equal($"HTTP/2 protocol error from {server.Url()}: the server closed the connection with GOAWAY ENHANCE_YOUR_CALM (0xb)", result.Failure.Message);
+        Assert.Equal("the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why", result.Failure.Hint);
+    }
+
+    [Fact]
     public async Task RunAsync_NothingListening_ReportsTcpRefused()
     {
         var port = TcpPorts.Closed();

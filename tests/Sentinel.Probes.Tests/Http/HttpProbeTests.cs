@@ -204,7 +204,7 @@ public sealed class HttpProbeTests : IAsyncLifetime
 
         Assert.Equal(ProbeStatus.Down, result.Status);
         Assert.Equal(("http", "http_protocol_error"), (result.Failure!.Layer, result.Failure.Category));
-        Assert.Equal($"HTTP/2 protocol error from {h1.Url()}: The HTTP/2 server closed the connection. HTTP/2 error code 'HTTP_1_1_REQUIRED' (0xd). (HttpProtocolError)", result.Failure.Message);
+        Assert.Equal($"HTTP/2 protocol error from {h1.Url()}: the server closed the connection with GOAWAY HTTP_1_1_REQUIRED (0xd)", result.Failure.Message);
         Assert.Equal("the server speaks only HTTP/1.1 here: set httpVersion to 1.1, or enable HTTP/2 on the server", result.Failure.Hint);
     }
 
