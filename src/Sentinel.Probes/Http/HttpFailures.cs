@@ -115,17 +115,16 @@ internal static class HttpFailures
         ? "the server speaks only HTTP/1.1 here: set httpVersion to 1.1, or enable HTTP/2 on the server"
         : "the server reset the stream or the connection (RST_STREAM, GOAWAY); its logs say why";
 
-    /// <summary>An HTTP/2 error code by its RFC 9113 (section 7) name, with its value.</summary>
-    internal static string Http2ErrorName(long code)
-    {
-        string[] names =
-        [
-            "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
-            "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
-            "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
-        ];
-        return code >= 0 && code < names.Length ? $"{names[code]} (0x{code:x})" : $"error code 0x{code:x}";
-    }
+    // RFC 9113, 7: the HTTP/2 error codes by value.
+    private static readonly string[] Http2ErrorNames =
+    [
+        "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+    ];
+
+    private static string Http2ErrorName(uint code) =>
+        code < Http2ErrorNames.Length ? $"{Http2ErrorNames[code]} (0x{code:x})" : $"error code 0x{code:x}";
 
     private static Problem Protocol(string message, string hint) => new(Layers.Http, FailureCategories.HttpProtocolError, message, hint);
 

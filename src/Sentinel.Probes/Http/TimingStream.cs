@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Sentinel.Probes.Http;
 
 /// <summary>
@@ -152,7 +154,7 @@ internal sealed class Http2FrameScanner(int prefaceBytes)
                     _goAwayFill += keep;
                     if (_goAwayFill == _goAway.Length)
                     {
-                        _goAwayCode = (uint)_goAway[4] << 24 | (uint)_goAway[5] << 16 | (uint)_goAway[6] << 8 | _goAway[7];
+                        _goAwayCode = BinaryPrimitives.ReadUInt32BigEndian(_goAway.AsSpan(4));
                         _goAwayFill = -1;
                     }
                 }
