@@ -17,9 +17,6 @@ internal sealed record HstsInputs(AuditExchange? Https, PlainChain? Plain, strin
 /// </summary>
 internal static class HstsAudit
 {
-    /// <summary>hstspreload.org's minimum max-age: one year.</summary>
-    public const long PreloadMaxAge = 31536000;
-
     private const string Header = "Strict-Transport-Security";
 
     /// <summary>Records the findings; returns the posture (null when no HTTPS response was audited).</summary>
@@ -27,7 +24,6 @@ internal static class HstsAudit
     {
         HstsPosture? posture = null;
         HstsPolicy? policy = null;
-        string? first = null;
         if (inputs.Https is { Response: { } response } https)
         {
             var fields = response.Values(Header);
@@ -40,7 +36,7 @@ internal static class HstsAudit
             }
             else
             {
-                first = fields[0];
+                var first = fields[0];
                 if (fields.Count > 1)
                 {
                     findings.Add(AuditIds.HstsMultipleHeaders,
@@ -64,7 +60,7 @@ internal static class HstsAudit
         }
 
         Plain(inputs.Plain, findings);
-        if (inputs.Https?.Response is not null && (settings.Preload || first is not null && HstsHeader.MentionsPreload(first)))
+        if (inputs.Https?.Response is { } answered && (settings.Preload || answered.Values(Header).Any(HstsHeader.MentionsPreload)))
         {
             Preload(inputs, policy, findings);
         }
@@ -145,105 +141,127 @@ internal static class HstsAudit
         }
     }
 
+    /// <summary>
+    /// Judges preload readiness with hstspreload.org's checks, in its order: the name, the certificate, the HTTPS
+    /// response and its header (<see cref="HstsPreloadHeader"/>), the plain-HTTP redirect. Its errors block, its warnings
+    /// are named but do not. Where hstspreload stops at a failed stage (a response it cannot read, an invalid
+    /// certificate), the later stages are still judged, so that the message lists every reason at once. Validity for
+    /// browsers (<paramref name="policy"/>) does not decide readiness: only a note in the message when it differs.
+    /// </summary>
     private static void Preload(HstsInputs inputs, HstsPolicy? policy, AuditFindings findings)
     {
         var https = inputs.Https!;
         var host = https.Request.Url.Host;
-        var reasons = new List<string>();
-        if (policy is null)
-        {
-            reasons.Add("there is no valid Strict-Transport-Security header");
-        }
-        else
-        {
-            if (policy.MaxAge < PreloadMaxAge)
-            {
-                reasons.Add($"max-age is {policy.MaxAge}, below {PreloadMaxAge} (1 year)");
-            }
-
-            if (!policy.IncludeSubDomains)
-            {
-                reasons.Add("includeSubDomains is missing");
-            }
-
-            if (!policy.Preload)
-            {
-                reasons.Add(policy.PreloadProblem ?? "the preload directive is missing");
-            }
-        }
-
-        if (inputs.PlainNotChecked is not null || inputs.Plain is null)
-        {
-            reasons.Add($"the plain-HTTP redirect was not checked ({inputs.PlainNotChecked ?? "it was not requested"})");
-        }
-        else if (inputs.Plain.First is { Response: not null } plain)
-        {
-            // hstspreload.org's rule is stricter than a browser's: the first redirect must go to HTTPS on the same host
-            // (so that the browser learns the policy of that host before going anywhere else).
-            var redirect = plain.RedirectTarget;
-            if (inputs.Plain.End != PlainEnd.Https || redirect is null)
-            {
-                reasons.Add($"{plain.Request.Url} does not redirect to HTTPS");
-            }
-            else if (redirect.Scheme != Uri.UriSchemeHttps || !redirect.Host.Equals(plain.Request.Url.Host, StringComparison.OrdinalIgnoreCase))
-            {
-                reasons.Add($"{plain.Request.Url} redirects to {redirect} first; it must redirect to HTTPS on the same host ({host}) before any other");
-            }
-        }
-
+        var issues = new List<PreloadIssue>();
         if (Eligibility(https.Request.Url, inputs.Suffixes) is { } ineligible)
         {
-            reasons.Add(ineligible);
+            issues.Add(ineligible);
         }
 
         if (!inputs.CertificateValid)
         {
-            reasons.Add("the certificate does not validate");
+            issues.Add(new("domain.tls.invalid_cert_chain", true, "the certificate does not validate"));
         }
 
+        var (header, responseIssues) = HstsPreloadHeader.Judge(https.Response!);
+        issues.AddRange(responseIssues);
+        issues.AddRange(PreloadRedirect(inputs));
+
         var evidence = AuditEvidence.Of(https, Header);
-        if (reasons.Count == 0)
+        var warnings = issues.Where(i => !i.Blocks).ToList() is { Count: > 0 } some ? $"; hstspreload.org would warn: {HstsPreloadHeader.List(some)}" : "";
+        if (issues.Where(i => i.Blocks).ToList() is { Count: > 0 } blocking)
         {
-            var first = inputs.Plain!.First;
-            var plainNote = first.Response is null ? "plain HTTP does not answer" : $"{first.Request.Url} redirects to {first.RedirectTarget}";
-            findings.Add(AuditIds.HstsPreloadReady, $"{host} meets hstspreload.org's rules: {HstsHeader.Describe(policy!)}, and {plainNote}",
-                "submit it at hstspreload.org if every subdomain serves HTTPS for good: removal from the list takes months to reach browsers", evidence);
+            findings.Add(AuditIds.HstsPreloadNotReady, $"{host} is not ready for the HSTS preload list: {HstsPreloadHeader.List(blocking)}{warnings}",
+                "hstspreload.org needs a registrable domain (example.com, not www.example.com), a valid certificate, exactly one header written max-age=SECONDS (31536000 or more); includeSubDomains; preload, and plain HTTP redirecting to HTTPS on the same host first", evidence);
+            return;
         }
-        else
+
+        var first = inputs.Plain!.First;
+        var plainNote = first.Response is null ? "plain HTTP does not answer" : $"{first.Request.Url} redirects to {first.RedirectTarget}";
+        var ignored = policy is null ? $"; but browsers ignore this header as written ({AuditIds.HstsInvalid}), so until the list reaches them it protects no one" : "";
+        findings.Add(AuditIds.HstsPreloadReady, $"{host} meets hstspreload.org's rules: {header!.Describe()}, and {plainNote}{warnings}{ignored}",
+            "submit it at hstspreload.org if every subdomain serves HTTPS for good: removal from the list takes months to reach browsers", evidence);
+    }
+
+    /// <summary>
+    /// hstspreload.org's checks of the plain-HTTP URL's own answer (<c>preloadableHTTPRedirects</c>): its first redirect
+    /// must go to HTTPS on the same host, so that a browser learns that host's policy before going anywhere else. Not
+    /// answering is only a warning; not having been checked blocks, since nothing is known.
+    /// </summary>
+    private static IEnumerable<PreloadIssue> PreloadRedirect(HstsInputs inputs)
+    {
+        if (inputs.PlainNotChecked is not null || inputs.Plain is null)
         {
-            findings.Add(AuditIds.HstsPreloadNotReady, $"{host} is not ready for the HSTS preload list: {string.Join("; ", reasons)}",
-                "hstspreload.org needs a registrable domain (example.com, not www.example.com), max-age=31536000 or more, includeSubDomains and preload, a valid certificate, and plain HTTP redirecting to HTTPS on the same host first", evidence);
+            yield return new("redirects.http, not checked", true, $"the plain-HTTP redirect was not checked ({inputs.PlainNotChecked ?? "it was not requested"})");
+            yield break;
+        }
+
+        var first = inputs.Plain.First;
+        var url = first.Request.Url;
+        if (first.Response is not { } response)
+        {
+            yield return new("redirects.http.does_not_exist", false, $"{url} does not answer, so a browser without the preload list is not redirected from it");
+            yield break;
+        }
+
+        if (response.Values(Header).Count > 0)
+        {
+            yield return new("redirects.http.useless_header", false, $"{url} sends {Header} over plain HTTP, where it has no effect");
+        }
+
+        var host = inputs.Https!.Request.Url.Host;
+        switch (first.RedirectTarget)
+        {
+            case null:
+                yield return new("redirects.http.no_redirect", true, $"{url} does not redirect to HTTPS (it answers {response.StatusLine})");
+                break;
+            case var to when to.Scheme == Uri.UriSchemeHttps && to.Host.Equals(url.Host, StringComparison.OrdinalIgnoreCase):
+                break;
+            case var to when to.Host.Equals($"www.{url.Host}", StringComparison.OrdinalIgnoreCase):
+                yield return new("redirects.http.www_first", true, $"{url} redirects to {to} first; it must redirect to HTTPS on {url.Host} itself before adding www, so that browsers record the policy of {url.Host}");
+                break;
+            case var to:
+                yield return new("redirects.http.first_redirect.insecure", true, $"{url} redirects to {to} first; it must redirect to HTTPS on the same host ({host}) before any other");
+                break;
         }
     }
 
     /// <summary>
-    /// Why hstspreload.org would refuse the name itself, or null: it takes only a registrable domain (eTLD+1 by the
-    /// Public Suffix List), answering "X is a subdomain; preload Y instead" for others, and no IP address, public
-    /// suffix or single-label name.
+    /// Why hstspreload.org would refuse the name itself, or null (<c>checkDomainFormat</c>, <c>preloadableDomainLevel</c>):
+    /// it takes only a registrable domain (eTLD+1 by the Public Suffix List), answering "X is a subdomain; preload Y
+    /// instead" for others, written in letters, digits, "-" and ".", and no IP address or public suffix (a single-label
+    /// name is one: the list's default rule makes any unlisted top-level label a suffix).
     /// </summary>
-    private static string? Eligibility(Uri url, PublicSuffixList? suffixes)
+    private static PreloadIssue? Eligibility(Uri url, PublicSuffixList? suffixes)
     {
         var host = url.Host;
         if (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
         {
-            return $"{host} is an IP address; only domain names can be preloaded";
+            return new("domain.format.is_ip_address", true, $"{host} is an IP address; only domain names can be preloaded");
         }
 
         var name = url.IdnHost.TrimEnd('.');
         if (!name.Contains('.', StringComparison.Ordinal))
         {
-            return $"{host} is a single-label name; only a registrable domain (such as example.com) can be preloaded";
+            return new("domain.format.public_suffix", true, $"{host} is a single-label name; only a registrable domain (such as example.com) can be preloaded");
+        }
+
+        if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+        {
+            return new("domain.format.invalid_characters", true, $"{host} has characters other than letters, digits, \"-\" and \".\", which hstspreload.org does not take");
         }
 
         if (suffixes is null)
         {
-            return $"whether {host} can be preloaded could not be judged: the Public Suffix List ({PublicSuffixList.DefaultPath}) is missing on this node; install the publicsuffix package";
+            return new("domain.is_subdomain, not judged", true,
+                $"whether {host} can be preloaded could not be judged: the Public Suffix List ({PublicSuffixList.DefaultPath}) is missing on this node; install the publicsuffix package");
         }
 
         return suffixes.RegistrableDomain(name) switch
         {
-            null => $"{host} is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded",
-            var domain when !domain.Equals(name, StringComparison.OrdinalIgnoreCase) => $"{host} is a subdomain; preload {domain} instead (hstspreload.org takes only registrable domains; includeSubDomains there covers {host})",
+            null => new("domain.format.public_suffix", true, $"{host} is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded"),
+            var domain when !domain.Equals(name, StringComparison.OrdinalIgnoreCase) =>
+                new("domain.is_subdomain", true, $"{host} is a subdomain; preload {domain} instead (hstspreload.org takes only registrable domains; includeSubDomains there covers {host})"),
             _ => null,
         };
     }

@@ -6,10 +6,9 @@ namespace Sentinel.Probes.Headers;
 /// <summary>A Strict-Transport-Security value that browsers honour.</summary>
 /// <param name="MaxAge">max-age in seconds (values too large for 64 bits are clamped).</param>
 /// <param name="IncludeSubDomains">Whether includeSubDomains is present.</param>
-/// <param name="Preload">Whether a valueless, single preload directive is present (hstspreload.org's convention).</param>
-/// <param name="PreloadProblem">Why a preload directive present does not count for hstspreload.org, or null.</param>
+/// <param name="Preload">Whether a preload directive without a value is present (browsers ignore it; it asks for preloading).</param>
 /// <param name="Unknown">Directives browsers ignore, as written.</param>
-internal sealed record HstsPolicy(long MaxAge, bool IncludeSubDomains, bool Preload, string? PreloadProblem, IReadOnlyList<string> Unknown);
+internal sealed record HstsPolicy(long MaxAge, bool IncludeSubDomains, bool Preload, IReadOnlyList<string> Unknown);
 
 /// <summary>
 /// RFC 6797, 6.1 parsing of one Strict-Transport-Security field value:
@@ -18,8 +17,8 @@ internal sealed record HstsPolicy(long MaxAge, bool IncludeSubDomains, bool Prel
 /// and is digits only, as a token or a quoted string (6.1.1); includeSubDomains takes no value (6.1.2); a value that
 /// does not conform makes the whole field ignored (rule 4), unknown directives are ignored (rule 5). "Each directive
 /// at most once" (rule 2) is applied as Chromium and Firefox apply it: a repeated max-age or includeSubDomains
-/// invalidates the field, a repeated unknown directive does not. <c>preload</c> is unknown to browsers; for
-/// hstspreload.org it must appear once and without a value.
+/// invalidates the field, a repeated unknown directive does not. <c>preload</c> is unknown to browsers. Whether
+/// hstspreload.org would take the header is its own, different grammar (<see cref="HstsPreloadHeader"/>).
 /// </summary>
 internal static class HstsHeader
 {
@@ -34,8 +33,7 @@ internal static class HstsHeader
 
         long? maxAge = null;
         var includeSubDomains = false;
-        var preloads = 0;
-        string? preloadProblem = null;
+        var preload = false;
         var unknown = new List<string>();
         foreach (var (name, raw, quoted) in directives)
         {
@@ -75,16 +73,7 @@ internal static class HstsHeader
                     includeSubDomains = true;
                     break;
                 case "preload":
-                    preloads++;
-                    if (raw is not null)
-                    {
-                        preloadProblem = $"preload takes no value, got {name}={raw}";
-                    }
-                    else if (preloads > 1)
-                    {
-                        preloadProblem = "preload appears twice";
-                    }
-
+                    preload |= raw is null;
                     break;
                 default:
                     unknown.Add(raw is null ? name : $"{name}={raw}");
@@ -98,16 +87,12 @@ internal static class HstsHeader
         }
 
         error = null;
-        return new HstsPolicy(maxAge.Value, includeSubDomains, preloads > 0 && preloadProblem is null, preloadProblem, unknown);
+        return new HstsPolicy(maxAge.Value, includeSubDomains, preload, unknown);
     }
 
     /// <summary>Whether the value has a directive named preload at all (it asks to be preloaded), even when invalid.</summary>
     public static bool MentionsPreload(string value) =>
         value.Split(';').Any(d => d.Split('=')[0].Trim().Equals("preload", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The policy as the header would write it, for messages: <c>max-age=31536000; includeSubDomains</c>.</summary>
-    public static string Describe(HstsPolicy policy) =>
-        string.Create(CultureInfo.InvariantCulture, $"max-age={policy.MaxAge}{(policy.IncludeSubDomains ? "; includeSubDomains" : "")}{(policy.Preload ? "; preload" : "")}");
 
     /// <summary>
     /// Splits the value into directives. Returns null with the reason at the first character the grammar does

@@ -43,11 +43,19 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
         { "max-age=63072000; includeSubDomains; preload", "", "hsts.preload_ready" },
         { "max-age=10886400; includeSubDomains; preload", "", "hsts.max_age_short hsts.preload_not_ready" },
         { "max-age=31536000; includeSubDomains; preload=1", "", "hsts.preload_not_ready" },
-        { "max-age=31536000; includeSubDomains; preload; preload", "", "hsts.preload_not_ready" },
+        { "max-age=31536000; includeSubDomains; preload; preload", "", "hsts.preload_ready" },
         { "includeSubDomains; preload", "", "hsts.invalid hsts.preload_not_ready" },
         { "max-age=0; includeSubDomains; preload", "", "hsts.max_age_zero hsts.preload_not_ready" },
         { "max-age=31536000; includeSubDomains", "preload", "hsts.preload_not_ready" },
         { "max-age=31536000; includeSubDomains; preload", "preload", "hsts.preload_ready" },
+
+        // hstspreload.org's grammar, not RFC 6797's, decides preloading: the verdicts can disagree either way.
+        { "max-age=\"31536000\"; includeSubDomains; preload", "", "hsts.preload_not_ready" },
+        { "max-age = 31536000; includeSubDomains; preload", "", "hsts.preload_not_ready" },
+        { "max-age=31536000; max-age=31536000; includeSubDomains; preload", "", "hsts.invalid hsts.preload_ready" },
+        { "max-age=31536000; includeSubDomains; includeSubDomains; preload", "", "hsts.invalid hsts.preload_ready" },
+        { "max-age=31536000; includeSubDomains; preload|max-age=31536000; includeSubDomains; preload", "", "hsts.multiple_headers hsts.preload_not_ready" },
+        { "max-age=31536000; includeSubDomains|max-age=31536000; includeSubDomains; preload", "", "hsts.multiple_headers hsts.preload_not_ready" },
     };
 
     [Theory]
@@ -124,7 +132,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
 
         var result = await HeadersChecks.RunAsync(check);
 
-        Assert.Equal("sentinel.test is not ready for the HSTS preload list: max-age is 86400, below 31536000 (1 year); includeSubDomains is missing",
+        Assert.Equal("sentinel.test is not ready for the HSTS preload list: includeSubDomains is missing [header.preloadable.include_sub_domains.missing]; max-age is 86400, below 31536000 (1 year) [header.preloadable.max_age.below_1_year]",
             HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
@@ -138,7 +146,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.Equal("www.sentinel.test is not ready for the HSTS preload list: www.sentinel.test is a subdomain; preload sentinel.test instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.sentinel.test)",
+        Assert.Equal("www.sentinel.test is not ready for the HSTS preload list: www.sentinel.test is a subdomain; preload sentinel.test instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.sentinel.test) [domain.is_subdomain]",
             HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
@@ -150,7 +158,7 @@ public sealed class HstsCorpusTests(HstsSite site) : IClassFixture<HstsSite>
 
         var result = await HeadersChecks.RunAsync(check);
 
-        Assert.Equal("localhost is not ready for the HSTS preload list: localhost is a single-label name; only a registrable domain (such as example.com) can be preloaded",
+        Assert.Equal("localhost is not ready for the HSTS preload list: localhost is a single-label name; only a registrable domain (such as example.com) can be preloaded [domain.format.public_suffix]",
             HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 }

@@ -27,7 +27,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
 
         Assert.Equal(["hsts.http_not_redirected", "hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
         Assert.Equal($"{plain.Url(path)} answered 200 OK without redirecting to HTTPS", HeadersChecks.Finding(result, "hsts.http_not_redirected").Message);
-        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url(path)} does not redirect to HTTPS", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
+        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url(path)} does not redirect to HTTPS (it answers 200 OK) [redirects.http.no_redirect]", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
     }
 
     [Fact]
-    public async Task RunAsync_PlainUrlRedirectsToAnotherHostFirst_IsNotPreloadReady()
+    public async Task RunAsync_PlainUrlRedirectsToWwwFirst_IsNotPreloadReady()
     {
         await using var plain = await HeaderServer.StartAsync(c =>
         {
@@ -73,7 +73,8 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.Contains($"redirects to https://www.sentinel.test:{site.Https.Port}/ first; it must redirect to HTTPS on the same host (sentinel.test) before any other", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message, StringComparison.Ordinal);
+        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url()} redirects to https://www.sentinel.test:{site.Https.Port}/ first; it must redirect to HTTPS on sentinel.test itself before adding www, so that browsers record the policy of sentinel.test [redirects.http.www_first]",
+            HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
     [Fact]
@@ -168,7 +169,7 @@ public sealed class HstsPlainHttpTests(HstsSite site) : IClassFixture<HstsSite>
 
         var result = await HeadersChecks.RunAsync(check);
 
-        Assert.Equal("127.0.0.1 is not ready for the HSTS preload list: 127.0.0.1 is an IP address; only domain names can be preloaded", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
+        Assert.Equal("127.0.0.1 is not ready for the HSTS preload list: 127.0.0.1 is an IP address; only domain names can be preloaded [domain.format.is_ip_address]", HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
     }
 
     [Fact]

@@ -16,12 +16,12 @@ public sealed class HstsPreloadEligibilityTests
 
     [Theory]
     [InlineData("example.co.uk", null)]
-    [InlineData("www.example.co.uk", "www.example.co.uk is a subdomain; preload example.co.uk instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.example.co.uk)")]
-    [InlineData("a.b.example.com", "a.b.example.com is a subdomain; preload example.com instead (hstspreload.org takes only registrable domains; includeSubDomains there covers a.b.example.com)")]
-    [InlineData("co.uk", "co.uk is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded")]
-    [InlineData("github.io", "github.io is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded")]
-    [InlineData("intranet", "intranet is a single-label name; only a registrable domain (such as example.com) can be preloaded")]
-    [InlineData("192.0.2.7", "192.0.2.7 is an IP address; only domain names can be preloaded")]
+    [InlineData("www.example.co.uk", "www.example.co.uk is a subdomain; preload example.co.uk instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.example.co.uk) [domain.is_subdomain]")]
+    [InlineData("a.b.example.com", "a.b.example.com is a subdomain; preload example.com instead (hstspreload.org takes only registrable domains; includeSubDomains there covers a.b.example.com) [domain.is_subdomain]")]
+    [InlineData("co.uk", "co.uk is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded [domain.format.public_suffix]")]
+    [InlineData("github.io", "github.io is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded [domain.format.public_suffix]")]
+    [InlineData("intranet", "intranet is a single-label name; only a registrable domain (such as example.com) can be preloaded [domain.format.public_suffix]")]
+    [InlineData("192.0.2.7", "192.0.2.7 is an IP address; only domain names can be preloaded [domain.format.is_ip_address]")]
     public void Evaluate_HostWithTheSystemList_JudgesTheNameAsHstspreloadDoes(string host, string? reason)
     {
         Assert.NotNull(PublicSuffixList.System);
@@ -34,9 +34,9 @@ public sealed class HstsPreloadEligibilityTests
 
     [Theory]
     [InlineData("app.sentinel.test", null)]
-    [InlineData("sentinel.test", "sentinel.test is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded")]
-    [InlineData("eu.cloud.test", "eu.cloud.test is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded")]
-    [InlineData("www.x.eu.cloud.test", "www.x.eu.cloud.test is a subdomain; preload x.eu.cloud.test instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.x.eu.cloud.test)")]
+    [InlineData("sentinel.test", "sentinel.test is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded [domain.format.public_suffix]")]
+    [InlineData("eu.cloud.test", "eu.cloud.test is a public suffix (on the Public Suffix List); only a domain registered under it can be preloaded [domain.format.public_suffix]")]
+    [InlineData("www.x.eu.cloud.test", "www.x.eu.cloud.test is a subdomain; preload x.eu.cloud.test instead (hstspreload.org takes only registrable domains; includeSubDomains there covers www.x.eu.cloud.test) [domain.is_subdomain]")]
     public void Evaluate_HostWithAnotherList_FollowsThatList(string host, string? reason)
     {
         var findings = Evaluate(host, Own);
@@ -55,7 +55,7 @@ public sealed class HstsPreloadEligibilityTests
 
         var finding = Assert.Single(findings.All);
         Assert.Equal(AuditIds.HstsPreloadNotReady, finding.Id);
-        Assert.Equal("example.com is not ready for the HSTS preload list: whether example.com can be preloaded could not be judged: the Public Suffix List (/usr/share/publicsuffix/public_suffix_list.dat) is missing on this node; install the publicsuffix package", finding.Message);
+        Assert.Equal("example.com is not ready for the HSTS preload list: whether example.com can be preloaded could not be judged: the Public Suffix List (/usr/share/publicsuffix/public_suffix_list.dat) is missing on this node; install the publicsuffix package [domain.is_subdomain, not judged]", finding.Message);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class HstsPreloadEligibilityTests
 
         HstsAudit.Evaluate(HstsSettings.Default, new HstsInputs(Https("example.com"), null, "the audit stopped before it: the check's deadline hit during the plain-HTTP request", true, PublicSuffixList.System), findings);
 
-        Assert.Equal("example.com is not ready for the HSTS preload list: the plain-HTTP redirect was not checked (the audit stopped before it: the check's deadline hit during the plain-HTTP request)",
+        Assert.Equal("example.com is not ready for the HSTS preload list: the plain-HTTP redirect was not checked (the audit stopped before it: the check's deadline hit during the plain-HTTP request) [redirects.http, not checked]",
             Assert.Single(findings.All).Message);
     }
 

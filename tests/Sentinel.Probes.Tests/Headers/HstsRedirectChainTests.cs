@@ -43,7 +43,7 @@ public sealed class HstsRedirectChainTests(HstsSite site) : IClassFixture<HstsSi
         var result = await HeadersChecks.RunAsync(check);
 
         Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
-        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url(path)} redirects to http://{Www}:{plain.Port}{path} first; it must redirect to HTTPS on the same host (sentinel.test) before any other",
+        Assert.Equal($"sentinel.test is not ready for the HSTS preload list: {plain.Url(path)} redirects to http://{Www}:{plain.Port}{path} first; it must redirect to HTTPS on sentinel.test itself before adding www, so that browsers record the policy of sentinel.test [redirects.http.www_first]",
             HeadersChecks.Finding(result, "hsts.preload_not_ready").Message);
         Assert.Equal(2, plain.Requests.Count(r => r.Path == path));
     }

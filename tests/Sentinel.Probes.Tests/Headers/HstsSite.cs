@@ -32,6 +32,9 @@ public sealed class HstsSite : IAsyncLifetime
 
     public string CaFile { get; private set; } = null!;
 
+    /// <summary>The certificate chain the HTTPS server serves (for both names), for a test's own HTTPS server.</summary>
+    public TestChain Chain { get; private set; } = null!;
+
     /// <summary>The DNS server that resolves the site's names, as a check's <c>resolver</c>.</summary>
     public string Resolver => _dns.Address;
 
@@ -68,7 +71,7 @@ public sealed class HstsSite : IAsyncLifetime
         _dns.AddAddress($"www.{Domain}.", "127.0.0.1");
         _ca = TestCertificateAuthority.Create("Sentinel HSTS Test");
         CaFile = _directory.Write("root.pem", _ca.RootPem);
-        var chain = _ca.Issue(new CertificateSpec { CommonName = Domain, DnsNames = [Domain, $"www.{Domain}", "localhost"], IpAddresses = [IPAddress.Loopback] });
+        Chain = _ca.Issue(new CertificateSpec { CommonName = Domain, DnsNames = [Domain, $"www.{Domain}", "localhost"], IpAddresses = [IPAddress.Loopback] });
         Https = await HeaderServer.StartAsync(context =>
         {
             var path = context.Request.Path.Value ?? "";
@@ -82,7 +85,7 @@ public sealed class HstsSite : IAsyncLifetime
             {
                 HeaderServer.Add(context, "Strict-Transport-Security", field);
             }
-        }, chain, host: Domain);
+        }, Chain, host: Domain);
         Plain = await HeaderServer.StartAsync(context =>
         {
             context.Response.StatusCode = 301;
