@@ -128,7 +128,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
             writer.WriteLine("  connection  reused");
         }
 
-        writer.WriteLine($"  > {hop.Method} {hop.Url.PathAndQuery} HTTP/{(hop.Version is { Major: 2 } ? "2" : "1.1")}");
+        writer.WriteLine($"  > {hop.Method} {hop.Url.PathAndQuery} HTTP/{(hop.Version is { Major: >= 2 } sent ? HttpVersionText.Of(sent) : "1.1")}");
         foreach (var (name, value) in hop.RequestHeaders)
         {
             writer.WriteLine($"  > {name}: {value}");
@@ -248,7 +248,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         writer.WriteEndArray();
     }
 
-    private static string VersionText(Version? version) => version is { Major: 2 } ? "2" : version is null ? "?" : $"{version.Major}.{version.Minor}";
+    private static string VersionText(Version? version) => version is null ? "?" : HttpVersionText.Of(version);
 
     private static string Ms(TimeSpan duration) => duration.TotalMilliseconds.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
 }

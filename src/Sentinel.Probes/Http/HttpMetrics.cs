@@ -31,7 +31,7 @@ internal static class HttpMetrics
         "probe_http_ssl", "Whether the final response came over TLS (1) or not (0).");
 
     public static readonly MetricDescriptor Version = new(
-        "probe_http_version", "HTTP version of the final response (1.1, 2).");
+        "probe_http_version", "HTTP version of the final response (1.0, 1.1, 2, 3).");
 
     /// <summary>Per address of the target's name (policy any, all, quorum): 1 when that address passed.</summary>
     public static readonly MetricDescriptor AddressUp = new(

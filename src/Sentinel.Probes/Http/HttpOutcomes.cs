@@ -99,16 +99,18 @@ internal static class HttpOutcomes
         }
 
         var final = outcome.Exchange.Final;
-        if (final.Status is { } status)
+        if (final is { Status: { } status, Version: { } protocol })
         {
             var redirects = hops.Count - 1;
-            var version = final.Version is { } v ? v.Major + (v.Minor / 10.0) : 0;
+
+            // Written 1.0, 1.1, 2, 3 everywhere; the series has blackbox_exporter's value for the same response.
+            var version = HttpVersionText.Measurement(protocol);
             var ssl = final.Url.Scheme == Uri.UriSchemeHttps ? 1 : 0;
             result.Measure("http.status_code", status);
             result.Measure("http.version", version);
             result.Measure("http.redirects", redirects);
             result.Sample(HttpMetrics.StatusCode, status);
-            result.Sample(HttpMetrics.Version, version);
+            result.Sample(HttpMetrics.Version, version.Number!.Value);
             result.Sample(HttpMetrics.Redirects, redirects);
             result.Sample(HttpMetrics.Ssl, ssl);
             if (final.ContentLength is { } length)

@@ -78,7 +78,7 @@ internal static class AssertionEvaluator
     }
 
     private static string AsText(MeasurementValue value) =>
-        value.Text ?? (value.Number is { } n ? MeasurementValue.FormatNumber(n) : string.Empty);
+        value.Text ?? value.NumberText ?? string.Empty;
 
     private static string Expectation(Assertion assertion) => assertion.Operator switch
     {

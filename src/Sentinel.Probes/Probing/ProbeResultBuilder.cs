@@ -51,6 +51,9 @@ public sealed class ProbeResultBuilder(CheckDefinition check)
     /// <summary>Records a numeric measurement.</summary>
     public void Measure(string name, double value) => _measurements[name] = MeasurementValue.Of(value);
 
+    /// <summary>Records a measurement already wrapped (a number with its written form, for one).</summary>
+    public void Measure(string name, MeasurementValue value) => _measurements[name] = value;
+
     /// <summary>Records a textual measurement.</summary>
     public void Measure(string name, string value) => _measurements[name] = MeasurementValue.Of(value);
 

@@ -101,7 +101,12 @@ public static class ProbeResultJson
         foreach (var (name, value) in result.Measurements)
         {
             w.WritePropertyName(name);
-            if (value.Number is { } n)
+            if (value.Written is { } written)
+            {
+                // A JSON number all the same (1.0 reads as 1), written as the measurement is named.
+                w.WriteRawValue(written);
+            }
+            else if (value.Number is { } n)
             {
                 w.WriteNumberValue(Math.Round(n, 3));
             }
