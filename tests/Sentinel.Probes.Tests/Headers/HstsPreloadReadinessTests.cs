@@ -1,4 +1,5 @@
 using System.Text;
+using Sentinel.Probes.Probing;
 using Sentinel.Testing;
 using Xunit;
 
@@ -18,9 +19,8 @@ public sealed class HstsPreloadReadinessTests(HstsSite site) : IClassFixture<Hst
     public async Task RunAsync_TwoFieldsBothReady_IsNotReadyAsHstspreloadTakesExactlyOne()
     {
         var path = site.PathFor(Ready, Ready);
-        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
-        var result = await HeadersChecks.RunAsync(check);
+        var result = await RunAsync(path);
 
         Assert.Equal(["hsts.multiple_headers", "hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
         Assert.Equal("sentinel.test is not ready for the HSTS preload list: the HTTPS response has 2 Strict-Transport-Security fields; hstspreload.org takes exactly one, and judges the header only then [response.multiple_headers]",
@@ -43,9 +43,8 @@ public sealed class HstsPreloadReadinessTests(HstsSite site) : IClassFixture<Hst
     public async Task RunAsync_QuotedMaxAge_IsHonouredByBrowsersButNotReady()
     {
         var path = site.PathFor("max-age=\"31536000\"; includeSubDomains; preload");
-        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
-        var result = await HeadersChecks.RunAsync(check);
+        var result = await RunAsync(path);
 
         Assert.Equal(["hsts.preload_not_ready"], HeadersChecks.Ids(result, "hsts."));
         Assert.Equal("sentinel.test is not ready for the HSTS preload list: max-age is written \"max-age=\"31536000\"\"; hstspreload.org reads only ASCII digits after \"max-age=\": no quotes, sign or space [header.parse.max_age.non_digit_characters]; there is no max-age hstspreload.org can read [header.preloadable.max_age.missing]",
@@ -57,9 +56,8 @@ public sealed class HstsPreloadReadinessTests(HstsSite site) : IClassFixture<Hst
     public async Task RunAsync_RepeatedMaxAge_IsIgnoredByBrowsersButReadyWithAWarningAndANote()
     {
         var path = site.PathFor("max-age=31536000; max-age=31536000; includeSubDomains; preload");
-        var check = site.Parse(site.HttpsUrl(path), site.Section(path));
 
-        var result = await HeadersChecks.RunAsync(check);
+        var result = await RunAsync(path);
 
         Assert.Equal(["hsts.invalid", "hsts.preload_ready"], HeadersChecks.Ids(result, "hsts."));
         Assert.Equal($"sentinel.test meets hstspreload.org's rules: {Ready}, and {site.PlainUrl(path)} redirects to {site.HttpsUrl(path)}; "
@@ -100,10 +98,9 @@ public sealed class HstsPreloadReadinessTests(HstsSite site) : IClassFixture<Hst
         Response = [.. "HTTP/1.1 200 OK\r\n"u8, .. fields, .. "Content-Length: 0\r\nConnection: close\r\n\r\n"u8],
     });
 
-    private Task<Sentinel.Probes.Probing.ProbeResult> RunAsync(TlsServer server)
-    {
-        var path = site.PathFor();
-        var url = $"https://{HstsSite.Domain}:{server.EndPoint.Port}{path}";
-        return HeadersChecks.RunAsync(site.Parse(url, site.Section(path)));
-    }
+    /// <summary>Runs a headers check of the site's <paramref name="path"/>, on <paramref name="server"/> when given, else on the site's own HTTPS server.</summary>
+    private Task<ProbeResult> RunAsync(string path, TlsServer? server = null) =>
+        HeadersChecks.RunAsync(site.Parse(server is null ? site.HttpsUrl(path) : $"https://{HstsSite.Domain}:{server.EndPoint.Port}{path}", site.Section(path)));
+
+    private Task<ProbeResult> RunAsync(TlsServer server) => RunAsync(site.PathFor(), server);
 }
