@@ -37,6 +37,8 @@ internal static class SentinelHost
         var services = builder.Services;
         var node = services.AddValidatedOptions<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section);
         var http = services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
+
+        // Every role reads these: the reconcile interval paces the metrics view as well as the scheduler.
         var scheduling = services.AddValidatedOptions<SchedulingOptions, SchedulingOptionsValidator>(configuration, SchedulingOptions.Section);
         builder.WebHost.UseUrls(http.Listen);
         services.AddSingleton(TimeProvider.System);

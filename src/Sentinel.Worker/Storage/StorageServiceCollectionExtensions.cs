@@ -9,7 +9,7 @@ internal static class StorageServiceCollectionExtensions
     /// <summary>
     /// PostgreSQL: the <paramref name="database"/> with its lifetime owned by the host (<see cref="DatabaseLifetime"/>,
     /// registered first so that the database is there before anything that needs it), migrations applied at start-up
-    /// (<see cref="DatabaseStartup"/>), readiness, the checks table and probe state.
+    /// (<see cref="DatabaseStartup"/>), readiness, the checks table with its change signal, and probe state.
     /// </summary>
     public static IServiceCollection AddSentinelStorage(this IServiceCollection services, DatabaseConnection database)
     {
@@ -19,6 +19,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<DatabaseState>();
         services.AddSingleton<Migrations>();
         services.AddSingleton<CheckStore>();
+        services.AddSingleton<CheckChanges>();
         services.AddSingleton<ICheckStateStore, PostgresCheckStateStore>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
         services.AddHostedService<DatabaseStartup>();
