@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Sentinel.Worker.Storage;
 using Xunit;
 
@@ -36,11 +35,14 @@ public sealed class PostgresCluster : IAsyncLifetime
     public async Task<string> CreateMigratedDatabaseAsync()
     {
         var connectionString = await CreateDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new Migrations(dataSource, new DatabaseOptions { ConnectionString = connectionString }, NullLogger<Migrations>.Instance)
-            .ApplyAsync(CancellationToken.None);
+        await using var database = Connect(connectionString);
+        await new Migrations(database, NullLogger<Migrations>.Instance).ApplyAsync(CancellationToken.None);
         return connectionString;
     }
+
+    /// <summary>The database at <paramref name="connectionString"/>, as Sentinel's storage opens a configured one.</summary>
+    internal static DatabaseConnection Connect(string connectionString) =>
+        new(new DatabaseOptions { ConnectionString = connectionString }, new EmbeddedPostgresOptions(), DatabaseUse.Command);
 
     public async ValueTask DisposeAsync()
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sentinel.Testing;
 using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Storage;
 using Xunit;
 
 namespace Sentinel.Worker.Tests;
@@ -23,11 +24,13 @@ public sealed class DaemonHostTests
 
 /// <summary>
 /// The whole daemon in this process, composed exactly as <c>sentinel run</c> composes it, over a fresh
-/// migrated-on-start database, a temporary checks folder and a free port. Logs are collected.
+/// migrated-on-start database (or an embedded cluster the host owns), a temporary checks folder and a free port.
+/// Logs are collected.
 /// </summary>
 internal sealed class SentinelTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private SentinelTestHost(WebApplication app, TempDirectory checks, string connectionString, string baseUrl, LogSink logs)
     {
@@ -54,19 +57,36 @@ internal sealed class SentinelTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SentinelTestHost> StartAsync(PostgresCluster postgres, Action<TempDirectory>? writeChecks = null, IDictionary<string, string?>? settings = null, string? connectionString = null)
+    /// <summary>
+    /// Starts the daemon over a fresh database of <paramref name="postgres"/>, or over <paramref name="connectionString"/>;
+    /// with <paramref name="embeddedDataDirectory"/> instead, over an embedded cluster there that the host starts and stops.
+    /// </summary>
+    public static async Task<SentinelTestHost> StartAsync(
+        PostgresCluster postgres,
+        Action<TempDirectory>? writeChecks = null,
+        IDictionary<string, string?>? settings = null,
+        string? connectionString = null,
+        string? embeddedDataDirectory = null)
     {
-        connectionString ??= await postgres.CreateDatabaseAsync();
+        var values = new Dictionary<string, string?>();
+        if (embeddedDataDirectory is null)
+        {
+            connectionString ??= await postgres.CreateDatabaseAsync();
+            values["Sentinel:Database"] = connectionString;
+        }
+        else
+        {
+            values["Sentinel:EmbeddedPostgres:DataDirectory"] = embeddedDataDirectory;
+            values["Sentinel:EmbeddedPostgres:Durable"] = "false";
+        }
+
         var checks = new TempDirectory("sentinel-checks");
         writeChecks?.Invoke(checks);
         var baseUrl = $"http://127.0.0.1:{TcpPorts.Free()}";
-        var values = new Dictionary<string, string?>
-        {
-            ["Sentinel:Checks:Directory"] = checks.Path,
-            ["Sentinel:Checks:Debounce"] = "00:00:00.100",
-            ["Sentinel:Http:Listen"] = baseUrl,
-            ["Sentinel:Node:Name"] = "test-node",
-        };
+        values["Sentinel:Checks:Directory"] = checks.Path;
+        values["Sentinel:Checks:Debounce"] = "00:00:00.100";
+        values["Sentinel:Http:Listen"] = baseUrl;
+        values["Sentinel:Node:Name"] = "test-node";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -74,20 +94,30 @@ internal sealed class SentinelTestHost : IAsyncDisposable
 
         var configuration = SentinelConfiguration.Build(null, values);
         var logs = new LogSink();
-        var app = SentinelHost.Build(configuration, connectionString, builder =>
+        var app = SentinelHost.Build(configuration, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
-        return new SentinelTestHost(app, checks, connectionString, baseUrl, logs);
+        return new SentinelTestHost(app, checks, app.Services.GetRequiredService<DatabaseConnection>().ConnectionString, baseUrl, logs);
     }
 
     public async Task<string> MetricsAsync() => await Http.GetStringAsync("/metrics");
 
+    /// <summary>Stops the host as SIGTERM would (once; disposing afterwards does not stop it again).</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         await Database.DisposeAsync();
         Http.Dispose();

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Sentinel.Probes.Checks;
-using Sentinel.Worker.Scheduling;
 using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Checks;
@@ -12,8 +11,9 @@ namespace Sentinel.Worker.Checks;
 /// <summary>
 /// Keeps the file-owned checks in the database equal to the checks folder: reads it at start, on every change
 /// the file system reports (after a short quiet period, since editors write in steps) and at a fixed rescan
-/// interval, then tells the scheduler. An invalid file is reported with its path, line and JSON path and is
-/// skipped; its checks keep their last valid definition, as a bad config reload does in Prometheus.
+/// interval, then signals the change (<see cref="CheckChanges"/>). An invalid file is reported with its path,
+/// line and JSON path and is skipped; its checks keep their last valid definition, as a bad config reload does
+/// in Prometheus.
 /// </summary>
 internal sealed class CheckFileSync(
     CheckStore store,

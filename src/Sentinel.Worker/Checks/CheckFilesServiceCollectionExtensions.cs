@@ -1,5 +1,5 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Checks;
@@ -7,13 +7,12 @@ namespace Sentinel.Worker.Checks;
 internal static class CheckFilesServiceCollectionExtensions
 {
     /// <summary>The status of the checks folder; with <paramref name="sync"/>, the service that syncs it into the database.</summary>
-    public static IServiceCollection AddSentinelCheckFiles(this IServiceCollection services, bool sync)
+    public static IServiceCollection AddSentinelCheckFiles(this IServiceCollection services, IConfiguration configuration, bool sync)
     {
         services.AddSingleton<CheckFileStatus>();
         if (sync)
         {
-            services.AddOptions<CheckFilesOptions>().BindConfiguration(CheckFilesOptions.Section).ValidateOnStart();
-            services.AddSingleton<IValidateOptions<CheckFilesOptions>, CheckFilesOptionsValidator>();
+            services.AddValidatedOptions<CheckFilesOptions, CheckFilesOptionsValidator>(configuration, CheckFilesOptions.Section);
             services.AddHostedService<CheckFileSync>();
         }
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Npgsql;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Worker.Hosting;
@@ -48,36 +48,23 @@ internal static class AcceptCommand
         var database = new DatabaseCliOptions();
         var accept = new Command("accept", kind.Description) { checkId };
         database.AddTo(accept);
-        accept.SetAction(async (parse, cancellationToken) =>
+        accept.SetAction((parse, cancellationToken) => CommandFailures.ReportAsync(stderr, async () =>
         {
-            try
-            {
-                var configuration = database.Build(parse);
-                await using var db = await CliDatabase.OpenAsync(configuration, cancellationToken).ConfigureAwait(false);
-                var node = configuration[$"{NodeOptions.Section}:Name"] ?? Environment.MachineName;
-                return await AcceptAsync(kind, db, parse.GetValue(checkId)!, node, stdout, stderr, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ConfigurationException ex)
-            {
-                await stderr.WriteLineAsync($"sentinel: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-            catch (Exception ex) when (ex is EmbeddedPostgresException or NpgsqlException)
-            {
-                await stderr.WriteLineAsync($"sentinel: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Failed;
-            }
-        });
-
+            var configuration = database.Build(parse);
+            var node = ValidatedOptions.Bind<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section).Name;
+            await using var db = DatabaseConnection.Create(configuration, DatabaseUse.Command);
+            await db.StartAsync(NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+            return await AcceptAsync(kind, db, parse.GetValue(checkId)!, node, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }));
         return accept;
     }
 
     /// <summary>How a stored baseline's origin is printed: <c>2026-03-01 12:00:00Z (sentinel dns accept by ops@host)</c>.</summary>
     public static string Stored(CheckState state) => $"{state.UpdatedAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z ({state.UpdatedBy})";
 
-    private static async Task<int> AcceptAsync(AcceptKind kind, CliDatabase db, string id, string node, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> AcceptAsync(AcceptKind kind, DatabaseConnection db, string id, string node, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (!await db.IsMigratedAsync(cancellationToken).ConfigureAwait(false))
+        if (!await new Migrations(db, NullLogger<Migrations>.Instance).IsUpToDateAsync(cancellationToken).ConfigureAwait(false))
         {
             await stderr.WriteLineAsync("sentinel: the database has no current Sentinel schema; run 'sentinel migrate' (or start 'sentinel run') first").ConfigureAwait(false);
             return ExitCodes.Failed;

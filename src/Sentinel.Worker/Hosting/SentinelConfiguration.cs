@@ -56,9 +56,9 @@ internal static class SentinelConfiguration
             }
         }
 
-        if (configuration["Sentinel:LogFormat"] is { } format && format is not ("text" or "json"))
+        if (configuration[SentinelLogging.FormatKey] is { } format && format is not ("text" or "json"))
         {
-            throw new ConfigurationException($"Sentinel:LogFormat must be text or json, got \"{format}\"");
+            throw new ConfigurationException($"{SentinelLogging.FormatKey} must be text or json, got \"{format}\"");
         }
 
         return configuration;

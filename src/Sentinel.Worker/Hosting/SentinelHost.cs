@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes.Probing;
@@ -18,10 +17,13 @@ namespace Sentinel.Worker.Hosting;
 internal static class SentinelHost
 {
     /// <summary>
-    /// Builds the host for <paramref name="configuration"/> over the database at <paramref name="connectionString"/>;
-    /// <paramref name="configure"/> may add to the composition (tests add a log sink).
+    /// Builds the host for <paramref name="configuration"/>, over the database it names or the embedded cluster, which
+    /// the host starts and stops; <paramref name="configure"/> may add to the composition (tests add a log sink). Every
+    /// setting is bound and validated as the composition reaches it (<see cref="ValidatedOptions"/>), so a bad one is
+    /// an exception here, not a host that fails to start.
     /// </summary>
-    public static WebApplication Build(IConfiguration configuration, string connectionString, Action<WebApplicationBuilder>? configure = null)
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
+    public static WebApplication Build(IConfiguration configuration, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -30,39 +32,32 @@ internal static class SentinelHost
         });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
-        SentinelLogging.Configure(builder.Logging, configuration["Sentinel:LogFormat"] ?? "text");
-
-        var node = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
-        var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
-        var scheduling = configuration.GetSection(SchedulingOptions.Section).Get<SchedulingOptions>() ?? new SchedulingOptions();
-        builder.WebHost.UseUrls(http.Listen);
+        SentinelLogging.Configure(builder.Logging, configuration);
 
         var services = builder.Services;
+        var node = services.AddValidatedOptions<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section);
+        var http = services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
+
+        // Every role reads these: the reconcile interval paces the metrics view as well as the scheduler.
+        var scheduling = services.AddValidatedOptions<SchedulingOptions, SchedulingOptionsValidator>(configuration, SchedulingOptions.Section);
+        builder.WebHost.UseUrls(http.Listen);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ProbeCatalog.Default);
-        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
-        services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>();
 
         // Registration order is start order, and the reverse of stop order: the writer stops after the
-        // scheduler so that it can flush the last results.
-        services.AddSentinelStorage(connectionString);
-        services.AddSentinelResults(writeToDatabase: node.RunsProbes);
-        services.AddSentinelCheckFiles(sync: node.RunsProbes);
+        // scheduler so that it can flush the last results, and the database stops after both.
+        services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
+        services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
+        services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {
             services.AddSentinelScheduling(scheduling);
         }
 
-        services.AddSentinelMetrics(node.Name, configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions(), ProbeCatalog.Default);
+        services.AddSentinelMetrics(configuration, node.Name, ProbeCatalog.Default);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-
-        // Validate every option now, as the host would at start, so that a bad setting is one clear line
-        // from the CLI rather than a "hosting failed to start" log with a stack trace.
-        app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<CheckMetrics>();
         app.MapHealthApi();
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -9,10 +10,13 @@ namespace Sentinel.Worker.Hosting;
 /// </summary>
 internal static class SentinelLogging
 {
-    public static void Configure(ILoggingBuilder logging, string format)
+    /// <summary>The key of the log format; <see cref="SentinelConfiguration"/> accepts only <c>text</c> and <c>json</c>.</summary>
+    public const string FormatKey = "Sentinel:LogFormat";
+
+    public static void Configure(ILoggingBuilder logging, IConfiguration configuration)
     {
         logging.ClearProviders();
-        if (format == "json")
+        if (configuration[FormatKey] == "json")
         {
             logging.AddJsonConsole(json =>
             {
@@ -37,8 +41,13 @@ internal static class SentinelLogging
         logging.AddFilter("Quartz", LogLevel.Warning);
         logging.AddFilter("Npgsql", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        // A service that cannot start (the embedded cluster without a PostgreSQL install, say) fails the start, and
+        // 'sentinel run' reports it in one line; the host's own error log would repeat it with a stack trace. A
+        // background service that crashes later is still logged, critically, as the host stops for it.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
-    /// <summary>A logger factory for the start-up work done before the host exists (the embedded database).</summary>
-    public static ILoggerFactory CreateFactory(string format) => LoggerFactory.Create(logging => Configure(logging, format));
+    /// <summary>A logger factory for commands that have no host, configured as the daemon's logging is.</summary>
+    public static ILoggerFactory CreateFactory(IConfiguration configuration) => LoggerFactory.Create(logging => Configure(logging, configuration));
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Sentinel.Probes.Probing;
@@ -19,10 +19,9 @@ internal static class MetricsServiceCollectionExtensions
     /// gets room for <see cref="MetricsOptions.MaxChecks"/> checks times the series one check can have in it:
     /// enough for the fleet, without reserving gigabytes for series that cannot exist.
     /// </summary>
-    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, string nodeName, MetricsOptions options, ProbeCatalog catalog)
+    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, IConfiguration configuration, string nodeName, ProbeCatalog catalog)
     {
-        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        var options = services.AddValidatedOptions<MetricsOptions, MetricsOptionsValidator>(configuration, MetricsOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IMeterFactory>().Create(MeterName));
         services.AddSingleton<CheckMetrics>();
         var perCheck = CheckMetrics.SeriesPerCheck
@@ -43,17 +42,4 @@ internal static class MetricsServiceCollectionExtensions
     /// <summary>Room for <paramref name="maxChecks"/> checks, never below OpenTelemetry's default; node-level metrics keep the default.</summary>
     internal static int Limit(int seriesPerCheck, int maxChecks) =>
         (int)Math.Clamp((long)seriesPerCheck * maxChecks + 100, 2_000, int.MaxValue);
-}
-
-/// <summary>The /metrics export (section <c>Sentinel:Metrics</c>).</summary>
-internal sealed class MetricsOptions
-{
-    public const string Section = "Sentinel:Metrics";
-
-    /// <summary>
-    /// The most checks whose series /metrics exports; series of checks beyond it are dropped (and a warning is
-    /// logged). Memory grows with it, by roughly 10 KB per check. Default 2,000; 1 to 1,000,000.
-    /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000, ErrorMessage = "Sentinel:Metrics:MaxChecks must be from 1 to 1000000")]
-    public int MaxChecks { get; set; } = 2_000;
 }

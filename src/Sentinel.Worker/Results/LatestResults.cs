@@ -6,15 +6,22 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Worker.Results;
 
 /// <summary>
-/// The latest result of every scheduled check, with per-check failure counts: what <c>/metrics</c> reports.
-/// A check removed from the schedule is removed here, so its series disappear.
+/// The latest result of every enabled check, with per-check failure counts: what <c>/metrics</c> reports. It keeps
+/// itself to the enabled checks of the checks table (<see cref="LatestResultsSync"/> calls <see cref="RetainOnly"/> at
+/// every change), so a removed or disabled check's series disappear on any node, whether it schedules checks or not.
 /// </summary>
 internal sealed class LatestResults
 {
     private readonly ConcurrentDictionary<string, CheckView> _views = new(StringComparer.Ordinal);
 
-    /// <summary>Every check's latest view.</summary>
-    public IEnumerable<CheckView> Views => _views.Values;
+    /// <summary>The enabled checks at the last <see cref="RetainOnly"/>; null until the checks table was first read.</summary>
+    private volatile IReadOnlySet<string>? _enabled;
+
+    /// <summary>
+    /// Every enabled check's latest view. A result recorded for a check that is not enabled (a run that was under
+    /// way when its check was removed) stays out of it: the check must not come back to <c>/metrics</c>.
+    /// </summary>
+    public IEnumerable<CheckView> Views => _enabled is { } enabled ? _views.Values.Where(v => enabled.Contains(v.Check.Id)) : _views.Values;
 
     /// <summary>Records a result; returns the previous view of the check, if any.</summary>
     public CheckView? Record(CheckDefinition check, ProbeResult result)
@@ -31,15 +38,16 @@ internal sealed class LatestResults
         return previous;
     }
 
-    /// <summary>Forgets a check that is no longer scheduled.</summary>
-    public void Remove(string checkId) => _views.TryRemove(checkId, out _);
-
-    /// <summary>Keeps only the checks in <paramref name="checkIds"/>.</summary>
-    public void RetainOnly(IReadOnlySet<string> checkIds)
+    /// <summary>
+    /// Keeps only the checks in <paramref name="enabled"/>, the enabled checks of the checks table: the views of others
+    /// are dropped, and until the next call, results recorded for others are kept out of <see cref="Views"/>.
+    /// </summary>
+    public void RetainOnly(IReadOnlySet<string> enabled)
     {
+        _enabled = enabled;
         foreach (var id in _views.Keys)
         {
-            if (!checkIds.Contains(id))
+            if (!enabled.Contains(id))
             {
                 _views.TryRemove(id, out _);
             }

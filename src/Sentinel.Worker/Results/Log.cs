@@ -12,4 +12,7 @@ internal static partial class Log
 
     [LoggerMessage(3003, LogLevel.Warning, "Check {Check} ({Target}) is unknown (was {Previous}): probe_error: {Message}; hint: {Hint}")]
     public static partial void CheckUnknown(ILogger logger, string check, string target, string previous, string message, string hint);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Could not read the checks for the metrics view: {Reason}; retrying at the next change")]
+    public static partial void LatestResultsSyncFailed(ILogger logger, string reason);
 }

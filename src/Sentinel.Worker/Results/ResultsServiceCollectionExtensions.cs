@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
@@ -6,12 +7,15 @@ namespace Sentinel.Worker.Results;
 
 internal static class ResultsServiceCollectionExtensions
 {
-    /// <summary>The result pipeline and latest-result view; with <paramref name="writeToDatabase"/>, the writer that drains it.</summary>
-    public static IServiceCollection AddSentinelResults(this IServiceCollection services, bool writeToDatabase)
+    /// <summary>
+    /// The result pipeline and the latest-result view, which keeps itself to the enabled checks
+    /// (<see cref="LatestResultsSync"/>); with <paramref name="writeToDatabase"/>, the writer that drains the pipeline.
+    /// </summary>
+    public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, bool writeToDatabase)
     {
-        services.AddOptions<ResultOptions>().BindConfiguration(ResultOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ResultOptions>, ResultOptionsValidator>();
+        services.AddValidatedOptions<ResultOptions, ResultOptionsValidator>(configuration, ResultOptions.Section);
         services.AddSingleton<LatestResults>();
+        services.AddHostedService<LatestResultsSync>();
         services.AddSingleton<ResultPipeline>();
         if (writeToDatabase)
         {

@@ -4,22 +4,21 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
 using Sentinel.Probes.Checks;
-using Sentinel.Worker.Results;
 using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Scheduling;
 
 /// <summary>
 /// Makes the Quartz schedule match the enabled checks in the database: one job per check, with a trigger at
-/// the check's interval whose first fire is spread by <see cref="FireTimes"/>. Runs when checks change and
-/// at a fixed interval. A changed interval reschedules the check; other changes take effect at its next run.
+/// the check's interval whose first fire is spread by <see cref="FireTimes"/>. Follows the checks' change signal
+/// (<see cref="CheckChanges"/>), and reconciles at <see cref="SchedulingOptions.ReconcileInterval"/> without one. A
+/// changed interval reschedules the check; other changes take effect at its next run.
 /// </summary>
 internal sealed class CheckScheduler(
     ISchedulerFactory schedulers,
     CheckStore store,
     CheckRegistry registry,
     CheckChanges changes,
-    LatestResults latest,
     DatabaseState database,
     IOptions<SchedulingOptions> options,
     TimeProvider time,
@@ -35,21 +34,17 @@ internal sealed class CheckScheduler(
         {
             await database.WaitAsync(stoppingToken).ConfigureAwait(false);
             var scheduler = await schedulers.GetScheduler(stoppingToken).ConfigureAwait(false);
-            while (!stoppingToken.IsCancellationRequested)
+            await changes.FollowAsync(async cancellationToken =>
             {
                 try
                 {
-                    await ReconcileAsync(scheduler, stoppingToken).ConfigureAwait(false);
+                    await ReconcileAsync(scheduler, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SchedulerException)
                 {
                     Log.ReconcileFailed(log, ex.Message);
                 }
-
-                using var timer = new CancellationTokenSource(options.Value.ReconcileInterval, time);
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timer.Token);
-                await changes.WaitAsync(wait.Token).ConfigureAwait(false);
-            }
+            }, options.Value.ReconcileInterval, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -80,7 +75,6 @@ internal sealed class CheckScheduler(
             {
                 await scheduler.DeleteJob(new JobKey(current.Definition.Id, Group), cancellationToken).ConfigureAwait(false);
                 registry.Remove(current.Definition.Id);
-                latest.Remove(current.Definition.Id);
                 Log.CheckUnscheduled(log, current.Definition.Id);
             }
         }
@@ -99,8 +93,6 @@ internal sealed class CheckScheduler(
                 await ScheduleAsync(scheduler, check.Definition, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        latest.RetainOnly(desired.Keys.ToHashSet(StringComparer.Ordinal));
     }
 
     private async Task ScheduleAsync(IScheduler scheduler, CheckDefinition check, CancellationToken cancellationToken)

@@ -9,11 +9,12 @@ namespace Sentinel.Worker.Scheduling;
 
 internal static class SchedulingServiceCollectionExtensions
 {
-    /// <summary>Quartz (in-memory store), the probes, and the scheduler that keeps one job per enabled check.</summary>
+    /// <summary>
+    /// Quartz (in-memory store), the probes, and the scheduler that keeps one job per enabled check. The
+    /// <paramref name="options"/> are bound and registered by the host, since every role reads them.
+    /// </summary>
     public static IServiceCollection AddSentinelScheduling(this IServiceCollection services, SchedulingOptions options)
     {
-        services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>();
         services.AddSingleton(sp => new ProbeContext
         {
             Time = sp.GetRequiredService<TimeProvider>(),
@@ -27,7 +28,6 @@ internal static class SchedulingServiceCollectionExtensions
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();
-        services.AddSingleton<CheckChanges>();
         services.AddHostedService<CheckScheduler>();
         services.AddQuartz(quartz =>
         {

@@ -6,8 +6,8 @@ using Sentinel.Probes.Checks;
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
-/// The <c>checks</c> table, the source of truth for what runs. Files are synced into it; schedulers read
-/// the enabled checks from it.
+/// The <c>checks</c> table, the source of truth for what runs. Files are synced into it; schedulers and the metrics
+/// view read the enabled checks from it. Whoever writes it says so through <see cref="CheckChanges"/>.
 /// </summary>
 internal sealed class CheckStore(NpgsqlDataSource dataSource)
 {
@@ -66,6 +66,15 @@ internal sealed class CheckStore(NpgsqlDataSource dataSource)
             "SELECT id AS Id, definition::text AS Definition, version AS Version, origin AS Origin, source AS Source FROM checks WHERE enabled ORDER BY id",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.ToArray();
+    }
+
+    /// <summary>The ids of the enabled checks.</summary>
+    public async Task<IReadOnlySet<string>> ListEnabledIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM checks WHERE enabled", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return ids.ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>One check, enabled or not; null when no check has the id.</summary>

@@ -40,9 +40,19 @@ internal sealed class EmbeddedPostgres : IAsyncDisposable
     public string ConnectionString => ConnectionStringFor(Database);
 
     /// <summary>A connection string for another database of the cluster.</summary>
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    public string ConnectionStringFor(string database) => ConnectionStringFor(SocketDirectory, database);
+
+    /// <summary>
+    /// The connection string of the <c>sentinel</c> database of the cluster <paramref name="options"/> describe, known
+    /// before the cluster starts (its socket's place follows from the data directory), so that what uses the database
+    /// can be composed before the host starts the cluster.
+    /// </summary>
+    public static string ConnectionStringOf(EmbeddedPostgresOptions options) =>
+        ConnectionStringFor(ChooseSocketDirectory(Path.GetFullPath(options.DataDirectory)), Database);
+
+    private static string ConnectionStringFor(string socketDirectory, string database) => new NpgsqlConnectionStringBuilder
     {
-        Host = SocketDirectory,
+        Host = socketDirectory,
         Port = Port,
         Username = User,
         Database = database,

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
@@ -9,6 +11,7 @@ internal sealed class EmbeddedPostgresOptions
     public const string Section = "Sentinel:EmbeddedPostgres";
 
     /// <summary>The cluster's data directory. Default <c>.sentinel/pg</c> under the working directory.</summary>
+    [Required(ErrorMessage = "Sentinel:EmbeddedPostgres:DataDirectory must be set")]
     public string DataDirectory { get; set; } = Path.Combine(".sentinel", "pg");
 
     /// <summary>
@@ -21,6 +24,7 @@ internal sealed class EmbeddedPostgresOptions
     /// The unprivileged system user that runs the server when Sentinel runs as root (PostgreSQL refuses to run
     /// as root). Default <c>postgres</c>.
     /// </summary>
+    [Required(ErrorMessage = "Sentinel:EmbeddedPostgres:ServerUser must be set")]
     public string ServerUser { get; set; } = "postgres";
 
     /// <summary>

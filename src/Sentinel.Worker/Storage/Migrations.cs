@@ -12,7 +12,7 @@ namespace Sentinel.Worker.Storage;
 /// the applied names in <c>schema_migrations</c> and runs each file in its own transaction. A session-level
 /// advisory lock serialises nodes that start together: the second waits, then finds nothing left to apply.
 /// </summary>
-internal sealed class Migrations(NpgsqlDataSource dataSource, DatabaseOptions database, ILogger<Migrations> log)
+internal sealed class Migrations(DatabaseConnection database, ILogger<Migrations> log)
 {
     /// <summary>The advisory lock key, "SNTL" in ASCII; any constant all nodes agree on would do.</summary>
     private const long LockKey = 0x534E544C;
@@ -28,7 +28,7 @@ internal sealed class Migrations(NpgsqlDataSource dataSource, DatabaseOptions da
     /// <summary>Applies every migration not yet applied; returns the names applied now.</summary>
     public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var lockConnection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock($1)", lockConnection))
         {
             acquire.Parameters.AddWithValue(LockKey);
@@ -38,7 +38,7 @@ internal sealed class Migrations(NpgsqlDataSource dataSource, DatabaseOptions da
         try
         {
             var upgrader = DeployChanges.To
-                // Not dataSource.ConnectionString: Npgsql strips the password from it.
+                // Not the data source's connection string: Npgsql strips the password from it.
                 .PostgresqlDatabase(database.ConnectionString)
                 .WithScripts(Scripts)
                 .JournalToPostgresqlTable("public", "schema_migrations")
@@ -72,7 +72,7 @@ internal sealed class Migrations(NpgsqlDataSource dataSource, DatabaseOptions da
     /// <summary>Whether the newest migration has been applied.</summary>
     public async Task<bool> IsUpToDateAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_migrations') " +
             "AND EXISTS (SELECT 1 FROM schema_migrations WHERE scriptname = $1)");
         command.Parameters.AddWithValue(Latest);

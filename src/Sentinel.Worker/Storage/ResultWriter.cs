@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
 using Sentinel.Probes.Probing;
 using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Resilience;
 using Sentinel.Worker.Results;
 
 namespace Sentinel.Worker.Storage;
@@ -13,71 +15,86 @@ namespace Sentinel.Worker.Storage;
 /// <summary>
 /// Drains the result queue into the <c>results</c> table with binary COPY, in batches of whatever has
 /// queued up (so one result is written at once when idle, thousands at a time under load). A batch that
-/// fails is kept and retried with backoff; nothing is dropped. On shutdown, what is queued is flushed.
+/// fails is kept and retried with <see cref="Backoff"/>; nothing is dropped. On shutdown, what is queued is flushed.
 /// </summary>
-internal sealed class ResultWriter(
-    ResultPipeline pipeline,
-    NpgsqlDataSource dataSource,
-    DatabaseState database,
-    IOptions<ResultOptions> options,
-    IOptions<NodeOptions> node,
-    TimeProvider time,
-    Meter meter,
-    ILogger<ResultWriter> log) : BackgroundService
+internal sealed class ResultWriter : BackgroundService
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ShutdownFlushBudget = TimeSpan.FromSeconds(10);
 
-    private readonly Counter<long> _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
-    private readonly Counter<long> _failures = meter.CreateCounter<long>("sentinel_result_write_failures_total", description: "Failed attempts to write a batch of results.");
+    private readonly ResultPipeline _pipeline;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly DatabaseState _database;
+    private readonly IOptions<ResultOptions> _options;
+    private readonly IOptions<NodeOptions> _node;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ResultWriter> _log;
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _failures;
+    private readonly ResiliencePipeline _retry;
+    private readonly List<ProbeResult> _batch;
+    private bool _failedBefore;
+
+    public ResultWriter(
+        ResultPipeline pipeline,
+        NpgsqlDataSource dataSource,
+        DatabaseState database,
+        IOptions<ResultOptions> options,
+        IOptions<NodeOptions> node,
+        TimeProvider time,
+        Meter meter,
+        ILogger<ResultWriter> log)
+    {
+        _pipeline = pipeline;
+        _dataSource = dataSource;
+        _database = database;
+        _options = options;
+        _node = node;
+        _time = time;
+        _log = log;
+        _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
+        _failures = meter.CreateCounter<long>("sentinel_result_write_failures_total", description: "Failed attempts to write a batch of results.");
+        _batch = new List<ProbeResult>(options.Value.BatchSize);
+        _retry = Backoff.Create(time, IsTransient, (ex, delay) =>
+        {
+            _failedBefore = true;
+            _failures.Add(1);
+            Log.ResultWriteFailed(log, _batch.Count, ex.Message, Backoff.Seconds(delay));
+        });
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<ProbeResult>(options.Value.BatchSize);
         try
         {
-            await database.WaitAsync(stoppingToken).ConfigureAwait(false);
-            var delay = TimeSpan.FromSeconds(1);
-            var failedBefore = false;
-            while (true)
+            await _database.WaitAsync(stoppingToken).ConfigureAwait(false);
+            while (await _pipeline.Pending.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (batch.Count == 0 && !await pipeline.Pending.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                Fill(batch);
-                try
-                {
-                    await WriteAsync(batch, stoppingToken).ConfigureAwait(false);
-                    if (failedBefore)
+                // Each attempt tops the kept batch up with what queued meanwhile.
+                await _retry.ExecuteAsync(
+                    async cancellationToken =>
                     {
-                        Log.ResultWriteRecovered(log, batch.Count);
-                        failedBefore = false;
-                    }
-
-                    batch.Clear();
-                    delay = TimeSpan.FromSeconds(1);
-                }
-                catch (Exception ex) when (IsTransient(ex) && !stoppingToken.IsCancellationRequested)
+                        Fill(_batch);
+                        await WriteAsync(_batch, cancellationToken).ConfigureAwait(false);
+                    },
+                    stoppingToken).ConfigureAwait(false);
+                if (_failedBefore)
                 {
-                    failedBefore = true;
-                    _failures.Add(1);
-                    Log.ResultWriteFailed(log, batch.Count, ex.Message, delay.TotalSeconds);
-                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                    Log.ResultWriteRecovered(_log, _batch.Count);
+                    _failedBefore = false;
                 }
+
+                _batch.Clear();
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (stoppingToken.IsCancellationRequested && (ex is OperationCanceledException || IsTransient(ex)))
         {
-            await FlushOnShutdownAsync(batch).ConfigureAwait(false);
+            await FlushOnShutdownAsync(_batch).ConfigureAwait(false);
         }
     }
 
     private void Fill(List<ProbeResult> batch)
     {
-        while (batch.Count < options.Value.BatchSize && pipeline.Pending.TryRead(out var result))
+        while (batch.Count < _options.Value.BatchSize && _pipeline.Pending.TryRead(out var result))
         {
             batch.Add(result);
         }
@@ -85,10 +102,10 @@ internal sealed class ResultWriter(
 
     private async Task FlushOnShutdownAsync(List<ProbeResult> batch)
     {
-        using var budget = new CancellationTokenSource(ShutdownFlushBudget, time);
+        using var budget = new CancellationTokenSource(ShutdownFlushBudget, _time);
         try
         {
-            if (database.Ready.IsCompleted)
+            if (_database.Ready.IsCompleted)
             {
                 do
                 {
@@ -99,7 +116,7 @@ internal sealed class ResultWriter(
                         batch.Clear();
                     }
                 }
-                while (pipeline.Pending.Count > 0);
+                while (_pipeline.Pending.Count > 0);
             }
         }
         catch (Exception ex) when (IsTransient(ex) || ex is OperationCanceledException)
@@ -107,10 +124,10 @@ internal sealed class ResultWriter(
             // Reported below with the count.
         }
 
-        var unwritten = batch.Count + pipeline.Pending.Count;
+        var unwritten = batch.Count + _pipeline.Pending.Count;
         if (unwritten > 0)
         {
-            Log.ResultsUnwritten(log, unwritten);
+            Log.ResultsUnwritten(_log, unwritten);
         }
     }
 
@@ -134,18 +151,18 @@ internal sealed class ResultWriter(
         catch (PostgresException ex) when (!ex.IsTransient)
         {
             _failures.Add(1);
-            Log.ResultRejected(log, batch[0].CheckId, ex.MessageText, ProbeResultJson.Serialize(batch[0]));
+            Log.ResultRejected(_log, batch[0].CheckId, ex.MessageText, ProbeResultJson.Serialize(batch[0]));
         }
     }
 
     private async Task CopyAsync(List<ProbeResult> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var import = await connection.BeginBinaryImportAsync(
             "COPY results (check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
             "phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
-        var nodeName = node.Value.Name;
+        var nodeName = _node.Value.Name;
         foreach (var result in batch)
         {
             await import.StartRowAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes.Probing;
 
@@ -8,16 +7,19 @@ namespace Sentinel.Worker.Storage;
 internal static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// PostgreSQL: the data source, migrations applied at start-up (<see cref="DatabaseStartup"/>), readiness,
-    /// the checks table and probe state.
+    /// PostgreSQL: the <paramref name="database"/> with its lifetime owned by the host (<see cref="DatabaseLifetime"/>,
+    /// registered first so that the database is there before anything that needs it), migrations applied at start-up
+    /// (<see cref="DatabaseStartup"/>), readiness, the checks table with its change signal, and probe state.
     /// </summary>
-    public static IServiceCollection AddSentinelStorage(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddSentinelStorage(this IServiceCollection services, DatabaseConnection database)
     {
-        services.AddSingleton(new DatabaseOptions { ConnectionString = connectionString });
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(database);
+        services.AddSingleton(database.DataSource);
+        services.AddHostedService<DatabaseLifetime>();
         services.AddSingleton<DatabaseState>();
         services.AddSingleton<Migrations>();
         services.AddSingleton<CheckStore>();
+        services.AddSingleton<CheckChanges>();
         services.AddSingleton<ICheckStateStore, PostgresCheckStateStore>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
         services.AddHostedService<DatabaseStartup>();

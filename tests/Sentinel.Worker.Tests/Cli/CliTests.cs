@@ -209,10 +209,37 @@ public sealed class CliTests(PostgresCluster postgres)
         using var dir = new TempDirectory();
         var config = dir.Write("sentinel.json", $$"""{ "Sentinel": { "EmbeddedPostgres": { "BinDirectory": "{{dir.Path}}", "DataDirectory": "{{dir.Path}}/pg" } } }""");
 
-        var (code, _, errors) = await RunAsync("run", "--config", config);
+        // A free port: the listen address is checked before the host starts its database.
+        var (code, _, errors) = await RunAsync("run", "--config", config, "--listen", $"http://127.0.0.1:{TcpPorts.Free()}");
 
         Assert.Equal(1, code);
         Assert.Equal($"sentinel: {Worker.Storage.PostgresInstall.NotFoundMessage}\n", errors);
+    }
+
+    [Fact]
+    public async Task Migrate_NoPostgresInstall_ExitsOneWithTheSameLineAsRun()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Write("sentinel.json", $$"""{ "Sentinel": { "EmbeddedPostgres": { "BinDirectory": "{{dir.Path}}", "DataDirectory": "{{dir.Path}}/pg" } } }""");
+
+        var (code, _, errors) = await RunAsync("migrate", "--config", config);
+
+        Assert.Equal(1, code);
+        Assert.Equal($"sentinel: {Worker.Storage.PostgresInstall.NotFoundMessage}\n", errors);
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("migrate")]
+    [InlineData("dns", "accept", "some-check")]
+    [InlineData("audit", "accept", "some-check")]
+    public async Task DatabaseCommands_BadConnectionString_ExitTwoWithOneLine(params string[] command)
+    {
+        var (code, output, errors) = await RunAsync([.. command, "--database", "Host=;Port=notanumber"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("sentinel: the database connection string is invalid: Couldn't set port (Parameter 'port')\n", errors);
+        Assert.Equal("", output);
     }
 
     [Fact]

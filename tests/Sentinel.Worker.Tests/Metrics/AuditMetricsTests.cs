@@ -38,9 +38,14 @@ public sealed class AuditMetricsTests(PostgresCluster postgres)
         {
             metrics = await Eventually.ValueAsync(async () =>
             {
+                // Each series is read from the latest results by its own callback, so a check whose first result
+                // lands during a scrape has only some of its series in it: wait for every series asserted on below.
                 var text = last = await host.MetricsAsync();
                 return text.Contains("id=\"cors.reflects_any_origin_with_credentials\"", StringComparison.Ordinal)
-                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"") ? text : null;
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"")
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*check=\"cors\"")
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*check=\"secure\"")
+                    && text.Contains("category=\"audit_finding\"", StringComparison.Ordinal) ? text : null;
             }, TimeSpan.FromSeconds(30), "audit findings of the headers check and certificate series of the https check");
         }
         catch (TimeoutException timeout)

@@ -11,9 +11,9 @@ public sealed class MigrationsTests(PostgresCluster postgres)
     [Fact]
     public async Task ApplyAsync_Twice_AppliesEachScriptOnce()
     {
-        var connectionString = await postgres.CreateDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var migrations = Migrations(dataSource, connectionString);
+        await using var database = PostgresCluster.Connect(await postgres.CreateDatabaseAsync());
+        var dataSource = database.DataSource;
+        var migrations = Migrations(database);
 
         var first = await migrations.ApplyAsync(TestContext.Current.CancellationToken);
         var second = await migrations.ApplyAsync(TestContext.Current.CancellationToken);
@@ -28,25 +28,24 @@ public sealed class MigrationsTests(PostgresCluster postgres)
     public async Task ApplyAsync_TwoNodesAtOnce_TakeTurnsAndApplyEachScriptOnce()
     {
         var connectionString = await postgres.CreateDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var database = PostgresCluster.Connect(connectionString);
 
         // Two migrators with their own connections, as two nodes starting together would have.
-        await using var other = NpgsqlDataSource.Create(connectionString);
+        await using var other = PostgresCluster.Connect(connectionString);
         var results = await Task.WhenAll(
-            Task.Run(() => Migrations(dataSource, connectionString).ApplyAsync(TestContext.Current.CancellationToken)),
-            Task.Run(() => Migrations(other, connectionString).ApplyAsync(TestContext.Current.CancellationToken)));
+            Task.Run(() => Migrations(database).ApplyAsync(TestContext.Current.CancellationToken)),
+            Task.Run(() => Migrations(other).ApplyAsync(TestContext.Current.CancellationToken)));
 
         Assert.Equal(Worker.Storage.Migrations.Names, results.SelectMany(r => r).Order(StringComparer.Ordinal));
-        Assert.Equal(Worker.Storage.Migrations.Names.Count, await CountJournalAsync(dataSource));
+        Assert.Equal(Worker.Storage.Migrations.Names.Count, await CountJournalAsync(database.DataSource));
     }
 
     [Fact]
     public async Task IsUpToDateAsync_EmptyDatabase_IsFalse()
     {
-        var connectionString = await postgres.CreateDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var database = PostgresCluster.Connect(await postgres.CreateDatabaseAsync());
 
-        Assert.False(await Migrations(dataSource, connectionString).IsUpToDateAsync(TestContext.Current.CancellationToken));
+        Assert.False(await Migrations(database).IsUpToDateAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -57,8 +56,7 @@ public sealed class MigrationsTests(PostgresCluster postgres)
         Assert.Equal(Worker.Storage.Migrations.Names.Order(StringComparer.Ordinal), Worker.Storage.Migrations.Names);
     }
 
-    private static Migrations Migrations(NpgsqlDataSource dataSource, string connectionString) =>
-        new(dataSource, new DatabaseOptions { ConnectionString = connectionString }, NullLogger<Migrations>.Instance);
+    private static Migrations Migrations(DatabaseConnection database) => new(database, NullLogger<Migrations>.Instance);
 
     private static async Task<long> CountJournalAsync(NpgsqlDataSource dataSource)
     {
