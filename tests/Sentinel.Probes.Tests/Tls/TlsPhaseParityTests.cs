@@ -12,14 +12,17 @@ namespace Sentinel.Probes.Tests.Tls;
 /// <summary>
 /// An https check and a tls check of the same server time the same handshake: both run it through one helper, so
 /// their <c>tls</c> phases agree. Medians of interleaved runs, after both probe types are warm, so that a busy
-/// machine slows both alike and JIT is in neither.
+/// machine slows both alike and JIT is in neither; and a clock that moves only when read, for drifts below what
+/// real time resolves.
 /// </summary>
 [Collection(nameof(SerialTiming))]
 public sealed class TlsPhaseParityTests(TlsPki pki) : IClassFixture<TlsPki>
 {
     private const int Runs = 30;
 
-    private const int Rounds = 3;
+    private const int Attempts = 3;
+
+    private const int Rounds = 5;
 
     private static readonly byte[] Response = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 
@@ -33,45 +36,57 @@ public sealed class TlsPhaseParityTests(TlsPki pki) : IClassFixture<TlsPki>
         await runner.WarmUpAsync("tls", ct);
         var (https, tls) = Checks(server);
 
-        // A few rounds against this server first: its own first connections are not the comparison either.
+        // A few runs against this server first: its own first connections are not the comparison either.
         for (var i = 0; i < 3; i++)
         {
             await TlsPhaseAsync(runner, https, ct);
             await TlsPhaseAsync(runner, tls, ct);
         }
 
-        // A burst of load on a busy machine can shift one median of 30 by more than the limit; a drift is systematic
-        // and stays. So an inconclusive round adds another 30 pairs, up to three, and the medians are over all runs.
-        var viaHttp = new List<double>();
-        var viaTls = new List<double>();
-        var summary = "";
-        var agree = false;
-        for (var round = 0; round < Rounds && !agree; round++)
+        // A drift is systematic: it shows in every round. A burst of load on a busy machine can shift one median of
+        // 30 past the limit, but rarely several rounds in a row: so a round that disagrees is followed by another,
+        // with fresh runs, up to five, and the first round that agrees ends the test.
+        var rounds = new List<string>();
+        for (var round = 0; round < Rounds; round++)
         {
+            var viaHttp = new List<double>();
+            var viaTls = new List<double>();
             for (var i = 0; i < Runs; i++)
             {
-                // Alternating which goes first, so that neither always follows the other's connection teardown.
-                if (i % 2 == 0)
+                // Each sample is the fastest of three handshakes, the three of each check interleaved with the other's
+                // (which goes first alternates): a run the scheduler preempted on a loaded machine is not the
+                // handshake, and a drift adds to all three alike.
+                var (fastestHttp, fastestTls) = (double.MaxValue, double.MaxValue);
+                for (var attempt = 0; attempt < Attempts; attempt++)
                 {
-                    viaHttp.Add(await TlsPhaseAsync(runner, https, ct));
-                    viaTls.Add(await TlsPhaseAsync(runner, tls, ct));
+                    if ((i + attempt) % 2 == 0)
+                    {
+                        fastestHttp = Math.Min(fastestHttp, await TlsPhaseAsync(runner, https, ct));
+                        fastestTls = Math.Min(fastestTls, await TlsPhaseAsync(runner, tls, ct));
+                    }
+                    else
+                    {
+                        fastestTls = Math.Min(fastestTls, await TlsPhaseAsync(runner, tls, ct));
+                        fastestHttp = Math.Min(fastestHttp, await TlsPhaseAsync(runner, https, ct));
+                    }
                 }
-                else
-                {
-                    viaTls.Add(await TlsPhaseAsync(runner, tls, ct));
-                    viaHttp.Add(await TlsPhaseAsync(runner, https, ct));
-                }
+
+                viaHttp.Add(fastestHttp);
+                viaTls.Add(fastestTls);
             }
 
             var (http, direct) = (Median(viaHttp), Median(viaTls));
             var limit = Math.Max(0.5, 0.1 * Math.Min(http, direct));
-            agree = Math.Abs(http - direct) <= limit;
-            summary = string.Create(CultureInfo.InvariantCulture,
-                $"tls phase medians over {viaHttp.Count} runs each: http {http:0.000} ms, tls {direct:0.000} ms, difference {http - direct:+0.000;-0.000} ms, limit {limit:0.000} ms");
-            TestContext.Current.TestOutputHelper?.WriteLine(summary);
+            rounds.Add(string.Create(CultureInfo.InvariantCulture,
+                $"tls phase medians of {Runs} samples (each the fastest of {Attempts} runs): http {http:0.000} ms, tls {direct:0.000} ms, difference {http - direct:+0.000;-0.000} ms, limit {limit:0.000} ms"));
+            TestContext.Current.TestOutputHelper?.WriteLine(rounds[^1]);
+            if (Math.Abs(http - direct) <= limit)
+            {
+                return;
+            }
         }
 
-        Assert.True(agree, summary);
+        Assert.Fail($"the https and tls checks timed the same handshake differently in every round:\n{string.Join("\n", rounds)}");
     }
 
     [Fact]
