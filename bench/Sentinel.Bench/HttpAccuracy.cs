@@ -76,7 +76,7 @@ internal static class HttpAccuracy
         return failed == 0 ? 0 : 1;
     }
 
-    private static CheckDefinition Check(string url, string rootFile)
+    internal static CheckDefinition Check(string url, string rootFile)
     {
         var json = new JsonObject
         {
@@ -103,7 +103,7 @@ internal static class HttpAccuracy
     }
 
     /// <summary>Runs curl with two transfers; returns each one's phases (ms) from its cumulative -w times.</summary>
-    private static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile)
+    internal static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile)
     {
         const string Format = "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\\n";
         string[] transfer = ["-sS", "--http1.1", "--no-sessionid", "--cacert", rootFile, "-H", "Connection: close", "-o", "/dev/null", "-w", Format, url];
@@ -133,7 +133,7 @@ internal static class HttpAccuracy
         return [lookup, connect - lookup, appconnect - connect, start - appconnect, total - start, total];
     }
 
-    private static string CurlVersion()
+    internal static string CurlVersion()
     {
         using var process = Process.Start(new ProcessStartInfo("curl", "--version") { RedirectStandardOutput = true })!;
         var first = process.StandardOutput.ReadLine() ?? "?";

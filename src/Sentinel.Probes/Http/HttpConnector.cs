@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -149,56 +147,24 @@ internal sealed class HttpConnector(
     private async ValueTask<Stream> HandshakeAsync(HttpHop hop, Stream stream, string host, int port, CancellationToken cancellationToken)
     {
         var expected = pin.Matches(host) ? section.Tls.ServerName ?? section.HostName ?? host : host;
-        var bookkeeping = TimeSpan.Zero;
-        var options = new SslClientAuthenticationOptions
+        var target = $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
+        var handshake = await TlsHandshake.RunAsync(stream, new TlsHandshakeRequest
         {
-            // An IP literal as TargetHost sends no SNI (RFC 6066, 3) and is what the certificate is checked against.
             TargetHost = expected,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            Target = target,
+            Timeout = check.Timeout,
+            Trust = trust,
+            ClientCertificate = clientCertificate,
             ApplicationProtocols = section.Version == HttpVersionPreference.Http2
                 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]
                 : [SslApplicationProtocol.Http11],
-        };
-
-        // The shared TLS inspection's wiring: capture and accept, client certificate, chain policy, no resumption.
-        Capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow());
-        var capture = options.RemoteCertificateValidationCallback!;
-        options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        }, Capture, context.Time, cancellationToken).ConfigureAwait(false);
+        hop.AddPhase("tls", handshake.Phase);
+        hop.Bookkeeping += handshake.Bookkeeping;
+        TlsHost = expected;
+        if (handshake.Stream is not { } ssl)
         {
-            // Copying the served certificates for the inspection is Sentinel's bookkeeping, not the handshake: its
-            // time (about 0.4 ms for a leaf and an intermediate) is taken out of the tls phase. The chain build
-            // SslStream does before calling back stays in, as OpenSSL's verification is in curl's time_appconnect.
-            var copying = context.Time.GetTimestamp();
-            try
-            {
-                return capture(sender, certificate, chain, errors);
-            }
-            finally
-            {
-                bookkeeping += context.Time.GetElapsedTime(copying);
-            }
-        };
-
-        var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-        var target = $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
-        var start = context.Time.GetTimestamp();
-        try
-        {
-            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            hop.AddPhase("tls", context.Time.GetElapsedTime(start));
-            TlsHost = expected;
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new HttpConnectFailedException(TlsHandshakeFailure.Timeout(target, Duration.Format(check.Timeout)));
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or CryptographicException or System.ComponentModel.Win32Exception)
-        {
-            hop.AddPhase("tls", context.Time.GetElapsedTime(start));
-            TlsHost = expected;
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            if (TlsHandshakeFailure.VerifierFailed(ex) && pin.Proxy is null && hop.Remote is { } remote)
+            if (handshake.Error is { } error && TlsHandshakeFailure.VerifierFailed(error) && pin.Proxy is null && hop.Remote is { } remote)
             {
                 // SslStream's own chain build threw (on Linux, for a proxy certificate, RFC 3820) before the validation
                 // callback saw the certificates: they are read on a connection of their own, as the tls probe does,
@@ -211,13 +177,9 @@ internal sealed class HttpConnector(
                 hop.Bookkeeping += context.Time.GetElapsedTime(reading);
             }
 
-            throw new HttpConnectFailedException(TlsHandshakeFailure.Classify(ex, target, Capture));
+            throw new HttpConnectFailedException(handshake.Failure(Capture));
         }
 
-        hop.AddPhase("tls", context.Time.GetElapsedTime(start) - bookkeeping);
-        hop.Bookkeeping += bookkeeping;
-        Capture.OnAuthenticated(ssl);
-        TlsHost = expected;
         Handshaked = true;
         var judging = context.Time.GetTimestamp();
         var refusal = section.Insecure ? [] : Refusal(expected);

@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -117,7 +114,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
 
             var local = socket.LocalEndPoint as IPEndPoint;
             var capture = new TlsCapture();
-            Exception? failure;
+            TlsHandshakeOutcome? failure;
             byte[] firstBytes;
 
             // The connection is closed before anything else connects: servers that serve one connection at a time
@@ -143,10 +140,20 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                 }
             }
 
-            if (failure is not null)
+            if (failure is { TimedOut: true })
+            {
+                result.Problem(failure.Failure(capture));
+            }
+            else if (failure is not null)
             {
                 var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, section.StartTls, ServerName, _name, capture, cancellationToken).ConfigureAwait(false);
-                result.Problem(TlsHandshakeFailure.Classify(failure, _name, capture, firstBytes, onlyLegacy));
+                result.Problem(failure.Failure(capture, firstBytes, onlyLegacy));
+            }
+
+            // The handshake under the name https checks give it too: the tls phase, however the handshake ended.
+            if (result.PhaseDuration("tls") is { } handshake)
+            {
+                result.Measure("tls.handshake_ms", handshake.TotalMilliseconds);
             }
 
             var inspection = await TlsInspector.InspectAsync(capture,
@@ -186,53 +193,37 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         }
 
         /// <summary>
-        /// Runs the handshake and records the <c>tls</c> phase. Returns the exception of a failed handshake, to be
-        /// classified once more is known; a timeout and a client certificate refused afterwards are recorded here.
+        /// Runs the handshake and records the <c>tls</c> phase. Returns the failure of a handshake that did not
+        /// complete, to be classified once more is known; a client certificate refused afterwards is recorded here.
         /// </summary>
-        private async ValueTask<Exception?> HandshakeAsync(FirstBytesStream stream, TlsCapture capture, CancellationToken cancellationToken)
+        private async ValueTask<TlsHandshakeOutcome?> HandshakeAsync(FirstBytesStream stream, TlsCapture capture, CancellationToken cancellationToken)
         {
+            // The record watch sees what the server sends after the handshake: its verdict on a client certificate.
             var records = new TlsRecordWatch(stream);
-            var ssl = new SslStream(records, leaveInnerStreamOpen: true);
+            var handshake = await TlsHandshake.RunAsync(records, new TlsHandshakeRequest
+            {
+                // Without SNI (an IP target) SslStream still needs a name; it sends none for an address.
+                TargetHost = ServerName ?? target.Host,
+                Target = _name,
+                Timeout = check.Timeout,
+                Trust = trust,
+                ClientCertificate = clientCertificate,
+            }, capture, context.Time, cancellationToken).ConfigureAwait(false);
+            result.Phase("tls", handshake.Phase);
+            if (handshake.Stream is not { } ssl)
+            {
+                return handshake;
+            }
+
             await using (ssl.ConfigureAwait(false))
             {
-                var options = new SslClientAuthenticationOptions
-                {
-                    // Without SNI (an IP target) SslStream still needs a name; it sends none for an address.
-                    TargetHost = ServerName ?? target.Host,
-                    AllowRenegotiation = false,
-                };
-                capture.ConfigureClient(options, trust, clientCertificate, context.Time.GetUtcNow());
-
-                var started = context.Time.GetTimestamp();
-                try
-                {
-                    await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-                    var took = context.Time.GetElapsedTime(started);
-                    result.Phase("tls", took);
-                    result.Measure("tls.handshake_ms", took.TotalMilliseconds);
-                    capture.OnAuthenticated(ssl);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    result.Phase("tls", context.Time.GetElapsedTime(started));
-                    result.Problem(TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout)));
-                    return null;
-                }
-                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or CryptographicException)
-                {
-                    // A CryptographicException is SslStream's own chain check failing on a certificate it cannot
-                    // process; the inspection then reads the chain on its own connection and judges it.
-                    result.Phase("tls", context.Time.GetElapsedTime(started));
-                    return ex;
-                }
-
                 if (await TlsClientCertificateVerdict.AwaitAsync(ssl, records, capture, _connectTime, _name, context, cancellationToken).ConfigureAwait(false) is { } rejected)
                 {
                     result.Problem(rejected);
                 }
-
-                return null;
             }
+
+            return null;
         }
     }
 }
