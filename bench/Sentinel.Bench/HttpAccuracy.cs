@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
@@ -87,7 +88,7 @@ internal static class HttpAccuracy
             ["timeout"] = "10s",
             ["http"] = new JsonObject { ["tls"] = new JsonObject { ["caFile"] = rootFile } },
         };
-        var document = CheckParser.Parse(json.ToJsonString(), "bench");
+        var document = CheckParser.Parse(json.ToJsonString(), "bench", ProbeCatalog.Default.Checks);
         return document.IsValid ? document.Checks[0].Definition : throw new InvalidOperationException(string.Join("; ", document.Errors));
     }
 

@@ -65,7 +65,7 @@ internal static class HttpSectionRules
         {
             UriHostNameType.IPv6 => uri.Host.Trim('[', ']'),
             UriHostNameType.IPv4 => uri.Host,
-            UriHostNameType.Dns => Probing.HostPort.TryNormaliseHostName(uri.IdnHost, out var ascii, out _) ? ascii : null,
+            UriHostNameType.Dns => HostPort.TryNormaliseHostName(uri.IdnHost, out var ascii, out _) ? ascii : null,
             _ => null,
         };
     }
@@ -232,7 +232,7 @@ internal static class HttpSectionRules
 
         if (uri.IsDefaultPort || uri.Port is > 0 and <= 65535)
         {
-            return uri.HostNameType == UriHostNameType.Dns && !Probing.HostPort.TryNormaliseHostName(uri.IdnHost, out _, out var error) ? error : null;
+            return uri.HostNameType == UriHostNameType.Dns && !HostPort.TryNormaliseHostName(uri.IdnHost, out _, out var error) ? error : null;
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"port must be a number from 1 to 65535, got {uri.Port}");

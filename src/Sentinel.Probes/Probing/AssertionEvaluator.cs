@@ -30,7 +30,8 @@ internal static class AssertionEvaluator
     }
 
     private static Problem Failed(Assertion assertion, string message, string hint) =>
-        new(Layers.Assertion, FailureCategories.AssertionFailed, message, hint, assertion.Severity);
+        new(Layers.Assertion, FailureCategories.AssertionFailed, message, hint,
+            assertion.Severity == AssertionSeverity.Warning ? ProblemSeverity.Warning : ProblemSeverity.Error);
 
     private static bool Holds(Assertion assertion, MeasurementValue value)
     {

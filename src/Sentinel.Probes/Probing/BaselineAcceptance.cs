@@ -11,15 +11,15 @@ namespace Sentinel.Probes.Probing;
 internal static class BaselineAcceptance
 {
     /// <summary>
-    /// Runs <paramref name="check"/> once and, when the run took a value under <paramref name="stateKey"/> and
+    /// Runs <paramref name="check"/> once with a probe of <paramref name="types"/> and, when the run took a value under <paramref name="stateKey"/> and
     /// <paramref name="acceptable"/> approves the result, stores it in <paramref name="store"/> as
     /// <paramref name="by"/>. Returns the result and the stored value (JSON), or null when nothing was stored.
     /// </summary>
     public static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(
-        CheckDefinition check, ProbeContext context, ICheckStateStore store, string stateKey, string by, Func<ProbeResult, bool> acceptable, CancellationToken cancellationToken)
+        ProbeTypes types, CheckDefinition check, ProbeContext context, ICheckStateStore store, string stateKey, string by, Func<ProbeResult, bool> acceptable, CancellationToken cancellationToken)
     {
         var scratch = new InMemoryCheckStateStore(context.Time);
-        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext
+        var runner = new ProbeRunner(types, new ProbeContext
         {
             Time = context.Time,
             Random = context.Random,

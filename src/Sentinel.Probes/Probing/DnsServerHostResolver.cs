@@ -19,7 +19,7 @@ internal sealed class DnsServerHostResolver : IHostResolver
 
     public DnsServerHostResolver(string server)
     {
-        if (!TryParseServer(server, out var endpoint, out var error))
+        if (!ResolverAddress.TryParse(server, out var endpoint, out var error))
         {
             throw new ArgumentException(error, nameof(server));
         }
@@ -29,25 +29,6 @@ internal sealed class DnsServerHostResolver : IHostResolver
     }
 
     public string Name { get; }
-
-    /// <summary>Parses a resolver as written in a check: an IP address with an optional port (default 53).</summary>
-    public static bool TryParseServer(string text, out IPEndPoint endpoint, out string error)
-    {
-        endpoint = null!;
-        if (!HostPort.TryParse(text, 53, out var hostPort, out error))
-        {
-            return false;
-        }
-
-        if (hostPort.Address is null)
-        {
-            error = $"expected an IP address with an optional port, such as 127.0.0.1:5353 or [::1]:53, got \"{text}\"";
-            return false;
-        }
-
-        endpoint = new IPEndPoint(hostPort.Address, hostPort.Port);
-        return true;
-    }
 
     public async ValueTask<HostLookup> ResolveAsync(string host, IpVersion version, CancellationToken cancellationToken)
     {

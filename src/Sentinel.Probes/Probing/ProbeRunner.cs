@@ -8,7 +8,7 @@ namespace Sentinel.Probes.Probing;
 /// classify into <c>probe_error</c>, evaluates the assertions and stamps start time and duration. The
 /// daemon's scheduler and <c>sentinel probe</c> both run checks through here.
 /// </summary>
-internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Action<CheckDefinition, Exception>? onProbeCrash = null)
+internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action<CheckDefinition, Exception>? onProbeCrash = null)
 {
     /// <summary>How long past its deadline a probe may take to return before its result is given up.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
@@ -26,7 +26,7 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
     /// </summary>
     public async Task<ProbeResult> RunAsync(CheckDefinition check, CancellationToken stopping)
     {
-        var type = catalog.Find(check.Type) ?? throw new ArgumentException($"unknown check type \"{check.Type}\"", nameof(check));
+        var type = types.Find(check.Type) ?? throw new ArgumentException($"unknown check type \"{check.Type}\"", nameof(check));
         var startedAt = context.Time.GetUtcNow();
         var start = context.Time.GetTimestamp();
         using var timeout = new CancellationTokenSource(check.Timeout, context.Time);
@@ -73,7 +73,7 @@ internal sealed class ProbeRunner(ProbeCatalog catalog, ProbeContext context, Ac
     /// <summary>Exercises a probe type's code paths (every call warms again; see <see cref="EnsureWarmAsync"/> for once).</summary>
     public async Task WarmUpAsync(string type, CancellationToken cancellationToken)
     {
-        if (catalog.Find(type)?.Probe is IWarmUp warmUp)
+        if (types.Find(type)?.Probe is IWarmUp warmUp)
         {
             try
             {

@@ -1,3 +1,4 @@
+using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Tls;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Npgsql;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Worker.Hosting;
@@ -89,7 +90,7 @@ internal static class AcceptCommand
             return ExitCodes.Usage;
         }
 
-        var document = CheckParser.Parse(stored.Definition, $"check {id} in the database");
+        var document = CheckParser.Parse(stored.Definition, $"check {id} in the database", ProbeCatalog.Default.Checks);
         if (!document.IsValid)
         {
             foreach (var error in document.Errors)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
@@ -36,7 +37,7 @@ internal static class AuditCommand
 
     private static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var (result, accepted) = await AuditBaseline.AcceptAsync(check, context, store, by, cancellationToken).ConfigureAwait(false);
+        var (result, accepted) = await AuditBaseline.AcceptAsync(ProbeCatalog.Default, check, context, store, by, cancellationToken).ConfigureAwait(false);
         return (result, accepted is null ? null : System.Text.Json.JsonSerializer.Serialize(accepted, AuditPostureJsonContext.Default.AuditPosture));
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
+using Sentinel.Probes;
 using Sentinel.Probes.Probing;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;

@@ -19,7 +19,7 @@ internal static class MetricsServiceCollectionExtensions
     /// gets room for <see cref="MetricsOptions.MaxChecks"/> checks times the series one check can have in it:
     /// enough for the fleet, without reserving gigabytes for series that cannot exist.
     /// </summary>
-    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, string nodeName, MetricsOptions options, ProbeCatalog catalog)
+    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, string nodeName, MetricsOptions options, ProbeTypes catalog)
     {
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();

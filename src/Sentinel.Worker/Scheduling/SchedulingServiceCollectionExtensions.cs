@@ -23,7 +23,7 @@ internal static class SchedulingServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILogger<ProbeRunner>>();
-            return new ProbeRunner(sp.GetRequiredService<ProbeCatalog>(), sp.GetRequiredService<ProbeContext>(),
+            return new ProbeRunner(sp.GetRequiredService<ProbeTypes>(), sp.GetRequiredService<ProbeContext>(),
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();

@@ -68,7 +68,7 @@ public sealed partial class CheckSchemaTests
 
     private static IReadOnlyList<string> KnownFields(string json, string path)
     {
-        var error = Assert.Single(CheckParser.Parse(json, "t.json").Errors, e => e.Path == path);
+        var error = Assert.Single(CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks).Errors, e => e.Path == path);
         var list = ExpectedList().Match(error.Message);
         Assert.True(list.Success, error.Message);
         return list.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal).ToList();

@@ -38,7 +38,7 @@ internal static class HeadersChecks
             check["ipVersion"] = ipVersion;
         }
 
-        var document = CheckParser.Parse(check.ToJsonString(), "test.json");
+        var document = CheckParser.Parse(check.ToJsonString(), "test.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

@@ -116,7 +116,7 @@ public sealed class PostureDriftTests
         await HeadersChecks.RunAsync(check, HeadersChecks.Context(state));
         server.Respond = Serving("max-age=86400");
 
-        var (result, accepted) = await AuditBaseline.AcceptAsync(check, HeadersChecks.Context(), state, "sentinel audit accept by ops@node", CancellationToken.None);
+        var (result, accepted) = await AuditBaseline.AcceptAsync(ProbeCatalog.Default, check, HeadersChecks.Context(), state, "sentinel audit accept by ops@node", CancellationToken.None);
         var after = await HeadersChecks.RunAsync(check, HeadersChecks.Context(state));
 
         Assert.DoesNotContain("posture.regressed", HeadersChecks.Ids(result));

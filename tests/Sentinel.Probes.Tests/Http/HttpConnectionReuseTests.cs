@@ -38,7 +38,7 @@ public sealed class HttpConnectionReuseTests
 
     private static CheckDefinition Parse(string json)
     {
-        var document = CheckParser.Parse(json, "reuse.json");
+        var document = CheckParser.Parse(json, "reuse.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

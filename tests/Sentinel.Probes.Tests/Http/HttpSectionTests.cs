@@ -72,7 +72,7 @@ public sealed partial class HttpSectionTests
 
     private static HttpSection Section(string json)
     {
-        var document = CheckParser.Parse(json, "t.json");
+        var document = CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition.SectionAs<HttpSection>()!;
     }
@@ -81,7 +81,7 @@ public sealed partial class HttpSectionTests
 
     private static IReadOnlyList<string> KnownFields(string json, string path)
     {
-        var error = Assert.Single(CheckParser.Parse(json, "t.json").Errors, e => e.Path == path);
+        var error = Assert.Single(CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks).Errors, e => e.Path == path);
         var list = ExpectedList().Match(error.Message);
         Assert.True(list.Success, error.Message);
         return list.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal).ToList();

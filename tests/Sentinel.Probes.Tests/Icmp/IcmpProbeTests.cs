@@ -146,7 +146,7 @@ public sealed class IcmpProbeTests
     {
         var document = CheckParser.Parse($$"""
             {"id": "ping", "type": "icmp", "target": "{{target}}", "icmp": {"count": {{count}}, "interval": "{{interval}}", "replyTimeout": "{{replyTimeout}}", "ttl": {{ttl}} } }
-            """, "t.json");
+            """, "t.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

@@ -58,7 +58,7 @@ public sealed class AssertionEvaluatorTests
 
     private static Assertion Parse(string op)
     {
-        var document = CheckParser.Parse($$"""{ "id": "x", "type": "tcp", "target": "127.0.0.1:1", "assert": [{ "that": "tcp.duration.total_ms", {{op}} }] }""", "t");
+        var document = CheckParser.Parse($$"""{ "id": "x", "type": "tcp", "target": "127.0.0.1:1", "assert": [{ "that": "tcp.duration.total_ms", {{op}} }] }""", "t", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document.Checks[0].Definition.Assertions[0];
     }

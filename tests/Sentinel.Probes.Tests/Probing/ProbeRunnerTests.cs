@@ -131,7 +131,7 @@ public sealed class ProbeRunnerTests
     {
         var warming = new TaskCompletionSource();
         var probe = new WarmingProbe(() => warming.Task);
-        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext());
+        var runner = new ProbeRunner(new ProbeTypes([FakeType(probe)]), new ProbeContext());
         var ct = TestContext.Current.CancellationToken;
 
         var first = Enumerable.Range(0, 8).Select(_ => runner.EnsureWarmAsync("fake", ct)).ToList();
@@ -149,7 +149,7 @@ public sealed class ProbeRunnerTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var probe = new WarmingProbe(() => new TaskCompletionSource().Task);
-        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext { Time = time });
+        var runner = new ProbeRunner(new ProbeTypes([FakeType(probe)]), new ProbeContext { Time = time });
 
         var wait = runner.EnsureWarmAsync("fake", TestContext.Current.CancellationToken);
         time.Advance(ProbeRunner.WarmUpBound - TimeSpan.FromMilliseconds(1));
@@ -164,7 +164,7 @@ public sealed class ProbeRunnerTests
     public async Task EnsureWarmAsync_WarmUpThrows_IsNotTheRunsProblem()
     {
         var probe = new WarmingProbe(() => throw new InvalidOperationException("warm-up broke"));
-        var runner = new ProbeRunner(new ProbeCatalog([FakeType(probe)]), new ProbeContext());
+        var runner = new ProbeRunner(new ProbeTypes([FakeType(probe)]), new ProbeContext());
 
         await runner.EnsureWarmAsync("fake", TestContext.Current.CancellationToken);
         var result = await runner.RunAsync(Check(), TestContext.Current.CancellationToken);
@@ -173,7 +173,7 @@ public sealed class ProbeRunnerTests
     }
 
     private static ProbeRunner Runner(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run, TimeProvider? time = null, Action<CheckDefinition, Exception>? onCrash = null) =>
-        new(new ProbeCatalog([FakeType(run)]), new ProbeContext { Time = time ?? TimeProvider.System }, onCrash);
+        new(new ProbeTypes([FakeType(run)]), new ProbeContext { Time = time ?? TimeProvider.System }, onCrash);
 
     private static Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> Measuring(double total) => (check, _) =>
     {
@@ -195,7 +195,7 @@ public sealed class ProbeRunnerTests
     private static Assertion AssertionThat(string op, string operand, string severity = "error")
     {
         var json = $$"""{ "id": "x", "type": "fake", "target": "t", "assert": [{ "that": "fake.duration.total_ms", "{{op}}": {{operand}}, "severity": "{{severity}}" }] }""";
-        var document = CheckParser.Parse(System.Text.Encoding.UTF8.GetBytes(json), "t", new ProbeCatalog([FakeType((c, _) => default)]));
+        var document = CheckParser.Parse(System.Text.Encoding.UTF8.GetBytes(json), "t", new ProbeTypes([FakeType((c, _) => default)]).Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document.Checks[0].Definition.Assertions[0];
     }

@@ -348,7 +348,7 @@ public sealed class TlsHostilePeerTests(TlsPki pki) : IClassFixture<TlsPki>
     private async Task<ProbeResult> RunAsync(string target, string section, string timeout = "5s")
     {
         var json = $$"""{ "id": "t", "type": "tls", "target": "{{target}}", "timeout": "{{timeout}}", "interval": "1m", "tls": {{section}} }""";
-        var document = CheckParser.Parse(json, "test");
+        var document = CheckParser.Parse(json, "test", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return await _runner.RunAsync(document.Checks[0].Definition, TestContext.Current.CancellationToken);
     }

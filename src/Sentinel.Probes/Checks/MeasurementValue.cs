@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Checks;
 
 /// <summary>
 /// The value of one named measurement of a result: a number (<c>http.status_code</c>, <c>cert.days_left</c>),

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Checks;
 
 /// <summary>
 /// A <c>host:port</c> target: a DNS name, an IPv4 address or a bracketed IPv6 address (<c>[::1]:443</c>),

@@ -1,7 +1,8 @@
+using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Probing;
+namespace Sentinel.Probes.Tests.Checks;
 
 public sealed class HostPortTests
 {
