@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Bench;
 

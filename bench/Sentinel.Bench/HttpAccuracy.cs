@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Bench;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using DnsClient;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Probes.Headers;
 

@@ -1,5 +1,6 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Http;
+using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Headers;

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Resolving;
 using Sentinel.Probes.Tcp;
 using Sentinel.Probes.Tls;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Resolving;
 using Sentinel.Probes.Tls;
 
 namespace Sentinel.Probes.Http;

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Resolving;
 using Sentinel.Probes.Tcp;
 
 namespace Sentinel.Probes.Tls;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Tls;

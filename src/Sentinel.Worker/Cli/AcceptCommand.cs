@@ -3,6 +3,7 @@ using Npgsql;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
 

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Worker.Cli;
 

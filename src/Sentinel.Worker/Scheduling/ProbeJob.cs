@@ -1,5 +1,6 @@
 using Quartz;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Worker.Results;
 
 namespace Sentinel.Worker.Scheduling;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Scheduling;

@@ -4,6 +4,8 @@ using ARSoft.Tools.Net.Dns;
 using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
+using Sentinel.Probes.Protocols.Dns;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Dns;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Testing;
 using Xunit;
 

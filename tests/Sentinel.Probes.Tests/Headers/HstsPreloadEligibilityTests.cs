@@ -1,4 +1,5 @@
 using Sentinel.Probes.Headers;
+using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Testing;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Testing;
 using Xunit;
 

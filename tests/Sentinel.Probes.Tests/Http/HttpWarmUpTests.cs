@@ -1,6 +1,7 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Http;

@@ -1,6 +1,7 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Paths;

@@ -1,4 +1,5 @@
 using System.Net;
+using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tls;
 using Sentinel.Testing;

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Probes.Tls;
 using Sentinel.Testing;
 using Xunit;

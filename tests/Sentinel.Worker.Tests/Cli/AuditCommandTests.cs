@@ -4,6 +4,7 @@ using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Sentinel.Worker.Cli;
 using Sentinel.Worker.Storage;

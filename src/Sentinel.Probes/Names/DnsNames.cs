@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Names;
 
 /// <summary>
 /// Domain names as a dns check writes them: DNS names, not host names. RFC 2181 §11 lets a label hold any octet,
@@ -73,7 +73,7 @@ internal static class DnsNames
                 }
             }
 
-            label = DnsRecordView.LowerAscii(label);
+            label = LowerAscii(label);
             if (label.Length > 63)
             {
                 error = $"\"{text}\" has a label longer than 63 octets ({label.Length}): \"{label}\"";
@@ -93,6 +93,15 @@ internal static class DnsNames
         normalised = string.Join('.', labels) + ".";
         return true;
     }
+
+    /// <summary>Lower-cases ASCII letters only: DNS names compare case-insensitively for ASCII alone (RFC 4343 §3).</summary>
+    public static string LowerAscii(string text) => string.Create(text.Length, text, static (span, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            span[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] | 0x20) : source[i];
+        }
+    });
 
     /// <summary>Where the first space or control character is: legal octets, but none a check should have to type, or could see.</summary>
     private static int IndexOfUnwritable(string label)

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Running;
 
 /// <summary>
 /// Evaluates a check's assertions against a result's measurements. Each failed assertion becomes a problem

@@ -1,6 +1,7 @@
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Running;
 
 /// <summary>
 /// What accepting a check's baseline means, for every probe that keeps one in <see cref="ICheckStateStore"/>

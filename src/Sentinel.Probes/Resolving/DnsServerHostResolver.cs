@@ -4,8 +4,10 @@ using DnsClient;
 using DnsClient.Protocol;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
+using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Resolving;
 
 /// <summary>
 /// Resolves through one named DNS server (a check's <c>resolver</c>) with DnsClient, so that the rcode is

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Running;
 
 /// <summary>
 /// Runs one check once: looks up its probe, gives it the check's deadline, turns anything a probe did not

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Reporting;
 
 /// <summary>
 /// The JSON form of a result, with stable field names: what <c>sentinel probe --json</c> prints and, piece by

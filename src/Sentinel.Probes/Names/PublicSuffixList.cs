@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Names;
 
 /// <summary>
 /// The Public Suffix List (publicsuffix.org): which names are suffixes under which anyone may register a name

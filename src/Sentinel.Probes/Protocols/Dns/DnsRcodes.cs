@@ -1,7 +1,7 @@
 using DnsClient;
 using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Protocols.Dns;
 
 /// <summary>How a query was asked, which the hints for REFUSED and FORMERR depend on.</summary>
 /// <param name="Recursion">Whether the query set RD (recursion desired).</param>
@@ -11,7 +11,7 @@ internal readonly record struct DnsAsking(bool Recursion, int EdnsBufferSize, bo
 
 /// <summary>
 /// What a failing rcode means, for the dns probe and for the resolver of tcp, http and tls checks
-/// (<see cref="DnsServerHostResolver"/>) alike, so that one rcode gets one category and one hint whoever asked:
+/// (<c>DnsServerHostResolver</c>) alike, so that one rcode gets one category and one hint whoever asked:
 /// NXDOMAIN, SERVFAIL and REFUSED have categories of their own, other rcodes are <c>dns_rcode</c> with a hint
 /// for each (RFC 6895, 2.3). NOERROR is a failure only where a dns check expects another rcode, which its
 /// expectations word themselves.

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Probing;
+namespace Sentinel.Probes.Tests.Reporting;
 
 /// <summary>The JSON result is a documented interface: its field names and shapes must not drift.</summary>
 public sealed class ProbeResultJsonTests

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Probing;
+namespace Sentinel.Probes.Tests.Running;
 
 /// <summary>
 /// The runner's own duties, with probes written for the purpose: the deadline it hands over, the budget it

@@ -1,8 +1,9 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Probing;
+namespace Sentinel.Probes.Tests.Running;
 
 public sealed class AssertionEvaluatorTests
 {

@@ -1,6 +1,6 @@
 using DnsClient;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Protocols.Dns;
 
 /// <summary>The record types a check may ask for and the rcodes it may accept, by their mnemonics (RFC 1035, 6895).</summary>
 internal static class DnsVocabulary

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Resolving;
 
 /// <summary>
 /// The <c>resolve</c> phase shared by every probe that connects to a host: looks the host up with the check's
@@ -22,6 +23,10 @@ internal static class TargetResolution
     /// <summary>The blackbox_exporter series for the address family used.</summary>
     public static readonly MetricDescriptor IpProtocol = new(
         "probe_ip_protocol", "The IP protocol version of the address probed (4 or 6).");
+
+    /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the context's system resolver.</summary>
+    public static IHostResolver ResolverFor(this ProbeContext context, CheckDefinition check) =>
+        check.Resolver is { } server ? new DnsServerHostResolver(server) : context.SystemResolver;
 
     /// <summary>Resolves the host; null when it failed, with the failure recorded in <paramref name="result"/>.</summary>
     public static async ValueTask<IReadOnlyList<IPAddress>?> ResolveAsync(

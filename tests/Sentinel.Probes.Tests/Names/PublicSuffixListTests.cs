@@ -1,7 +1,8 @@
+using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Probing;
+namespace Sentinel.Probes.Tests.Names;
 
 /// <summary>
 /// The list's formal algorithm on a small list (cases from publicsuffix.org's own test file, rules written out

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Probing;
+namespace Sentinel.Probes.Reporting;
 
 /// <summary>
 /// The readable report of one result, in the spirit of <c>curl -v</c> with <c>-w</c> timings: a status line,
