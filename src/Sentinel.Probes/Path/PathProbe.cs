@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
 using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Paths;

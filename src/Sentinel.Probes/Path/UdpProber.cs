@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Dns;
 

@@ -6,8 +6,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tcp;
+using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Probes.Resolving;
-using Sentinel.Probes.Tcp;
 
 namespace Sentinel.Probes.Tls;
 
@@ -146,7 +147,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
 
             if (failure is not null)
             {
-                var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, section.StartTls, ServerName, _name, capture, cancellationToken).ConfigureAwait(false);
+                var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, StartTls.Upgrade(section.StartTls, _name), ServerName, capture, cancellationToken).ConfigureAwait(false);
                 result.Problem(TlsHandshakeFailure.Classify(failure, _name, capture, firstBytes, onlyLegacy));
             }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Xunit;

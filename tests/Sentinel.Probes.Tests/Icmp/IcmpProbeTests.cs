@@ -3,6 +3,7 @@ using System.Net;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
 using Sentinel.Probes.Running;
 using Sentinel.Probes.Tests.Paths;
 using Sentinel.Testing;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
+using Sentinel.Probes.Protocols.Icmp;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Paths;

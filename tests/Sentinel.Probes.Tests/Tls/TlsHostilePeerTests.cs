@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Probes.Reporting;
 using Sentinel.Probes.Running;
 using Sentinel.Probes.Tls;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Npgsql;
 using Sentinel.Probes;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
