@@ -16,7 +16,8 @@ internal enum IcmpReplyKind
 
     /// <summary>
     /// A UDP or TCP probe reached the destination, which answered it: port unreachable from the destination
-    /// itself, a UDP reply, a SYN-ACK or a RST. Made by the path's UDP and TCP probers, never parsed.
+    /// itself, a UDP reply, a SYN-ACK or a RST. Made by the path probe's UDP datagram and TCP SYN senders, never
+    /// parsed.
     /// </summary>
     Arrived,
 }

@@ -10,13 +10,13 @@ namespace Sentinel.Probes.Paths;
 /// Routers answer "time exceeded" on the session's raw ICMP socket, quoting the datagram's ports; the destination
 /// answers "port unreachable" when nothing listens on the port, or the service there answers the datagram.
 /// </summary>
-internal sealed class UdpProber(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) : IPathProber
+internal sealed class UdpDatagramSender(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) : IHopProbeSender
 {
     private const int UdpHeaderLength = 8;
 
-    public async Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken)
+    public async Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken)
     {
-        using var probe = PathProbers.Open(target, SocketType.Dgram, ProtocolType.Udp, ttl);
+        using var probe = HopProbeSenders.Open(target, SocketType.Dgram, ProtocolType.Udp, ttl);
         var socket = probe.Socket;
         using var expected = icmp.Expect(ProbeProtocol.Udp, probe.Port, target);
         var header = target.AddressFamily == AddressFamily.InterNetworkV6 ? IcmpPacket.Ipv6HeaderLength : IcmpPacket.Ipv4HeaderLength;
@@ -38,8 +38,8 @@ internal sealed class UdpProber(IcmpSession icmp, IPAddress target, PathSection 
         {
             var first = await Task.WhenAny(expected.Answer, reply).WaitAsync(section.ReplyTimeout, time, cancellationToken).ConfigureAwait(false);
             return first == reply
-                ? PathProbers.Arrived(target, sent, reply.Result, time)
-                : PathProbers.FromIcmp(expected.Answer.Result, target, sent, time);
+                ? HopProbeSenders.Arrived(target, sent, reply.Result, time)
+                : HopProbeSenders.FromIcmp(expected.Answer.Result, target, sent, time);
         }
         catch (TimeoutException)
         {

@@ -11,11 +11,11 @@ namespace Sentinel.Probes.Paths;
 /// a SYN-ACK (something listens) or a RST (nothing does): either way the probe arrived. Networks that filter or
 /// de-prioritise ICMP echo often pass these, since they look like the traffic the path carries.
 /// </summary>
-internal sealed class TcpProber(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) : IPathProber
+internal sealed class TcpSynSender(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) : IHopProbeSender
 {
-    public async Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken)
+    public async Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken)
     {
-        using var probe = PathProbers.Open(target, SocketType.Stream, ProtocolType.Tcp, ttl);
+        using var probe = HopProbeSenders.Open(target, SocketType.Stream, ProtocolType.Tcp, ttl);
         var socket = probe.Socket;
 
         // Closed with a RST, not a FIN: a probe leaves no connection open on the destination nor a TIME_WAIT here.
@@ -40,13 +40,13 @@ internal sealed class TcpProber(IcmpSession icmp, IPAddress target, PathSection 
             var first = await Task.WhenAny(expected.Answer, connect).WaitAsync(section.ReplyTimeout, time, cancellationToken).ConfigureAwait(false);
             if (first == connect && connect.Result.Error is SocketError.Success or SocketError.ConnectionRefused)
             {
-                return PathProbers.Arrived(target, sent, connect.Result.At, time);
+                return HopProbeSenders.Arrived(target, sent, connect.Result.At, time);
             }
 
             // An ICMP error answered the SYN (and failed the connect, a hard error in SYN-SENT): its message says who and why.
             var remaining = section.ReplyTimeout - time.GetElapsedTime(sent);
             var answer = await expected.Answer.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
-            return PathProbers.FromIcmp(answer, target, sent, time);
+            return HopProbeSenders.FromIcmp(answer, target, sent, time);
         }
         catch (TimeoutException)
         {

@@ -4,40 +4,43 @@ using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 
-/// <summary>Sends one probe of a path run with a given TTL and waits for what answers it.</summary>
-internal interface IPathProber
+/// <summary>
+/// Sends one TTL-limited probe packet of a path run (an ICMP echo request, a UDP datagram or a TCP SYN) and waits
+/// for what answers it.
+/// </summary>
+internal interface IHopProbeSender
 {
     /// <summary>
-    /// Sends one probe with <paramref name="ttl"/> and waits up to the section's reply timeout for its answer: the
-    /// destination's (<see cref="IcmpReplyKind.EchoReply"/> or <see cref="IcmpReplyKind.Arrived"/>), a router's
+    /// Sends one probe packet with <paramref name="ttl"/> and waits up to the section's reply timeout for its answer:
+    /// the destination's (<see cref="IcmpReplyKind.EchoReply"/> or <see cref="IcmpReplyKind.Arrived"/>), a router's
     /// "time exceeded", or "unreachable".
     /// </summary>
-    Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken);
+    Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken);
 }
 
-/// <summary>The probers of the path protocols, and what UDP and TCP probes share.</summary>
-internal static class PathProbers
+/// <summary>The hop probe senders of the path protocols, and what the UDP and TCP senders share.</summary>
+internal static class HopProbeSenders
 {
-    /// <summary>The prober for the section's protocol; all of them read ICMP answers from <paramref name="icmp"/>'s raw socket.</summary>
-    public static IPathProber Create(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) => section.Protocol switch
+    /// <summary>The sender for the section's protocol; all of them read ICMP answers from <paramref name="icmp"/>'s raw socket.</summary>
+    public static IHopProbeSender Create(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) => section.Protocol switch
     {
-        PathProtocol.Udp => new UdpProber(icmp, target, section, time),
-        PathProtocol.Tcp => new TcpProber(icmp, target, section, time),
-        _ => new EchoProber(icmp, target, section),
+        PathProtocol.Udp => new UdpDatagramSender(icmp, target, section, time),
+        PathProtocol.Tcp => new TcpSynSender(icmp, target, section, time),
+        _ => new EchoRequestSender(icmp, target, section),
     };
 
     /// <summary>
     /// A socket of the probe's own, bound to an ephemeral port (the port that tells its ICMP answers from every other
     /// probe's) and sending with <paramref name="ttl"/>.
     /// </summary>
-    public static ProbeSocket Open(IPAddress target, SocketType type, ProtocolType protocol, int ttl)
+    public static HopProbeSocket Open(IPAddress target, SocketType type, ProtocolType protocol, int ttl)
     {
         var socket = new Socket(target.AddressFamily, type, protocol);
         try
         {
             socket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
             socket.Ttl = (short)ttl;
-            return new ProbeSocket(socket, (ushort)((IPEndPoint)socket.LocalEndPoint!).Port);
+            return new HopProbeSocket(socket, (ushort)((IPEndPoint)socket.LocalEndPoint!).Port);
         }
         catch
         {
@@ -61,9 +64,10 @@ internal static class PathProbers
     public static EchoOutcome Arrived(IPAddress target, long sent, long received, TimeProvider time) =>
         new(IcmpReplyKind.Arrived, 0, target, time.GetElapsedTime(sent, received), null, null);
 
-    private sealed class EchoProber(IcmpSession icmp, IPAddress target, PathSection section) : IPathProber
+    /// <summary>ICMP echo requests, as mtr sends them by default, through the session's own raw socket.</summary>
+    private sealed class EchoRequestSender(IcmpSession icmp, IPAddress target, PathSection section) : IHopProbeSender
     {
-        public Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken) =>
+        public Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken) =>
             icmp.ProbeAsync(target, ttl, section.Size, section.ReplyTimeout, cancellationToken);
     }
 }
@@ -71,7 +75,7 @@ internal static class PathProbers
 /// <summary>The socket of one UDP or TCP probe and the local port its ICMP answers quote.</summary>
 /// <param name="Socket">The socket.</param>
 /// <param name="Port">Its local port.</param>
-internal sealed record ProbeSocket(Socket Socket, ushort Port) : IDisposable
+internal sealed record HopProbeSocket(Socket Socket, ushort Port) : IDisposable
 {
     public void Dispose() => Socket.Dispose();
 }
