@@ -1,6 +1,6 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Probes.Audits;
 

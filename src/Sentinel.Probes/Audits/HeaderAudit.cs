@@ -1,7 +1,7 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Names;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Probes.Audits;
 

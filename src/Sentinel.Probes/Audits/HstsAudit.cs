@@ -1,5 +1,4 @@
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Audits;
 

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;

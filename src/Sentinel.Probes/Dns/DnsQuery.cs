@@ -1,7 +1,6 @@
 using System.Net;
 using DnsClient;
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Dns;
 

@@ -1,4 +1,3 @@
-using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Probing;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
-using Sentinel.Probes.Probing;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;

@@ -1,5 +1,4 @@
 using Quartz;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Sentinel.Worker.Results;
 

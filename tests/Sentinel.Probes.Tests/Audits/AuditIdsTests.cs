@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Sentinel.Probes.Audits;
-using Sentinel.Probes.Headers;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Audits;

@@ -1,5 +1,4 @@
 using Sentinel.Probes.Audits;
-using Sentinel.Probes.Headers;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Audits;

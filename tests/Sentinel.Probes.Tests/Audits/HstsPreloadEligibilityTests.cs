@@ -1,7 +1,5 @@
 using Sentinel.Probes.Audits;
-using Sentinel.Probes.Headers;
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Audits;

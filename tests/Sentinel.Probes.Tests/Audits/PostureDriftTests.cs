@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Audits;
-using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tests.Headers;
 using Sentinel.Testing;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tcp;
 using Xunit;
 

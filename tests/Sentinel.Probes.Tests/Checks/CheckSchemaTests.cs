@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Checks;

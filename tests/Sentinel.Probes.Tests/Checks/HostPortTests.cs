@@ -1,5 +1,4 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Checks;

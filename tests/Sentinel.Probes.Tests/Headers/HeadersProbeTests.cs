@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Audits;
 using Sentinel.Probes.Headers;
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Reporting;

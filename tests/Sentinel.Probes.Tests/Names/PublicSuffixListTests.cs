@@ -1,5 +1,4 @@
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Names;

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Protocols.Icmp;
 using Xunit;

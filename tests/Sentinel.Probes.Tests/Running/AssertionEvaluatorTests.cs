@@ -1,5 +1,4 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Xunit;
 

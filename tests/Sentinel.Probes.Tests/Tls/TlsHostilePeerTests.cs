@@ -6,7 +6,6 @@ using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Probes.Reporting;
 using Sentinel.Probes.Running;
-using Sentinel.Probes.Tls;
 using Sentinel.Testing;
 using Xunit;
 

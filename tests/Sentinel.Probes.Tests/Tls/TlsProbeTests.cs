@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Text.Json;
-using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Reporting;
 using Sentinel.Probes.Running;

@@ -3,7 +3,6 @@ using Npgsql;
 using Sentinel.Probes;
 using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Sentinel.Testing;

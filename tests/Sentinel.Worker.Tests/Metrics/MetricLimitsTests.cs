@@ -1,5 +1,4 @@
 using Sentinel.Probes;
-using Sentinel.Probes.Probing;
 using Sentinel.Worker.Metrics;
 using Xunit;
 

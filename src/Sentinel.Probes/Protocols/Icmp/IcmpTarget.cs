@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Protocols.Icmp;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Protocols.Tls;
 

@@ -1,5 +1,4 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Protocols.Tls;
 

@@ -1,4 +1,3 @@
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Protocols.Http;
 using Xunit;
 

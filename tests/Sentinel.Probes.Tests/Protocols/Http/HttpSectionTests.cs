@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Protocols.Http;
 using Xunit;
 

@@ -1,5 +1,3 @@
-using Sentinel.Probes.Checks;
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Running;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Protocols.Icmp;
 using Xunit;
 

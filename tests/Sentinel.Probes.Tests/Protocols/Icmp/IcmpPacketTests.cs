@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Protocols.Icmp;
 using Xunit;
 

@@ -1,4 +1,3 @@
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Protocols.Icmp;
 using Xunit;
 

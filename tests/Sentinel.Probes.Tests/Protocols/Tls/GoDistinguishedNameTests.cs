@@ -1,7 +1,6 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Protocols.Tls;
-using Sentinel.Probes.Tls;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Protocols.Tls;

@@ -1,8 +1,6 @@
 using System.Net;
 using Sentinel.Probes.Names;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;
-using Sentinel.Probes.Tls;
 using Sentinel.Testing;
 using Xunit;
 

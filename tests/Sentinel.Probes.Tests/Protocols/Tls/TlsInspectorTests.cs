@@ -5,7 +5,6 @@ using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Probes.Tests.Tls;
-using Sentinel.Probes.Tls;
 using Sentinel.Testing;
 using Xunit;
 
