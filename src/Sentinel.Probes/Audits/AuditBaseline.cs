@@ -48,11 +48,12 @@ internal static class AuditBaseline
     }
 
     /// <summary>
-    /// What <c>sentinel audit accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe among <paramref name="types"/>) against an empty
-    /// state, so that the posture of this run is taken as a fresh baseline by the audit's own rules, then stores it in
-    /// <paramref name="store"/> as <paramref name="by"/>. A posture is taken only when the audit completed (every
-    /// request answered); whether findings fail the check does not matter, since accepting a weaker policy is the
-    /// point. Returns the result and the accepted posture, or null when none was taken.
+    /// What <c>sentinel audit accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe
+    /// among <paramref name="types"/>) against an empty state, so that the posture of this run is taken as a fresh
+    /// baseline by the audit's own rules, then stores it in <paramref name="store"/> as <paramref name="by"/>. A
+    /// posture is taken only when the audit completed (every request answered); whether findings fail the check does
+    /// not matter, since accepting a weaker policy is the point. Returns the result and the accepted posture, or null
+    /// when none was taken.
     /// </summary>
     public static async Task<(ProbeResult Result, AuditPosture? Accepted)> AcceptAsync(
         ProbeTypes types, CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)

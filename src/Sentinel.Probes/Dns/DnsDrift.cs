@@ -204,10 +204,10 @@ internal static class DnsDrift
     }
 
     /// <summary>
-    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe among <paramref name="types"/>) against an empty
-    /// state, so that its current answer set is taken as a fresh baseline by the probe's own rules, then stores that
-    /// baseline in <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result
-    /// says why.
+    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe
+    /// among <paramref name="types"/>) against an empty state, so that its current answer set is taken as a fresh
+    /// baseline by the probe's own rules, then stores that baseline in <paramref name="store"/> as
+    /// <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
     /// </summary>
     public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
         ProbeTypes types, CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)

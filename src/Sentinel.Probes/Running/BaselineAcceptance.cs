@@ -12,9 +12,10 @@ namespace Sentinel.Probes.Running;
 internal static class BaselineAcceptance
 {
     /// <summary>
-    /// Runs <paramref name="check"/> once with a probe of <paramref name="types"/> and, when the run took a value under <paramref name="stateKey"/> and
-    /// <paramref name="acceptable"/> approves the result, stores it in <paramref name="store"/> as
-    /// <paramref name="by"/>. Returns the result and the stored value (JSON), or null when nothing was stored.
+    /// Runs <paramref name="check"/> once with its probe among <paramref name="types"/> (the caller's catalog) and,
+    /// when the run took a value under <paramref name="stateKey"/> and <paramref name="acceptable"/> approves the
+    /// result, stores it in <paramref name="store"/> as <paramref name="by"/>. Returns the result and the stored value
+    /// (JSON), or null when nothing was stored.
     /// </summary>
     public static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(
         ProbeTypes types, CheckDefinition check, ProbeContext context, ICheckStateStore store, string stateKey, string by, Func<ProbeResult, bool> acceptable, CancellationToken cancellationToken)

@@ -10,7 +10,10 @@ namespace Sentinel.Probes.Protocols.Http;
 /// </summary>
 internal interface IHttpAudit
 {
-    /// <summary>Audits the exchange in <paramref name="run"/>, recording into its result; returns what the audit did, for the http details.</summary>
+    /// <summary>
+    /// Audits the exchange in <paramref name="run"/>, recording into its result; returns what the audit did, for the
+    /// http details.
+    /// </summary>
     Task<ProbeDetails> RunAsync(HttpAuditRun run, CancellationToken cancellationToken);
 }
 

@@ -15,7 +15,8 @@ namespace Sentinel.Probes.Protocols.Http;
 /// Warms the HTTP exchange's code paths, which the http and headers probes share, for one-shot runs
 /// (<c>sentinel probe</c>): a few rounds of an http check's whole run — resolution, connection, a TLS handshake
 /// with a certificate trusted through a CA file, the inspection, a redirect, a gzip body and a body pattern —
-/// against a small HTTP/1.1 server on loopback that this class starts for the purpose. A cold process otherwise adds tens of milliseconds to connect and around 100 ms to tls.
+/// against a small HTTP/1.1 server on loopback that this class starts for the purpose. A cold process otherwise
+/// adds tens of milliseconds to connect and around 100 ms to tls.
 /// </summary>
 internal static class HttpWarmUp
 {

@@ -5,8 +5,8 @@ using Sentinel.Probes.Probing;
 namespace Sentinel.Probes.Protocols.Icmp;
 
 /// <summary>
-/// What the icmp and path probes both say about an echo request that did not come back: a send the kernel refused,
-/// and the reason a router's "destination unreachable" gives.
+/// How the icmp and path probes word what stopped a probe packet, so that both say it alike: a send this node's
+/// kernel refused, and the reason a "destination unreachable" answer gives.
 /// </summary>
 internal static class IcmpFailures
 {
