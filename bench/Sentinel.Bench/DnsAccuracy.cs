@@ -5,8 +5,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Bench;
 
@@ -118,7 +120,7 @@ internal static partial class DnsAccuracy
             ["timeout"] = "5s",
             ["dns"] = new JsonObject { ["servers"] = new JsonArray(server) },
         };
-        var document = CheckParser.Parse(json.ToJsonString(), "bench");
+        var document = CheckParser.Parse(json.ToJsonString(), "bench", ProbeCatalog.Default.Checks);
         return document.IsValid ? document.Checks[0].Definition : throw new InvalidOperationException(string.Join("; ", document.Errors));
     }
 

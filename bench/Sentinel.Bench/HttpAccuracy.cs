@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Bench;
 
@@ -87,7 +89,7 @@ internal static class HttpAccuracy
             ["timeout"] = "10s",
             ["http"] = new JsonObject { ["tls"] = new JsonObject { ["caFile"] = rootFile } },
         };
-        var document = CheckParser.Parse(json.ToJsonString(), "bench");
+        var document = CheckParser.Parse(json.ToJsonString(), "bench", ProbeCatalog.Default.Checks);
         return document.IsValid ? document.Checks[0].Definition : throw new InvalidOperationException(string.Join("; ", document.Errors));
     }
 

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Sentinel.Probes.Http;
+using Sentinel.Probes;
+using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tls;
+using Sentinel.Probes.Running;
+using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Testing;
 
 namespace Sentinel.Bench;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Checks;
 
@@ -25,6 +24,16 @@ public enum AssertionOperator
     Matches,
 }
 
+/// <summary>What a failed assertion does to the result (<c>"severity"</c>).</summary>
+public enum AssertionSeverity
+{
+    /// <summary>The result is down (the default).</summary>
+    Error,
+
+    /// <summary>The result is degraded: up, but worth a look.</summary>
+    Warning,
+}
+
 /// <summary>
 /// One entry of a check's <c>assert</c> list, e.g. <c>{ "that": "cert.days_left", "atLeast": 14 }</c>.
 /// A failed assertion is a problem of category <c>assertion_failed</c>; with <c>"severity": "warning"</c>
@@ -41,5 +50,5 @@ public sealed record Assertion(
     AssertionOperator Operator,
     IReadOnlyList<MeasurementValue> Operands,
     Regex? Pattern,
-    ProblemSeverity Severity,
+    AssertionSeverity Severity,
     string Path);

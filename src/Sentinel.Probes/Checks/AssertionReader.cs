@@ -1,15 +1,14 @@
 using System.Text.Json;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Checks;
 
 /// <summary>Reads a check's <c>assert</c> list.</summary>
 internal static class AssertionReader
 {
-    private static readonly Dictionary<string, ProblemSeverity> Severities = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, AssertionSeverity> Severities = new(StringComparer.Ordinal)
     {
-        ["error"] = ProblemSeverity.Error,
-        ["warning"] = ProblemSeverity.Warning,
+        ["error"] = AssertionSeverity.Error,
+        ["warning"] = AssertionSeverity.Warning,
     };
 
     private static readonly (string Name, AssertionOperator Operator)[] Operators =
@@ -22,7 +21,7 @@ internal static class AssertionReader
         ("matches", AssertionOperator.Matches),
     ];
 
-    public static IReadOnlyList<Assertion> Read(JsonObjectReader check, ProbeType? type)
+    public static IReadOnlyList<Assertion> Read(JsonObjectReader check, CheckType? type)
     {
         if (check.Array("assert", 100) is not { } items)
         {
@@ -41,7 +40,7 @@ internal static class AssertionReader
         return assertions;
     }
 
-    private static Assertion? ReadOne(JsonObjectReader r, ProbeType? type)
+    private static Assertion? ReadOne(JsonObjectReader r, CheckType? type)
     {
         var that = r.String("that", required: true, maxLength: 128);
         if (that is not null && type is not null && !type.HasMeasurement(that))
@@ -49,7 +48,7 @@ internal static class AssertionReader
             r.Error("that", $"unknown measurement \"{that}\" for type {type.Name}; expected one of: {string.Join(", ", type.Measurements)}");
         }
 
-        var severity = r.Choice("severity", Severities) ?? ProblemSeverity.Error;
+        var severity = r.Choice("severity", Severities) ?? AssertionSeverity.Error;
         var present = Operators.Where(o => r.Has(o.Name)).ToList();
         r.Complete();
         if (present.Count == 0)

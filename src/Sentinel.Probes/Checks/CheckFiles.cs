@@ -1,24 +1,25 @@
 namespace Sentinel.Probes.Checks;
 
 /// <summary>Finds and parses check files: every <c>*.json</c> under the given files and folders.</summary>
-public static class CheckFiles
+internal static class CheckFiles
 {
     /// <summary>
     /// Parses every check file under <paramref name="paths"/> (files, or folders searched recursively), in path
     /// order, and rejects ids defined twice. A path that does not exist is reported as an invalid document.
+    /// <paramref name="types"/> are the check types the files may use.
     /// </summary>
-    public static IReadOnlyList<CheckDocument> Load(IEnumerable<string> paths)
+    internal static IReadOnlyList<CheckDocument> Load(IEnumerable<string> paths, CheckTypes types)
     {
         var documents = new List<CheckDocument>();
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
             {
-                documents.AddRange(Find(path).Select(LoadFile));
+                documents.AddRange(Find(path).Select(file => LoadFile(file, types)));
             }
             else if (File.Exists(path))
             {
-                documents.Add(LoadFile(path));
+                documents.Add(LoadFile(path, types));
             }
             else
             {
@@ -48,7 +49,7 @@ public static class CheckFiles
     }
 
     /// <summary>Reads and parses one file, refusing files over the size limit before reading them whole.</summary>
-    public static CheckDocument LoadFile(string path)
+    internal static CheckDocument LoadFile(string path, CheckTypes types)
     {
         try
         {
@@ -61,7 +62,7 @@ public static class CheckFiles
 
             var buffer = new byte[stream.Length];
             stream.ReadExactly(buffer);
-            return CheckParser.Parse(buffer, path);
+            return CheckParser.Parse(buffer, path, types);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Checks;
 
@@ -10,7 +9,7 @@ namespace Sentinel.Probes.Checks;
 /// errors, and every error names its JSON path and line. The file loader, <c>sentinel validate</c> and the
 /// API all parse through here, so they report the same messages.
 /// </summary>
-public static class CheckParser
+internal static class CheckParser
 {
     /// <summary>The deepest nesting accepted.</summary>
     internal const int MaxDepth = 32;
@@ -22,10 +21,11 @@ public static class CheckParser
         AllowTrailingCommas = false,
     };
 
-    /// <summary>Parses a UTF-8 document from <paramref name="source"/> with the built-in check types.</summary>
-    public static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source) => Parse(utf8, source, ProbeCatalog.Default);
-
-    internal static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source, ProbeCatalog catalog)
+    /// <summary>
+    /// Parses a UTF-8 document from <paramref name="source"/>, knowing the check types in <paramref name="types"/>
+    /// (the built-in ones are <c>ProbeCatalog.Default.Checks</c>).
+    /// </summary>
+    internal static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source, CheckTypes types)
     {
         if (utf8.Length > CheckLimits.MaxFileBytes)
         {
@@ -103,7 +103,7 @@ public static class CheckParser
 
             void Add(JsonElement element, string path)
             {
-                if (CheckReader.Read(element, path, context, catalog) is { } check)
+                if (CheckReader.Read(element, path, context, types) is { } check)
                 {
                     checks.Add(new ParsedCheck(check, element.GetRawText(), path, context.Lines.LineOf(path)));
                 }
@@ -112,7 +112,7 @@ public static class CheckParser
     }
 
     /// <summary>Parses a document held as text (a stored definition or an API body).</summary>
-    public static CheckDocument Parse(string json, string source) => Parse(Encoding.UTF8.GetBytes(json), source);
+    internal static CheckDocument Parse(string json, string source, CheckTypes types) => Parse(Encoding.UTF8.GetBytes(json), source, types);
 
     private static CheckDocument Failed(string source, int? line, string message) =>
         new(source, [], [new CheckError(source, line, JsonPath.Root, message)]);

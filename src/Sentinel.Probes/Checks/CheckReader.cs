@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Checks;
 
@@ -15,7 +14,7 @@ internal static partial class CheckReader
     };
 
     /// <summary>Reads the check at <paramref name="path"/>; null when it has errors, which are in <paramref name="context"/>.</summary>
-    public static CheckDefinition? Read(JsonElement element, string path, CheckReadContext context, ProbeCatalog catalog)
+    public static CheckDefinition? Read(JsonElement element, string path, CheckReadContext context, CheckTypes types)
     {
         var errorsBefore = context.Errors.Count;
         var r = JsonObjectReader.Open(element, path, context);
@@ -36,10 +35,10 @@ internal static partial class CheckReader
         var name = r.String("name", maxLength: 200);
         var description = r.String("description", maxLength: 2000);
         var typeName = r.String("type", required: true, maxLength: 32);
-        var type = typeName is null ? null : catalog.Find(typeName);
+        var type = typeName is null ? null : types.Find(typeName);
         if (typeName is not null && type is null)
         {
-            r.Error("type", $"unknown type \"{typeName}\"; expected one of: {string.Join(", ", catalog.Types.Select(t => t.Name))}");
+            r.Error("type", $"unknown type \"{typeName}\"; expected one of: {string.Join(", ", types.Types.Select(t => t.Name))}");
         }
 
         var target = r.String("target", required: true, maxLength: 2048);
@@ -60,7 +59,7 @@ internal static partial class CheckReader
         var enabled = r.Boolean("enabled");
         var labels = ReadLabels(r);
         var resolver = r.String("resolver", maxLength: 64);
-        if (resolver is not null && !DnsServerHostResolver.TryParseServer(resolver, out _, out var resolverError))
+        if (resolver is not null && !ResolverAddress.TryParse(resolver, out _, out var resolverError))
         {
             r.Error("resolver", resolverError);
         }
@@ -81,7 +80,7 @@ internal static partial class CheckReader
 
         // Each type's settings live in the member named after it; a section of another type is a mistake.
         CheckSection? section = null;
-        foreach (var other in catalog.Types)
+        foreach (var other in types.Types)
         {
             if (other != type && r.Has(other.Name) && type is not null)
             {

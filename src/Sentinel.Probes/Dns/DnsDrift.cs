@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Probes.Dns;
 
@@ -203,15 +204,15 @@ internal static class DnsDrift
     }
 
     /// <summary>
-    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once against an empty
-    /// state, so that its current answer set is taken as a fresh baseline by the probe's own rules, then stores that
-    /// baseline in <paramref name="store"/> as <paramref name="by"/>. Nothing is stored when the run fails; the result
-    /// says why.
+    /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe
+    /// among <paramref name="types"/>) against an empty state, so that its current answer set is taken as a fresh
+    /// baseline by the probe's own rules, then stores that baseline in <paramref name="store"/> as
+    /// <paramref name="by"/>. Nothing is stored when the run fails; the result says why.
     /// </summary>
     public static async Task<(ProbeResult Result, DnsBaseline? Accepted)> AcceptAsync(
-        CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
+        ProbeTypes types, CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var (result, accepted) = await BaselineAcceptance.AcceptAsync(check, context, store, StateKey, by, r => r.Success, cancellationToken).ConfigureAwait(false);
+        var (result, accepted) = await BaselineAcceptance.AcceptAsync(types, check, context, store, StateKey, by, r => r.Success, cancellationToken).ConfigureAwait(false);
         if (accepted is null)
         {
             return (result, null);

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes.Names;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 
@@ -95,7 +96,7 @@ internal sealed record DnsExpectedRecord(string? Name, string Type, string Data)
                 if (parts.Length == 3 && byte.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var flags)
                     && parts[1].All(char.IsAsciiLetterOrDigit) && TryText(parts[2], out var value, out _) && !value.Contains("\" \"", StringComparison.Ordinal))
                 {
-                    normalised = $"{flags} {DnsRecordView.LowerAscii(parts[1])} {value}";
+                    normalised = $"{flags} {DnsNames.LowerAscii(parts[1])} {value}";
                     return true;
                 }
 

@@ -1,6 +1,8 @@
 using DnsClient.Protocol;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Dns;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using DnsClient;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes.Names;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 

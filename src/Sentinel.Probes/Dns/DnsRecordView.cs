@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DnsClient;
 using DnsClient.Protocol;
+using Sentinel.Probes.Names;
 
 namespace Sentinel.Probes.Dns;
 
@@ -15,7 +16,7 @@ namespace Sentinel.Probes.Dns;
 internal sealed record DnsRecordView(string Name, int Ttl, string Type, string Data, string NormalisedData)
 {
     /// <summary>The owner name lower-cased.</summary>
-    public string NormalisedName => LowerAscii(Name);
+    public string NormalisedName => DnsNames.LowerAscii(Name);
 
     /// <summary><c>name TTL IN TYPE data</c>, tab-separated, as dig prints it.</summary>
     public string Presentation => $"{Name}\t{Ttl.ToString(CultureInfo.InvariantCulture)}\tIN\t{Type}\t{Data}";
@@ -37,7 +38,7 @@ internal sealed record DnsRecordView(string Name, int Ttl, string Type, string D
             SoaRecord soa => Names($"{soa.MName.Value} {soa.RName.Value} {soa.Serial} {soa.Refresh} {soa.Retry} {soa.Expire} {soa.Minimum}"),
             TxtRecord txt => Same(string.Join(' ', txt.EscapedText.Zip(txt.Text, DnsCharacterStrings.Recover).Select(octets => DnsCharacterStrings.Quote(octets)))),
             // RFC 8659 §4.1: the tag is matched without regard to case; the value is opaque.
-            CaaRecord caa => ($"{caa.Flags} {caa.Tag} {Quote(caa.Value)}", $"{caa.Flags} {LowerAscii(caa.Tag)} {Quote(caa.Value)}"),
+            CaaRecord caa => ($"{caa.Flags} {caa.Tag} {Quote(caa.Value)}", $"{caa.Flags} {DnsNames.LowerAscii(caa.Tag)} {Quote(caa.Value)}"),
             UnknownRecord unknown => DnsUnknownData.Format(unknown),
             _ => Same(DataOf(record)),
         };
@@ -48,7 +49,7 @@ internal sealed record DnsRecordView(string Name, int Ttl, string Type, string D
         return new DnsRecordView(record.DomainName.Value, ttl, TypeName(record.RecordType), data, normalised);
 
         static (string, string) Same(string text) => (text, text);
-        static (string, string) Names(string text) => (text, LowerAscii(text));
+        static (string, string) Names(string text) => (text, DnsNames.LowerAscii(text));
     }
 
     /// <summary>The mnemonic of a record type, or <c>TYPEnn</c> for one without (RFC 3597 §5).</summary>
@@ -57,15 +58,6 @@ internal sealed record DnsRecordView(string Name, int Ttl, string Type, string D
 
     /// <summary>Text as a character string in presentation form: its UTF-8 octets, quoted as dig prints them (RFC 1035 §5.1).</summary>
     public static string Quote(string text) => DnsCharacterStrings.Quote(Encoding.UTF8.GetBytes(text));
-
-    /// <summary>Lower-cases ASCII letters only: DNS names compare case-insensitively for ASCII alone (RFC 4343 §3).</summary>
-    public static string LowerAscii(string text) => string.Create(text.Length, text, static (span, source) =>
-    {
-        for (var i = 0; i < source.Length; i++)
-        {
-            span[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] | 0x20) : source[i];
-        }
-    });
 
     /// <summary>The data part of DnsClient's own presentation (<c>name ttl class type data</c>) for types Sentinel does not format itself.</summary>
     private static string DataOf(DnsResourceRecord record)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using DnsClient;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Dns;
 

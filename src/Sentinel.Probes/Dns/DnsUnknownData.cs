@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DnsClient.Protocol;
+using Sentinel.Probes.Names;
 
 namespace Sentinel.Probes.Dns;
 
@@ -22,7 +23,7 @@ internal static class DnsUnknownData
         byte[] data = [.. record.Data ?? []];
         if ((int)record.RecordType == Dname && TryName(data, out var target))
         {
-            return (target, DnsRecordView.LowerAscii(target));
+            return (target, DnsNames.LowerAscii(target));
         }
 
         var generic = Generic(data);

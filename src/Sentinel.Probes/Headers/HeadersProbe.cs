@@ -1,20 +1,19 @@
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Probes.Headers;
 
 /// <summary>
 /// <c>type: "headers"</c>: an HSTS, CORS and security-header audit of a URL, graded as a security reviewer would,
 /// with findings that have stable ids, severities, the values seen as evidence, and hints. The target is fetched
-/// exactly as an http check fetches it (the same probe runs it: connection, TLS inspection, redirects, failure
-/// categories, phases and measurements), then <see cref="HeaderAudit"/> judges the responses and sends the
-/// audit's own requests through the same machinery.
+/// exactly as an http check fetches it (<see cref="HttpExchange"/>: connection, TLS inspection, redirects, failure
+/// categories, phases and measurements), then <see cref="HeaderAudit"/> judges the responses and sends the audit's
+/// own requests through the same machinery.
 /// </summary>
 internal sealed class HeadersProbe : IProbe, IWarmUp
 {
-    private static readonly IProbe Http = HttpProbe.Type.Probe;
-
     public static ProbeType Type { get; } = new()
     {
         Name = "headers",
@@ -22,14 +21,17 @@ internal sealed class HeadersProbe : IProbe, IWarmUp
         Probe = new HeadersProbe(),
         ReadSection = HeadersSection.Read,
         ValidateTarget = HttpSectionRules.ValidateTarget,
-        Measurements = HttpProbe.Type.Measurements,
-        Metrics = HttpProbe.Type.Metrics,
+        Measurements = [.. HttpExchange.Measurements, .. AuditMetrics.Measurements],
+        Metrics = [.. HttpExchange.Metrics, AuditMetrics.Findings],
     };
 
-    public ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken) =>
-        Http.RunAsync(check with { Section = (check.SectionAs<HeadersSection>() ?? HeadersSection.Default).Http }, context, cancellationToken);
+    public ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+    {
+        var section = check.SectionAs<HeadersSection>() ?? HeadersSection.Default;
+        return HttpExchange.RunAsync(check, section.Http, context, section.Audit, cancellationToken);
+    }
 
-    // The measured exchange is the http probe's, so warming its code paths is what counts.
+    // The measured exchange is an http check's, so warming its code paths is what counts.
     public ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken) =>
-        ((IWarmUp)Http).WarmUpAsync(context, run, cancellationToken);
+        HttpWarmUp.RunAsync(context.Time, run, cancellationToken);
 }

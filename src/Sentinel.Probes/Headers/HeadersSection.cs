@@ -1,5 +1,6 @@
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Http;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Probes.Headers;
 
@@ -11,10 +12,13 @@ namespace Sentinel.Probes.Headers;
 /// </summary>
 internal sealed record HeadersSection : CheckSection
 {
-    public static readonly HeadersSection Default = new() { Http = HttpSection.Default with { Audit = AuditSettings.Default } };
+    public static readonly HeadersSection Default = new() { Http = HttpSection.Default, Audit = AuditSettings.Default };
 
-    /// <summary>How the target is fetched, with <see cref="HttpSection.Audit"/> always set.</summary>
+    /// <summary>How the target is fetched.</summary>
     public required HttpSection Http { get; init; }
+
+    /// <summary>What the audit checks and how its findings weigh.</summary>
+    public required AuditSettings Audit { get; init; }
 
     public static CheckSection? Read(JsonObjectReader? reader)
     {
@@ -28,9 +32,10 @@ internal sealed record HeadersSection : CheckSection
             reader.Error("audit", "a headers check has its audit settings (failOn, hsts, cors, securityHeaders, severity, posture) directly in its section");
         }
 
-        // The audit members first, so that the http reader (which completes the object) knows them.
+        // The audit members first, so that the http reader (which completes the object) knows them. The http reader
+        // still reads an "audit" object, refused above, so that what is wrong inside it is reported too.
         var audit = AuditSettings.ReadMembers(reader);
-        var http = (HttpSection)HttpSection.Read(reader)!;
-        return new HeadersSection { Http = http with { Audit = audit } };
+        var http = (HttpSection)HttpSection.Read(reader, AuditSettings.Read)!;
+        return new HeadersSection { Http = http, Audit = audit };
     }
 }

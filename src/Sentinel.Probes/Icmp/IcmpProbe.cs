@@ -1,6 +1,8 @@
 using System.Net;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Icmp;
 

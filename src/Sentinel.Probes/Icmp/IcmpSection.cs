@@ -1,4 +1,5 @@
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Icmp;
 

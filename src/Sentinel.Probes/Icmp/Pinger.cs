@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Icmp;
 
@@ -60,7 +60,7 @@ internal static class Pinger
     {
         if (outcomes.FirstOrDefault(o => o.SendError is not null) is { SendError: { } sendError } failed)
         {
-            return SendFailed(target, sendError, failed.SendErrorMessage!);
+            return IcmpFailures.SendFailed(target, sendError, failed.SendErrorMessage!);
         }
 
         if (outcomes.FirstOrDefault(o => o.Kind is IcmpReplyKind.Unreachable or IcmpReplyKind.TimeExceeded) is { From: { } router } answer)
@@ -70,7 +70,7 @@ internal static class Pinger
                     $"the echo requests to {target} ran out of TTL ({section.Ttl}) at {router} before reaching it",
                     $"a routing loop or a path longer than {section.Ttl} hops; a path check to {target} shows where")
                 : new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
-                    $"{router} answered that {target} is unreachable ({UnreachableReason(target, answer.Code)})",
+                    $"{router} answered that {target} is unreachable ({IcmpFailures.UnreachableReason(target, answer.Code)})",
                     $"check the routes and firewall rules of {router} for {target}");
         }
 
@@ -85,37 +85,6 @@ internal static class Pinger
             $"no echo reply from {target} to {section.Count} echo requests within {Duration.Format(section.ReplyTimeout)} each",
             $"{target} may be down, or a firewall drops ICMP echo on the way or at the host; a path check shows where the answers stop");
     }
-
-    /// <summary>Classifies a request the kernel refused to send.</summary>
-    internal static Problem SendFailed(IPAddress target, SocketError error, string message) => error switch
-    {
-        SocketError.NetworkUnreachable or SocketError.HostUnreachable => new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
-            $"no route from this node to {target}: {message}",
-            "check this node's routing table, VPN and (for IPv6 targets) IPv6 connectivity"),
-        SocketError.AccessDenied => new Problem(Layers.Icmp, FailureCategories.IcmpUnreachable,
-            $"sending to {target} was denied on this node: {message}",
-            "a local firewall rule (nftables/iptables output chain) or a prohibit route blocks ICMP to this address"),
-        _ => new Problem(Layers.Probe, FailureCategories.ProbeError,
-            $"this node could not send an echo request to {target}: {message} ({error})",
-            "a fault of this Sentinel node (buffers, packet size above the interface MTU); the target may be fine"),
-    };
-
-    /// <summary>The reason an ICMP destination-unreachable code gives (RFC 792, RFC 1812 section 5.2.7.1; RFC 4443 section 3.1).</summary>
-    internal static string UnreachableReason(IPAddress target, byte code) => (target.AddressFamily == AddressFamily.InterNetworkV6, code) switch
-    {
-        (false, 0) => "network unreachable",
-        (false, 1) => "host unreachable",
-        (false, 2) => "protocol unreachable",
-        (false, 3) => "port unreachable",
-        (false, 4) => "fragmentation needed",
-        (false, 9 or 10 or 13) => "administratively prohibited",
-        (true, 0) => "no route to destination",
-        (true, 1) => "administratively prohibited",
-        (true, 3) => "address unreachable",
-        (true, 4) => "port unreachable",
-        (true, 5 or 6) => "source address failed policy",
-        _ => $"code {code}",
-    };
 
     /// <summary>What a run sent and got back.</summary>
     public sealed record Outcome(int Sent, RttStats Rtt)

@@ -1,5 +1,5 @@
 using System.Net;
-using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 
@@ -81,7 +81,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
 
             if (hop.UnreachableCode is { } code)
             {
-                line += $"  ({Pinger.UnreachableReason(trace.Target, code)})";
+                line += $"  ({IcmpFailures.UnreachableReason(trace.Target, code)})";
             }
 
             writer.WriteLine(line);
@@ -123,7 +123,7 @@ internal sealed class PathDetails(string resolver, IReadOnlyList<IPAddress> addr
 
         if (hop.UnreachableCode is { } code)
         {
-            writer.WriteString("unreachable", Pinger.UnreachableReason(target, code));
+            writer.WriteString("unreachable", IcmpFailures.UnreachableReason(target, code));
         }
 
         writer.WriteEndObject();

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 
@@ -112,7 +112,7 @@ internal static class PathInterpreter
         if (trace.SendFailure is { SendError: { } error, SendErrorMessage: { } message })
         {
             // The kernel refused to send (no route, a local firewall): the path ends on this node.
-            var problem = Pinger.SendFailed(trace.Target, error, message);
+            var problem = IcmpFailures.SendFailed(trace.Target, error, message);
             return problem.Layer == Layers.Icmp ? problem with { Layer = Layers.Path, Category = FailureCategories.PathUnreachable } : problem;
         }
 
@@ -127,7 +127,7 @@ internal static class PathInterpreter
         if (answered.UnreachableCode is { } code)
         {
             return new Problem(Layers.Path, FailureCategories.PathUnreachable,
-                $"{trace.Target} was not reached: hop {Name(answered)} answered that it is unreachable ({Pinger.UnreachableReason(trace.Target, code)})",
+                $"{trace.Target} was not reached: hop {Name(answered)} answered that it is unreachable ({IcmpFailures.UnreachableReason(trace.Target, code)})",
                 $"check the routes and firewall rules of {answered.Address} for {trace.Target}");
         }
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Paths;
 
@@ -115,8 +116,8 @@ internal sealed class PathProbe : IProbe, IWarmUp
         IcmpSession session, IPAddress address, PathSection section, CheckDefinition check, ProbeContext context, ProbeResultBuilder result, CancellationToken cancellationToken)
     {
         var start = context.Time.GetTimestamp();
-        var prober = PathProbers.Create(session, address, section, context.Time);
-        var trace = await new PathTracer(prober, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
+        var sender = HopProbeSenders.Create(session, address, section, context.Time);
+        var trace = await new PathTracer(sender, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
         result.Phase("trace", context.Time.GetElapsedTime(start));
         if (trace.CutOff)
         {

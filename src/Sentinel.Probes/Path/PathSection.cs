@@ -1,5 +1,5 @@
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Probes.Paths;
 
@@ -20,7 +20,7 @@ namespace Sentinel.Probes.Paths;
 /// destination's rate limit (Linux: icmp_msgs_burst, 50, per network namespace), so that the next cycles' UDP
 /// probes go unanswered there.
 /// </remarks>
-internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSection section, TimeProvider time)
+internal sealed class PathTracer(IHopProbeSender sender, IPAddress target, PathSection section, TimeProvider time)
 {
     private readonly HopStats[] _hops = Enumerable.Range(1, section.MaxHops).Select(h => new HopStats(h)).ToArray();
     private readonly List<Task> _probes = [];
@@ -146,7 +146,7 @@ internal sealed class PathTracer(IPathProber prober, IPAddress target, PathSecti
         EchoOutcome outcome;
         try
         {
-            outcome = await prober.ProbeAsync(ttl, cancellationToken).ConfigureAwait(false);
+            outcome = await sender.SendAsync(ttl, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

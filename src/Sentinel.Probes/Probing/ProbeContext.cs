@@ -1,4 +1,3 @@
-using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Probing;
 
@@ -22,8 +21,4 @@ internal sealed class ProbeContext
 
     /// <summary>The name of this Sentinel node, recorded where a probe stores state.</summary>
     public string Node { get; init; } = Environment.MachineName;
-
-    /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the system's.</summary>
-    public IHostResolver ResolverFor(CheckDefinition check) =>
-        check.Resolver is { } server ? new DnsServerHostResolver(server) : SystemResolver;
 }

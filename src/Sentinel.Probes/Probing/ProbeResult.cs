@@ -1,3 +1,5 @@
+using Sentinel.Probes.Checks;
+
 namespace Sentinel.Probes.Probing;
 
 /// <summary>

@@ -1,55 +1,17 @@
-using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Probing;
 
 /// <summary>
-/// Everything the rest of Sentinel knows about one check type: how to read its settings section, what a
-/// valid target looks like, the measurements its assertions may name, the series it exports, and its probe.
+/// Everything the rest of Sentinel knows about one check type: what the check format knows of it
+/// (<see cref="CheckType"/>: its section, targets and measurements), plus the probe that runs it and the series it
+/// exports.
 /// </summary>
-internal sealed record ProbeType
+internal sealed record ProbeType : CheckType
 {
-    /// <summary>The type name used in check files, e.g. <c>tcp</c>.</summary>
-    public required string Name { get; init; }
-
-    /// <summary>One line for the README and <c>--help</c>.</summary>
-    public required string Summary { get; init; }
-
     /// <summary>The probe that runs checks of this type.</summary>
     public required IProbe Probe { get; init; }
 
-    /// <summary>
-    /// Reads the type's section (the member named after the type); receives null when the member is absent,
-    /// so a type can apply defaults or report it as required. Returns null when the section is invalid.
-    /// </summary>
-    public required Func<JsonObjectReader?, CheckSection?> ReadSection { get; init; }
-
-    /// <summary>Checks the target; returns an error message, or null when it is valid.</summary>
-    public required Func<string, string?> ValidateTarget { get; init; }
-
-    /// <summary>
-    /// The measurement names assertions may use; <c>*</c> stands for one name segment
-    /// (<c>http.duration.*_ms</c>).
-    /// </summary>
-    public required IReadOnlyList<string> Measurements { get; init; }
-
     /// <summary>The probe-declared series of this type.</summary>
     public IReadOnlyList<MetricDescriptor> Metrics { get; init; } = [];
-
-    /// <summary>
-    /// Checks rules that span several fields once the check has been read without errors: settings that depend
-    /// on the check's timeout, on each other, or on the target (a reverse lookup's record type). Receives the
-    /// definition and the JSON path of the check object; yields each error with its full JSON path. Null when
-    /// the type has no such rules.
-    /// </summary>
-    public Func<CheckDefinition, string, IEnumerable<(string Path, string Message)>>? ValidateCheck { get; init; }
-
-    /// <summary>Whether the target has a host name that the check's <c>resolver</c> and <c>ipVersion</c> apply to.</summary>
-    public bool ResolvesTargetHost { get; init; } = true;
-
-    /// <summary>Whether <paramref name="measurement"/> is one this type produces.</summary>
-    public bool HasMeasurement(string measurement) =>
-        Measurements.Any(pattern => pattern.Contains('*', StringComparison.Ordinal)
-            ? Regex.IsMatch(measurement, "^" + Regex.Escape(pattern).Replace(@"\*", "[a-z0-9_]+", StringComparison.Ordinal) + "$", RegexOptions.None, TimeSpan.FromMilliseconds(100))
-            : pattern == measurement);
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tcp;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Tcp;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Tls;
 
@@ -46,6 +47,13 @@ internal static class StartTls
 
     /// <summary>The name of a protocol as check files write it.</summary>
     public static string Name(StartTlsProtocol protocol) => Names.First(p => p.Value == protocol).Key;
+
+    /// <summary>
+    /// The upgrade a new connection of a hand-written ClientHello needs (<see cref="TlsHelloExchange"/>): the
+    /// <paramref name="protocol"/> exchange, or null for none.
+    /// </summary>
+    public static TlsUpgrade? Upgrade(StartTlsProtocol? protocol, string target) =>
+        protocol is { } p ? (stream, local, cancellationToken) => NegotiateAsync(p, stream, target, local, cancellationToken) : null;
 
     /// <summary>
     /// Upgrades the connection on <paramref name="stream"/>; returns null when the server is ready for the

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Tls;
 

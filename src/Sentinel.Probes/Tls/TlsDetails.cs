@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Tls;
 

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
-using Sentinel.Probes.Tcp;
+using Sentinel.Probes.Protocols.Tcp;
+using Sentinel.Probes.Protocols.Tls;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Tls;
 
@@ -146,7 +148,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             }
             else if (failure is not null)
             {
-                var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, section.StartTls, ServerName, _name, capture, cancellationToken).ConfigureAwait(false);
+                var onlyLegacy = await TlsInspectionHello.ReadAsync(remote, StartTls.Upgrade(section.StartTls, _name), ServerName, capture, cancellationToken).ConfigureAwait(false);
                 result.Problem(failure.Failure(capture, firstBytes, onlyLegacy));
             }
 

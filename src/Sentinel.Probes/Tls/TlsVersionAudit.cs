@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Tls;
 
@@ -13,7 +13,7 @@ internal sealed record VersionOutcome(string Version, bool? Accepted, string Det
 
 /// <summary>
 /// The <c>tlsVersions</c> audit: one new connection per version from TLS 1.0 to TLS 1.3, each offering only that
-/// version in a hand-written ClientHello (<see cref="TlsHello"/>), so the answer is the server's and not limited by
+/// version in a hand-written ClientHello (<see cref="TlsHelloExchange"/>), so the answer is the server's and not limited by
 /// what the local OpenSSL is willing to speak. TLS 1.0 and 1.1 still accepted are flagged (RFC 8996 deprecates
 /// them); <c>tls.versions_accepted</c> lists what was accepted, for assertions.
 /// </summary>
@@ -28,6 +28,7 @@ internal static class TlsVersionAudit
     public static async ValueTask<IReadOnlyList<VersionOutcome>> RunAsync(
         IPEndPoint remote, StartTlsProtocol? startTls, string? serverName, string target, CancellationToken cancellationToken)
     {
+        var upgrade = StartTls.Upgrade(startTls, target);
         var outcomes = new List<VersionOutcome>();
         foreach (var (wire, name) in Versions)
         {
@@ -37,7 +38,7 @@ internal static class TlsVersionAudit
                 continue;
             }
 
-            var answer = await HelloAsync(remote, startTls, wire, serverName, target, cancellationToken).ConfigureAwait(false);
+            var answer = await TlsHelloExchange.SendAsync(remote, upgrade, wire, serverName, cancellationToken).ConfigureAwait(false);
             outcomes.Add(answer switch
             {
                 { Version: { } chosen } when chosen == wire => new VersionOutcome(name, true, $"accepted with {(TlsCipherSuite)(answer.CipherSuite ?? 0)}"),
@@ -62,40 +63,6 @@ internal static class TlsVersionAudit
                 $"the server still accepts {string.Join(" and ", legacy.Select(o => o.Version))}, deprecated by RFC 8996",
                 "disable TLS 1.0 and 1.1 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3)",
                 outcomes.Select(o => new KeyValuePair<string, string>(o.Version, o.Detail)).ToList()));
-        }
-    }
-
-    /// <summary>
-    /// Opens a new connection (upgraded with STARTTLS when the check says so), sends one ClientHello and reads the
-    /// answer. Used by the audit, and to read the certificates of a server whose real handshake failed.
-    /// </summary>
-    public static async ValueTask<HelloAnswer> HelloAsync(
-        IPEndPoint remote, StartTlsProtocol? startTls, ushort version, string? serverName, string target, CancellationToken cancellationToken)
-    {
-        var connected = false;
-        try
-        {
-            using var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
-            connected = true;
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            await using var disposeStream = stream.ConfigureAwait(false);
-            if (startTls is { } protocol && await StartTls.NegotiateAsync(protocol, stream, target, socket.LocalEndPoint as IPEndPoint, cancellationToken).ConfigureAwait(false) is { } failed)
-            {
-                return new HelloAnswer(null, null, [], null, failed.Message);
-            }
-
-            await stream.WriteAsync(TlsHello.ClientHello(version, serverName), cancellationToken).ConfigureAwait(false);
-            return await TlsHello.ReadAnswerAsync(stream, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return new HelloAnswer(null, null, [], null, "no answer before the check's deadline");
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            // Some servers reset the connection instead of sending an alert for a version they do not speak.
-            return new HelloAnswer(null, null, [], null, connected ? $"the server closed the connection abruptly ({ex.Message})" : $"the connection failed: {ex.Message}");
         }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Worker.Storage;
 
@@ -105,7 +106,7 @@ internal sealed class CheckFileSync(
             return cached.Document;
         }
 
-        var document = CheckFiles.LoadFile(path);
+        var document = CheckFiles.LoadFile(path, ProbeCatalog.Default.Checks);
         _cache[path] = (info.Length, info.LastWriteTimeUtc, document);
         return document;
     }

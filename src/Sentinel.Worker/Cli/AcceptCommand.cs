@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
 
@@ -76,7 +79,7 @@ internal static class AcceptCommand
             return ExitCodes.Usage;
         }
 
-        var document = CheckParser.Parse(stored.Definition, $"check {id} in the database");
+        var document = CheckParser.Parse(stored.Definition, $"check {id} in the database", ProbeCatalog.Default.Checks);
         if (!document.IsValid)
         {
             foreach (var error in document.Errors)

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using Sentinel.Probes;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Worker.Cli;
 
@@ -18,7 +21,7 @@ internal static class AuditCommand
         Description = "Run a check with a header audit once and make its current header posture the baseline.",
         CheckDescription = "The id of a headers check, or of an http check with an audit, that keeps its posture.",
         StateKey = AuditPosture.StateKey,
-        Refusal = check => AuditBaseline.SettingsOf(check) switch
+        Refusal = check => SettingsOf(check) switch
         {
             null => check.Type == "http"
                 ? $"check \"{check.Id}\" has no header audit; add an \"audit\" object to its http section"
@@ -34,9 +37,17 @@ internal static class AuditCommand
     public static Command Create(TextWriter stdout, TextWriter stderr) =>
         new("audit", "Work with header audits: accept the current header posture as the baseline.") { AcceptCommand.Create(Accept, stdout, stderr) };
 
+    /// <summary>The audit settings of a headers check, or of an http check with an audit; null for other checks.</summary>
+    private static AuditSettings? SettingsOf(CheckDefinition check) => check.Section switch
+    {
+        HeadersSection headers => headers.Audit,
+        HttpSection http => http.Audit as AuditSettings,
+        _ => null,
+    };
+
     private static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var (result, accepted) = await AuditBaseline.AcceptAsync(check, context, store, by, cancellationToken).ConfigureAwait(false);
+        var (result, accepted) = await AuditBaseline.AcceptAsync(ProbeCatalog.Default, check, context, store, by, cancellationToken).ConfigureAwait(false);
         return (result, accepted is null ? null : System.Text.Json.JsonSerializer.Serialize(accepted, AuditPostureJsonContext.Default.AuditPosture));
     }
 

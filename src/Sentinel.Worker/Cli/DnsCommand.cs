@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
@@ -30,7 +31,7 @@ internal static class DnsCommand
 
     private static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
-        var (result, accepted) = await DnsDrift.AcceptAsync(check, context, store, by, cancellationToken).ConfigureAwait(false);
+        var (result, accepted) = await DnsDrift.AcceptAsync(ProbeCatalog.Default, check, context, store, by, cancellationToken).ConfigureAwait(false);
         return (result, accepted?.ToJson());
     }
 

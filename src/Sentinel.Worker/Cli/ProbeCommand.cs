@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 
 namespace Sentinel.Worker.Cli;
 
@@ -36,7 +39,7 @@ internal static class ProbeCommand
                 return ExitCodes.Usage;
             }
 
-            var document = CheckFiles.LoadFile(path);
+            var document = CheckFiles.LoadFile(path, ProbeCatalog.Default.Checks);
             if (!document.IsValid)
             {
                 foreach (var error in document.Errors)
@@ -69,7 +72,7 @@ internal static class ProbeCommand
     /// </summary>
     internal static async Task<int> RunAdHocAsync(JsonObject definition, IReadOnlyDictionary<string, string> flags, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var document = CheckParser.Parse(definition.ToJsonString(), "command line");
+        var document = CheckParser.Parse(definition.ToJsonString(), "command line", ProbeCatalog.Default.Checks);
         if (!document.IsValid)
         {
             foreach (var error in document.Errors)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Icmp;
+using Sentinel.Probes.Protocols.Icmp;
 
 namespace Sentinel.Worker.Cli;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 
 namespace Sentinel.Worker.Cli;
@@ -19,7 +20,7 @@ internal static class ValidateCommand
 
     internal static int Validate(IReadOnlyList<string> paths, TextWriter stdout)
     {
-        var documents = CheckFiles.Load(paths);
+        var documents = CheckFiles.Load(paths, ProbeCatalog.Default.Checks);
         foreach (var document in documents)
         {
             if (document.IsValid)

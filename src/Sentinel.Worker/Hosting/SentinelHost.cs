@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Results;
 
@@ -34,7 +35,7 @@ internal sealed class CheckMetrics
     private readonly ILogger<CheckMetrics> _log;
     private int _warned;
 
-    public CheckMetrics(Meter meter, LatestResults latest, ProbeCatalog catalog, CheckFileStatus files, ResultPipeline pipeline, IOptions<MetricsOptions> options, ILogger<CheckMetrics> log)
+    public CheckMetrics(Meter meter, LatestResults latest, ProbeTypes catalog, CheckFileStatus files, ResultPipeline pipeline, IOptions<MetricsOptions> options, ILogger<CheckMetrics> log)
     {
         _latest = latest;
         _maxChecks = options.Value.MaxChecks;

@@ -19,7 +19,7 @@ internal static class MetricsServiceCollectionExtensions
     /// gets room for <see cref="MetricsOptions.MaxChecks"/> checks times the series one check can have in it:
     /// enough for the fleet, without reserving gigabytes for series that cannot exist.
     /// </summary>
-    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, IConfiguration configuration, string nodeName, ProbeCatalog catalog)
+    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services, IConfiguration configuration, string nodeName, ProbeTypes catalog)
     {
         var options = services.AddValidatedOptions<MetricsOptions, MetricsOptionsValidator>(configuration, MetricsOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IMeterFactory>().Create(MeterName));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Worker.Storage;
 
@@ -58,7 +59,7 @@ internal sealed class CheckScheduler(
         var desired = new Dictionary<string, ScheduledCheck>(StringComparer.Ordinal);
         foreach (var stored in await store.ListEnabledAsync(cancellationToken).ConfigureAwait(false))
         {
-            var document = CheckParser.Parse(stored.Definition, stored.Source ?? $"checks table ({stored.Id})");
+            var document = CheckParser.Parse(stored.Definition, stored.Source ?? $"checks table ({stored.Id})", ProbeCatalog.Default.Checks);
             if (document.IsValid && document.Checks.Count == 1)
             {
                 desired[stored.Id] = new ScheduledCheck(document.Checks[0].Definition, stored.Version);

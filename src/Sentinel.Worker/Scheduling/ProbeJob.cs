@@ -1,5 +1,5 @@
 using Quartz;
-using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Worker.Results;
 
 namespace Sentinel.Worker.Scheduling;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Scheduling;
@@ -24,7 +25,7 @@ internal static class SchedulingServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILogger<ProbeRunner>>();
-            return new ProbeRunner(sp.GetRequiredService<ProbeCatalog>(), sp.GetRequiredService<ProbeContext>(),
+            return new ProbeRunner(sp.GetRequiredService<ProbeTypes>(), sp.GetRequiredService<ProbeContext>(),
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();

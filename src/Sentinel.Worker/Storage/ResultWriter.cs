@@ -6,6 +6,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Resilience;
 using Sentinel.Worker.Results;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Sentinel.Probes.Tcp;
 using Xunit;
 
@@ -11,7 +10,7 @@ public sealed class CheckParserTests
     [Fact]
     public void Parse_MinimalCheck_AppliesDefaults()
     {
-        var document = CheckParser.Parse("""{ "id": "db", "type": "tcp", "target": "db.example.test:5432" }""", "db.json");
+        var document = CheckParser.Parse("""{ "id": "db", "type": "tcp", "target": "db.example.test:5432" }""", "db.json", ProbeCatalog.Default.Checks);
 
         var check = Assert.Single(document.Checks).Definition;
         Assert.Equal("db", check.Id);
@@ -68,7 +67,7 @@ public sealed class CheckParserTests
         Assert.Equal(IpVersion.V6, check.IpVersion);
         Assert.Equal(2, check.Assertions.Count);
         Assert.Equal(AssertionOperator.AtMost, check.Assertions[0].Operator);
-        Assert.Equal(ProblemSeverity.Warning, check.Assertions[0].Severity);
+        Assert.Equal(AssertionSeverity.Warning, check.Assertions[0].Severity);
         Assert.Equal(3, check.Assertions[1].Operands.Count);
     }
 
@@ -80,7 +79,7 @@ public sealed class CheckParserTests
               { "id": "a", "type": "tcp", "target": "127.0.0.1:1" },
               { "id": "b", "type": "tcp", "target": "127.0.0.1:2" }
             ]
-            """, "two.json");
+            """, "two.json", ProbeCatalog.Default.Checks);
 
         Assert.True(document.IsValid);
         Assert.Equal(["a", "b"], document.Checks.Select(c => c.Definition.Id));
@@ -92,7 +91,7 @@ public sealed class CheckParserTests
     [Fact]
     public void Parse_OneBadCheckInArray_RejectsTheWholeDocument()
     {
-        var document = CheckParser.Parse("""[{ "id": "a", "type": "tcp", "target": "127.0.0.1:1" }, { "id": "b", "type": "tcp" }]""", "x.json");
+        var document = CheckParser.Parse("""[{ "id": "a", "type": "tcp", "target": "127.0.0.1:1" }, { "id": "b", "type": "tcp" }]""", "x.json", ProbeCatalog.Default.Checks);
 
         Assert.Empty(document.Checks);
         Assert.Equal("x.json:1: $[1].target: required field is missing", Assert.Single(document.Errors).ToString());
@@ -112,19 +111,19 @@ public sealed class CheckParserTests
     {
         var bytes = "\uFEFF{ \"id\": \"bom\", \"type\": \"tcp\", \"target\": \"127.0.0.1:1\" }"u8.ToArray();
 
-        Assert.True(CheckParser.Parse(bytes, "bom.json").IsValid);
+        Assert.True(CheckParser.Parse(bytes, "bom.json", ProbeCatalog.Default.Checks).IsValid);
     }
 
     [Fact]
     public void RejectDuplicateIds_SameIdInTwoDocuments_RejectsTheLaterOneNamingTheFirst()
     {
-        var first = CheckParser.Parse("""{ "id": "dup", "type": "tcp", "target": "127.0.0.1:1" }""", "a.json");
+        var first = CheckParser.Parse("""{ "id": "dup", "type": "tcp", "target": "127.0.0.1:1" }""", "a.json", ProbeCatalog.Default.Checks);
         var second = CheckParser.Parse("""
             [
               { "id": "other", "type": "tcp", "target": "127.0.0.1:1" },
               { "id": "dup", "type": "tcp", "target": "127.0.0.1:2" }
             ]
-            """, "b.json");
+            """, "b.json", ProbeCatalog.Default.Checks);
 
         var documents = CheckSet.RejectDuplicateIds([first, second]);
 
@@ -149,7 +148,7 @@ public sealed class CheckParserTests
 
     private static CheckDefinition Parse(string json)
     {
-        var document = CheckParser.Parse(json, "test.json");
+        var document = CheckParser.Parse(json, "test.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return Assert.Single(document.Checks).Definition;
     }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Probing;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Checks;
@@ -68,7 +67,7 @@ public sealed partial class CheckSchemaTests
 
     private static IReadOnlyList<string> KnownFields(string json, string path)
     {
-        var error = Assert.Single(CheckParser.Parse(json, "t.json").Errors, e => e.Path == path);
+        var error = Assert.Single(CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks).Errors, e => e.Path == path);
         var list = ExpectedList().Match(error.Message);
         Assert.True(list.Success, error.Message);
         return list.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal).ToList();

@@ -16,7 +16,7 @@ public sealed class InvalidCheckCorpusTests
     [MemberData(nameof(Files))]
     public void LoadFile_InvalidDocument_ReportsExpectedErrors(string file)
     {
-        var document = CheckFiles.LoadFile(Path.Combine(Corpus.Directory, file));
+        var document = CheckFiles.LoadFile(Path.Combine(Corpus.Directory, file), ProbeCatalog.Default.Checks);
 
         Assert.False(document.IsValid);
         Assert.Empty(document.Checks);
@@ -31,7 +31,7 @@ public sealed class InvalidCheckCorpusTests
     {
         var huge = "{\"id\":\"huge\",\"type\":\"tcp\",\"target\":\"127.0.0.1:1\",\"description\":\"" + new string('x', CheckLimits.MaxFileBytes) + "\"}";
 
-        var document = CheckParser.Parse(huge, "huge.json");
+        var document = CheckParser.Parse(huge, "huge.json", ProbeCatalog.Default.Checks);
 
         var error = Assert.Single(document.Errors);
         Assert.Equal($"huge.json: $: the document is larger than 1 MiB ({huge.Length} bytes); split it into several files", error.ToString());
@@ -47,7 +47,7 @@ public sealed class InvalidCheckCorpusTests
             file.SetLength(CheckLimits.MaxFileBytes + 1);
         }
 
-        var document = CheckFiles.LoadFile(path);
+        var document = CheckFiles.LoadFile(path, ProbeCatalog.Default.Checks);
 
         Assert.Equal($"{path}: $: the document is larger than 1 MiB ({CheckLimits.MaxFileBytes + 1} bytes); split it into several files", Assert.Single(document.Errors).ToString());
     }
@@ -57,7 +57,7 @@ public sealed class InvalidCheckCorpusTests
     {
         var checks = string.Join(",", Enumerable.Range(0, 1001).Select(i => $"{{\"id\":\"c{i}\",\"type\":\"tcp\",\"target\":\"127.0.0.1:1\"}}"));
 
-        var document = CheckParser.Parse("[" + checks + "]", "many.json");
+        var document = CheckParser.Parse("[" + checks + "]", "many.json", ProbeCatalog.Default.Checks);
 
         Assert.Equal("many.json:1: $: a document may hold at most 1000 checks, got 1001", Assert.Single(document.Errors).ToString());
     }
@@ -81,7 +81,7 @@ internal static class Corpus
         var source = Path.Combine(SourceDirectory(), expectedFile);
         if (Environment.GetEnvironmentVariable("SENTINEL_UPDATE_GOLDEN") == "1")
         {
-            File.WriteAllText(source, Render(CheckFiles.LoadFile(Path.Combine(Directory, file))));
+            File.WriteAllText(source, Render(CheckFiles.LoadFile(Path.Combine(Directory, file), ProbeCatalog.Default.Checks)));
         }
 
         return File.ReadAllText(Path.Combine(Directory, expectedFile));

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 

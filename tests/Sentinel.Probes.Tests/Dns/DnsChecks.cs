@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Dns;
@@ -24,7 +25,7 @@ internal static class DnsChecks
             check["dns"] = dns as JsonNode ?? JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(dns));
         }
 
-        var document = CheckParser.Parse(check.ToJsonString(), "test");
+        var document = CheckParser.Parse(check.ToJsonString(), "test", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document.Checks[0].Definition;
     }
@@ -33,7 +34,7 @@ internal static class DnsChecks
     public static IReadOnlyList<string> Errors(string target, string dnsJson)
     {
         var json = $$"""{ "id": "t", "type": "dns", "target": {{System.Text.Json.JsonSerializer.Serialize(target)}}, "dns": {{dnsJson}} }""";
-        return CheckParser.Parse(json, "test").Errors.Select(e => $"{e.Path}: {e.Message}").ToList();
+        return CheckParser.Parse(json, "test", ProbeCatalog.Default.Checks).Errors.Select(e => $"{e.Path}: {e.Message}").ToList();
     }
 
     public static Task<ProbeResult> RunAsync(this ProbeRunner runner, string target, object? dns = null, string timeout = "2s") =>

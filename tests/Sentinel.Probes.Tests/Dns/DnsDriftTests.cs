@@ -4,6 +4,8 @@ using ARSoft.Tools.Net.Dns;
 using Microsoft.Extensions.Time.Testing;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -133,7 +135,7 @@ public sealed class DnsDriftTests : IDisposable
         Assert.Equal("dns_drift", (await RunAsync()).Failure!.Category);
         _clock.Advance(TimeSpan.FromHours(1));
 
-        var (acceptRun, accepted) = await DnsDrift.AcceptAsync(Check(), _context, _state, "sentinel dns accept (alice@ops)", TestContext.Current.CancellationToken);
+        var (acceptRun, accepted) = await DnsDrift.AcceptAsync(ProbeCatalog.Default, Check(), _context, _state, "sentinel dns accept (alice@ops)", TestContext.Current.CancellationToken);
         var after = await RunAsync();
 
         Assert.Equal(ProbeStatus.Up, acceptRun.Status);
@@ -151,7 +153,7 @@ public sealed class DnsDriftTests : IDisposable
         await RunAsync();
         _dns.Remove(Name);
 
-        var (result, accepted) = await DnsDrift.AcceptAsync(Check(), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
+        var (result, accepted) = await DnsDrift.AcceptAsync(ProbeCatalog.Default, Check(), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
 
         Assert.Null(accepted);
         Assert.Equal("dns_nxdomain", result.Failure!.Category);
@@ -308,7 +310,7 @@ public sealed class DnsDriftTests : IDisposable
     public async Task RunAsync_NoServerAnswersAfterAnAccept_CarriesTheAcceptedState()
     {
         await DriftAsync();
-        await DnsDrift.AcceptAsync(Check(timeout: "500ms"), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
+        await DnsDrift.AcceptAsync(ProbeCatalog.Default, Check(timeout: "500ms"), _context, _state, "sentinel dns accept", TestContext.Current.CancellationToken);
 
         _dns.Silence(Name);
         var result = await RunAsync(timeout: "500ms");

@@ -2,6 +2,7 @@ using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -137,7 +138,7 @@ public sealed class DnsExpectationTests : IDisposable
               "assert": [ { "that": "dns.answers", "equals": ["www.expect.test. A 192.0.2.2", "www.expect.test. A 192.0.2.1"] },
                           { "that": "dns.answer_count", "equals": 2 }, { "that": "dns.ttl_min", "atLeast": 60 } ] }
             """;
-        var check = Sentinel.Probes.Checks.CheckParser.Parse(json, "t").Checks[0].Definition;
+        var check = Sentinel.Probes.Checks.CheckParser.Parse(json, "t", ProbeCatalog.Default.Checks).Checks[0].Definition;
 
         var result = await _runner.RunAsync(check, TestContext.Current.CancellationToken);
 

@@ -4,6 +4,9 @@ using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Resolving;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 

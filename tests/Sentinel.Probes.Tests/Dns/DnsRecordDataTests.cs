@@ -1,6 +1,7 @@
 using System.Text;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 

@@ -66,8 +66,4 @@ public sealed class DnsRecordTextTests
     [InlineData("café", "\"caf\\195\\169\"")]
     public void Quote_CharacterString_EscapesAsDigDoes(string text, string quoted) =>
         Assert.Equal(quoted, DnsRecordView.Quote(text));
-
-    [Fact]
-    public void LowerAscii_LeavesNonAsciiAlone() =>
-        Assert.Equal("www.example.com.ÄÖ", DnsRecordView.LowerAscii("WWW.Example.COM.ÄÖ"));
 }

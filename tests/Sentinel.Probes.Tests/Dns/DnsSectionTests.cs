@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
+using Sentinel.Probes.Protocols.Dns;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Dns;
@@ -24,7 +25,7 @@ public sealed partial class DnsSectionTests
     [Fact]
     public void Parse_NoSection_IsAValidCheckOfTheSystemResolver()
     {
-        var check = CheckParser.Parse("""{ "id": "t", "type": "dns", "target": "example.com" }""", "t");
+        var check = CheckParser.Parse("""{ "id": "t", "type": "dns", "target": "example.com" }""", "t", ProbeCatalog.Default.Checks);
 
         Assert.True(check.IsValid);
         Assert.Same(DnsSection.Default, check.Checks[0].Definition.Section);
@@ -112,7 +113,7 @@ public sealed partial class DnsSectionTests
     [InlineData("\"tcp\": {}", "$.tcp: this section belongs to type \"tcp\", but the check's type is \"dns\"")]
     public void Parse_CommonFieldThatDnsChecksDoNotUse_IsRejected(string member, string error)
     {
-        var document = CheckParser.Parse($$"""{ "id": "t", "type": "dns", "target": "example.com", {{member}} }""", "t");
+        var document = CheckParser.Parse($$"""{ "id": "t", "type": "dns", "target": "example.com", {{member}} }""", "t", ProbeCatalog.Default.Checks);
 
         Assert.Equal([error], document.Errors.Select(e => $"{e.Path}: {e.Message}"));
     }
@@ -149,7 +150,7 @@ public sealed partial class DnsSectionTests
 
     private static List<string> KnownFields(string dns, string path)
     {
-        var error = Assert.Single(CheckParser.Parse($$"""{ "id": "a", "type": "dns", "target": "example.com", "dns": {{dns}} }""", "t").Errors, e => e.Path == path);
+        var error = Assert.Single(CheckParser.Parse($$"""{ "id": "a", "type": "dns", "target": "example.com", "dns": {{dns}} }""", "t", ProbeCatalog.Default.Checks).Errors, e => e.Path == path);
         var list = ExpectedList().Match(error.Message);
         Assert.True(list.Success, error.Message);
         return list.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal).ToList();

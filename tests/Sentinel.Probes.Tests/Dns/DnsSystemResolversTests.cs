@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -122,7 +124,7 @@ public sealed class DnsSystemResolversTests : IDisposable
     /// <summary>Runs the probe as the runner does, with these resolvers in place of resolv.conf's.</summary>
     private static Task<ProbeResult> Probe(System.Net.IPEndPoint[] resolvers, CheckDefinition check, InMemoryCheckStateStore state)
     {
-        var catalog = new ProbeCatalog([DnsProbe.Type with { Probe = new DnsProbe(() => [.. resolvers.Select(DnsServer.At)]) }]);
+        var catalog = new ProbeTypes([DnsProbe.Type with { Probe = new DnsProbe(() => [.. resolvers.Select(DnsServer.At)]) }]);
         return new ProbeRunner(catalog, new ProbeContext { State = state }).RunAsync(check, TestContext.Current.CancellationToken);
     }
 }

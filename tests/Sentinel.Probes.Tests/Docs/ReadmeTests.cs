@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Sentinel.Probes.Headers;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Probing;
 using Xunit;
 

@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Headers;
-using Sentinel.Probes.Http;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Tests.Audits;
 using Sentinel.Testing;
 using Xunit;
 
@@ -183,7 +186,7 @@ public sealed class HeadersProbeTests
     {
         var check = HeadersChecks.Parse("https://app.example.com/");
 
-        var audit = check.SectionAs<HeadersSection>()!.Http.Audit!;
+        var audit = check.SectionAs<HeadersSection>()!.Audit;
 
         Assert.Equal(FindingSeverity.Critical, audit.FailOn);
         Assert.True(audit.Hsts.Enabled && audit.Hsts.HttpRedirect && audit.Cors.Enabled && audit.Posture);
@@ -207,7 +210,7 @@ public sealed class HeadersProbeTests
             """)!.AsObject());
 
         var http = check.SectionAs<HeadersSection>()!.Http;
-        var audit = http.Audit!;
+        var audit = check.SectionAs<HeadersSection>()!.Audit;
 
         Assert.Equal("session=1", http.Headers["Cookie"]);
         Assert.Equal(HttpVersionPreference.Http2, http.Version);
@@ -228,7 +231,7 @@ public sealed class HeadersProbeTests
     public void Read_OnlyNonSimpleHeaders_PreflightsWithTheFirstMethod()
     {
         var cors = HeadersChecks.Parse("https://a.example/", JsonNode.Parse("""{ "cors": { "origins": ["https://b.example"], "headers": ["Content-Type"] } }""")!.AsObject())
-            .SectionAs<HeadersSection>()!.Http.Audit!.Cors;
+            .SectionAs<HeadersSection>()!.Audit.Cors;
 
         Assert.Equal(["GET"], cors.PreflightMethods);
         Assert.Equal(["content-type"], cors.PreflightHeaders);

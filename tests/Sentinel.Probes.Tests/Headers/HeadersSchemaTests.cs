@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Headers;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Headers;
@@ -21,7 +21,7 @@ public sealed partial class HeadersSchemaTests
     [InlineData("""{ "id": "a", "type": "headers", "target": "https://a.example/", "headers": { "cors": { "zzz": 1 } } }""", "$.headers.cors.zzz", "audit/properties/cors")]
     public void Schema_Fields_MatchWhatTheParserAccepts(string json, string path, string location)
     {
-        var error = Assert.Single(CheckParser.Parse(json, "t.json").Errors, e => e.Path == path);
+        var error = Assert.Single(CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks).Errors, e => e.Path == path);
         var list = ExpectedList().Match(error.Message);
         Assert.True(list.Success, error.Message);
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Http;
@@ -33,7 +35,7 @@ internal static class HttpChecks
             check["ipVersion"] = ipVersion;
         }
 
-        var document = CheckParser.Parse(check.ToJsonString(), "test.json");
+        var document = CheckParser.Parse(check.ToJsonString(), "test.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

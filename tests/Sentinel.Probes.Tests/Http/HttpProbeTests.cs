@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Testing;
 using Xunit;
 

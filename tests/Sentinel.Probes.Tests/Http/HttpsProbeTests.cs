@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Probes.Tests.Tls;
 using Sentinel.Testing;
 using Xunit;

@@ -3,6 +3,8 @@ using System.Net;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Icmp;
+using Sentinel.Probes.Running;
 using Sentinel.Probes.Tests.Paths;
 using Sentinel.Testing;
 using Xunit;
@@ -146,7 +148,7 @@ public sealed class IcmpProbeTests
     {
         var document = CheckParser.Parse($$"""
             {"id": "ping", "type": "icmp", "target": "{{target}}", "icmp": {"count": {{count}}, "interval": "{{interval}}", "replyTimeout": "{{replyTimeout}}", "ttl": {{ttl}} } }
-            """, "t.json");
+            """, "t.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

@@ -1,6 +1,8 @@
 using Npgsql;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -15,7 +17,7 @@ public sealed class PathHopsViewTests(PostgresCluster postgres) : IClassFixture<
     [Fact]
     public async Task PathHops_StoredPathResult_HasOneRowPerHop()
     {
-        var check = CheckParser.Parse("""{"id": "loop-path", "type": "path", "target": "127.0.0.1", "path": {"cycles": 3, "interval": "10ms"}}""", "t.json").Checks[0].Definition;
+        var check = CheckParser.Parse("""{"id": "loop-path", "type": "path", "target": "127.0.0.1", "path": {"cycles": 3, "interval": "10ms"}}""", "t.json", ProbeCatalog.Default.Checks).Checks[0].Definition;
         var result = await new ProbeRunner(ProbeCatalog.Default, new ProbeContext()).RunAsync(check, CancellationToken.None);
         Assert.True(result.Status == ProbeStatus.Up, ProbeResultJson.Serialize(result));
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
@@ -65,7 +67,7 @@ public sealed class PathHopsViewTests(PostgresCluster postgres) : IClassFixture<
 
     private static async Task<string> LoopbackDetailsAsync()
     {
-        var check = CheckParser.Parse("""{"id": "loop-path", "type": "path", "target": "127.0.0.1", "path": {"cycles": 3, "interval": "10ms"}}""", "t.json").Checks[0].Definition;
+        var check = CheckParser.Parse("""{"id": "loop-path", "type": "path", "target": "127.0.0.1", "path": {"cycles": 3, "interval": "10ms"}}""", "t.json", ProbeCatalog.Default.Checks).Checks[0].Definition;
         var result = await new ProbeRunner(ProbeCatalog.Default, new ProbeContext()).RunAsync(check, CancellationToken.None);
         Assert.True(result.Status == ProbeStatus.Up, ProbeResultJson.Serialize(result));
         return ProbeResultJson.Details(result)!;

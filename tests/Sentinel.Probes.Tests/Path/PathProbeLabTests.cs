@@ -2,6 +2,8 @@ using System.Globalization;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -205,7 +207,7 @@ public sealed class PathProbeLabTests
             {"id": "lab-path", "type": "path", "target": "{{target}}", "interval": "10m", "timeout": "1m",
              "path": {"cycles": {{cycles}}, "interval": "{{interval}}", "maxHops": {{maxHops}}, "replyTimeout": "{{replyTimeout}}", "size": {{size}} } }
             """;
-        var document = CheckParser.Parse(json, "lab.json");
+        var document = CheckParser.Parse(json, "lab.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         var runner = new ProbeRunner(ProbeCatalog.Default, context ?? new ProbeContext());
         var result = await lab.RunInClient(() => runner.RunAsync(document.Checks[0].Definition, CancellationToken.None));

@@ -1,6 +1,7 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Paths;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Paths;
@@ -75,7 +76,7 @@ public sealed class PathProbeTests
     {
         var document = CheckParser.Parse($$"""
             {"id": "loop-path", "type": "path", "target": "127.0.0.1", "interval": "1m", "timeout": "{{timeout}}", "path": {{section}} }
-            """, "t.json");
+            """, "t.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("\n", document.Errors));
         return document.Checks[0].Definition;
     }

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using Sentinel.Probes.Icmp;
 using Sentinel.Probes.Paths;
+using Sentinel.Probes.Protocols.Icmp;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Paths;
@@ -93,14 +93,14 @@ public sealed class PathTracerTests
     /// A path of <c>hops</c> nodes on the fake clock: every node answers half a millisecond after the probe, the routers
     /// with "time exceeded", the last with an echo reply.
     /// </summary>
-    private sealed class ScriptedPath(TimeProvider clock, int hops) : IPathProber
+    private sealed class ScriptedPath(TimeProvider clock, int hops) : IHopProbeSender
     {
         private readonly long _start = clock.GetTimestamp();
 
         /// <summary>Every probe sent, with when it went out after the run started.</summary>
         public List<(int Ttl, TimeSpan At)> Sends { get; } = [];
 
-        public async Task<EchoOutcome> ProbeAsync(int ttl, CancellationToken cancellationToken)
+        public async Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken)
         {
             Sends.Add((ttl, clock.GetElapsedTime(_start)));
             // A timer of its own: Task.Delay counts whole milliseconds and would answer at once.

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -182,7 +184,7 @@ public sealed class TcpProbeTests : IDisposable
     private async Task<ProbeResult> RunAsync(string target, string timeout = "2s", string? resolver = null, string? ipVersion = null)
     {
         var json = $$"""{ "id": "t", "type": "tcp", "target": "{{target}}", "timeout": "{{timeout}}", "interval": "1m" {{(resolver is null ? "" : $", \"resolver\": \"{resolver}\"")}} {{(ipVersion is null ? "" : $", \"ipVersion\": \"{ipVersion}\"")}} }""";
-        var document = CheckParser.Parse(json, "test");
+        var document = CheckParser.Parse(json, "test", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return await _runner.RunAsync(document.Checks[0].Definition, TestContext.Current.CancellationToken);
     }

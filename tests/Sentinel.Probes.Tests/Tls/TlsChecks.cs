@@ -1,5 +1,6 @@
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Xunit;
 
 namespace Sentinel.Probes.Tests.Tls;
@@ -28,7 +29,7 @@ internal static class TlsChecks
     public static async Task<ProbeResult> RunAsync(ProbeRunner runner, string target, string section, string timeout = "5s", CancellationToken cancellationToken = default)
     {
         var json = $$"""{ "id": "t", "type": "tls", "target": "{{target}}", "timeout": "{{timeout}}", "interval": "1m", "tls": {{section}} }""";
-        var document = CheckParser.Parse(json, "test");
+        var document = CheckParser.Parse(json, "test", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return await runner.RunAsync(document.Checks[0].Definition, cancellationToken == default ? TestContext.Current.CancellationToken : cancellationToken);
     }

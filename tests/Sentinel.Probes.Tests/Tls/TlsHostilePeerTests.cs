@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
-using Sentinel.Probes.Tls;
+using Sentinel.Probes.Protocols.Tls;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -348,7 +350,7 @@ public sealed class TlsHostilePeerTests(TlsPki pki) : IClassFixture<TlsPki>
     private async Task<ProbeResult> RunAsync(string target, string section, string timeout = "5s")
     {
         var json = $$"""{ "id": "t", "type": "tls", "target": "{{target}}", "timeout": "{{timeout}}", "interval": "1m", "tls": {{section}} }""";
-        var document = CheckParser.Parse(json, "test");
+        var document = CheckParser.Parse(json, "test", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return await _runner.RunAsync(document.Checks[0].Definition, TestContext.Current.CancellationToken);
     }

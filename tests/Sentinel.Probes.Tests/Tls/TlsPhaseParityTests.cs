@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Security.Authentication;
 using System.Text;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 
@@ -121,7 +123,7 @@ public sealed class TlsPhaseParityTests(TlsPki pki) : IClassFixture<TlsPki>
 
     private static CheckDefinition Check(string json)
     {
-        var document = CheckParser.Parse(json, "parity.json");
+        var document = CheckParser.Parse(json, "parity.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document.Checks[0].Definition;
     }

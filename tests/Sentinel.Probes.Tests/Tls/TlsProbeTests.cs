@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Text.Json;
-using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Xunit;
 

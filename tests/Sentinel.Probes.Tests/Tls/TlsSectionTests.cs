@@ -12,7 +12,7 @@ public sealed partial class TlsSectionTests
     [Fact]
     public void Schema_TlsSectionFields_MatchWhatTheParserAccepts()
     {
-        var error = Assert.Single(CheckParser.Parse("""{ "id": "a", "type": "tls", "target": "a.test:443", "tls": { "zzz": 1 } }""", "t.json").Errors);
+        var error = Assert.Single(CheckParser.Parse("""{ "id": "a", "type": "tls", "target": "a.test:443", "tls": { "zzz": 1 } }""", "t.json", ProbeCatalog.Default.Checks).Errors);
         var accepted = ExpectedList().Match(error.Message).Groups[1].Value.Split(", ").Order(StringComparer.Ordinal);
 
         using var stream = typeof(CheckParser).Assembly.GetManifestResourceStream("Sentinel.Probes.check.schema.json")!;
@@ -55,7 +55,7 @@ public sealed partial class TlsSectionTests
 
     private static TlsSection Parse(string json)
     {
-        var document = CheckParser.Parse(json, "t.json");
+        var document = CheckParser.Parse(json, "t.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document.Checks[0].Definition.SectionAs<TlsSection>()!;
     }

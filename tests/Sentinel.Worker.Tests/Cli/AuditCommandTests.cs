@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Npgsql;
+using Sentinel.Probes;
+using Sentinel.Probes.Audits;
 using Sentinel.Probes.Checks;
-using Sentinel.Probes.Headers;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Running;
 using Sentinel.Testing;
 using Sentinel.Worker.Cli;
 using Sentinel.Worker.Storage;
@@ -36,7 +38,7 @@ public sealed class AuditCommandTests(PostgresCluster postgres)
         await using var dataSource = NpgsqlDataSource.Create(database);
         var definition = $$"""{ "id": "{{CheckId}}", "type": "headers", "target": "{{server.Url()}}", "headers": { "hsts": { "enabled": false } } }""";
         await StoreAsync(dataSource, definition);
-        var check = CheckParser.Parse(definition, "checks.json").Checks[0].Definition;
+        var check = CheckParser.Parse(definition, "checks.json", ProbeCatalog.Default.Checks).Checks[0].Definition;
         var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { State = new PostgresCheckStateStore(dataSource), Node = "node-a" });
 
         await runner.RunAsync(check, TestContext.Current.CancellationToken);
@@ -93,7 +95,7 @@ public sealed class AuditCommandTests(PostgresCluster postgres)
 
     private static async Task StoreAsync(NpgsqlDataSource dataSource, params string[] checks)
     {
-        var document = CheckParser.Parse(checks.Length == 1 ? checks[0] : "[" + string.Join(",", checks) + "]", "checks.json");
+        var document = CheckParser.Parse(checks.Length == 1 ? checks[0] : "[" + string.Join(",", checks) + "]", "checks.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         await new CheckStore(dataSource).SyncFileChecksAsync([document], default);
     }

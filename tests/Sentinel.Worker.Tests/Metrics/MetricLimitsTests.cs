@@ -1,4 +1,4 @@
-using Sentinel.Probes.Probing;
+using Sentinel.Probes;
 using Sentinel.Worker.Metrics;
 using Xunit;
 

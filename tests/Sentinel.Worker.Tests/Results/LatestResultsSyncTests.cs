@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Quartz;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Testing;
@@ -35,7 +36,7 @@ public sealed class LatestResultsSyncTests(PostgresCluster postgres)
         changes.Notify();
         foreach (var id in new[] { "keep", "gone", "paused" })
         {
-            var check = CheckParser.Parse(Tcp(id), "test").Checks[0].Definition;
+            var check = CheckParser.Parse(Tcp(id), "test", ProbeCatalog.Default.Checks).Checks[0].Definition;
             await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build(), TestContext.Current.CancellationToken);
         }
 
@@ -61,7 +62,7 @@ public sealed class LatestResultsSyncTests(PostgresCluster postgres)
 
     private static CheckDocument Document(params string[] checks)
     {
-        var document = CheckParser.Parse("[" + string.Join(",", checks) + "]", "checks.json");
+        var document = CheckParser.Parse("[" + string.Join(",", checks) + "]", "checks.json", ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document;
     }

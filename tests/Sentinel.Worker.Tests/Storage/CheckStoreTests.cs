@@ -1,4 +1,5 @@
 using Npgsql;
+using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Testing;
 using Sentinel.Worker.Storage;
@@ -34,7 +35,7 @@ public sealed class CheckStoreTests(PostgresCluster postgres)
         var store = new CheckStore(dataSource);
         await store.SyncFileChecksAsync([Doc("a.json", Check("a", "127.0.0.1:1")), Doc("b.json", Check("b", "127.0.0.1:2"))], default);
 
-        var outcome = await store.SyncFileChecksAsync([CheckParser.Parse("{ broken", "a.json"), Doc("b.json", Check("b", "127.0.0.1:2"))], default);
+        var outcome = await store.SyncFileChecksAsync([CheckParser.Parse("{ broken", "a.json", ProbeCatalog.Default.Checks), Doc("b.json", Check("b", "127.0.0.1:2"))], default);
 
         Assert.Empty(outcome.Removed);
         Assert.Equal(["a", "b"], (await store.ListEnabledAsync(default)).Select(c => c.Id));
@@ -68,7 +69,7 @@ public sealed class CheckStoreTests(PostgresCluster postgres)
 
         var check = Assert.Single(enabled);
         Assert.Equal("on", check.Id);
-        Assert.True(CheckParser.Parse(check.Definition, "db").IsValid);
+        Assert.True(CheckParser.Parse(check.Definition, "db", ProbeCatalog.Default.Checks).IsValid);
     }
 
     private static string Check(string id, string target, bool enabled = true) =>
@@ -76,7 +77,7 @@ public sealed class CheckStoreTests(PostgresCluster postgres)
 
     private static CheckDocument Doc(string source, params string[] checks)
     {
-        var document = CheckParser.Parse(checks.Length == 1 ? checks[0] : "[" + string.Join(",", checks) + "]", source);
+        var document = CheckParser.Parse(checks.Length == 1 ? checks[0] : "[" + string.Join(",", checks) + "]", source, ProbeCatalog.Default.Checks);
         Assert.True(document.IsValid, string.Join("; ", document.Errors));
         return document;
     }

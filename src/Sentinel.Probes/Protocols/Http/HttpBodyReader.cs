@@ -1,0 +1,281 @@
+using System.IO.Compression;
+using System.Text;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Probes.Protocols.Http;
+
+/// <summary>
+/// Reads a response body to its end with a cap, decoding its content codings (gzip, deflate, br; RFC 9110, 8.4)
+/// as it goes, and records both sizes and when the last byte arrived. Memory stays bounded: the body is kept
+/// only when a pattern must search it, and never beyond the cap; a compression bomb stops at the cap too.
+/// </summary>
+internal static class HttpBodyReader
+{
+    private const int BufferSize = 16 * 1024;
+
+    /// <summary>Reads the body; returns its text when <paramref name="keep"/>, and the problem that stopped it, if any.</summary>
+    public static async Task<(string? Text, Problem? Problem)> ReadAsync(
+        Stream content, HttpHop hop, long cap, bool keep, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var wire = new CountingStream(content, hop, cap, time);
+        var (decoded, decodable) = Decode(wire, hop.ContentEncoding);
+        var kept = keep ? new MemoryStream() : null;
+        var buffer = new byte[BufferSize];
+        long decodedBytes = 0;
+        try
+        {
+            int read;
+            while ((read = await decoded.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                decodedBytes += read;
+                if (decodedBytes > cap)
+                {
+                    hop.WireBytes = wire.Count;
+                    return (null, TooLarge(hop, $"decodes to more than {Size(cap)} (maxBodyBytes) after {Size(wire.Count)} on the wire"));
+                }
+
+                kept?.Write(buffer, 0, read);
+            }
+
+            // A decoder may stop at its own end marker: read on to the end of the body so that transfer is whole.
+            await wire.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BodyTooLargeException)
+        {
+            hop.WireBytes = wire.Count;
+            return (null, TooLarge(hop, $"is larger than {Size(cap)} (maxBodyBytes) on the wire"));
+        }
+        catch (InvalidDataException ex)
+        {
+            hop.WireBytes = wire.Count;
+            return (null, new Problem(Layers.Http, FailureCategories.HttpProtocolError,
+                $"the {hop.ContentEncoding}-encoded body of {hop.Url} does not decode after {Size(wire.Count)}: {ex.Message}",
+                "the server labels the body with a Content-Encoding it does not use, or sends it corrupted; compare with curl --compressed"));
+        }
+
+        hop.WireBytes = wire.Count;
+        hop.DecodedBytes = decodable ? decodedBytes : null;
+        return (kept is null ? null : Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), null);
+    }
+
+    private static (Stream Stream, bool Decodable) Decode(Stream wire, string? contentEncoding)
+    {
+        if (string.IsNullOrWhiteSpace(contentEncoding))
+        {
+            return (wire, true);
+        }
+
+        // Codings are listed in the order they were applied; undo them from the last.
+        Stream stream = wire;
+        foreach (var coding in contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Reverse())
+        {
+            switch (coding.ToLowerInvariant())
+            {
+                case "gzip" or "x-gzip":
+                    stream = new GZipStream(stream, CompressionMode.Decompress);
+                    break;
+                case "br":
+                    stream = new BrotliStream(stream, CompressionMode.Decompress);
+                    break;
+                case "deflate":
+                    stream = new DeflateSniffingStream(stream);
+                    break;
+                case "identity":
+                    break;
+                default:
+                    // An unknown coding: counted as received, its decoded size is not known.
+                    return (wire, false);
+            }
+        }
+
+        return (stream, true);
+    }
+
+    private static Problem TooLarge(HttpHop hop, string what) => new(Layers.Http, FailureCategories.HttpBodyTooLarge,
+        $"the body of {hop.Url} {what}; reading stopped there",
+        "raise maxBodyBytes if such a body is expected; otherwise the endpoint returns far more than it should");
+
+    internal static string Size(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} bytes",
+        < 1024 * 1024 => $"{bytes / 1024.0:0.#} KiB",
+        _ => $"{bytes / 1024.0 / 1024.0:0.#} MiB",
+    };
+
+    private sealed class BodyTooLargeException : Exception;
+
+    /// <summary>Counts the bytes of the body as transferred, enforces the cap, and notes when the last one arrived.</summary>
+    private sealed class CountingStream(Stream inner, HttpHop hop, long cap, TimeProvider time) : Stream
+    {
+        private bool _ended;
+
+        public long Count { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_ended)
+            {
+                return 0;
+            }
+
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                _ended = true;
+                hop.LastByteAt = time.GetTimestamp();
+                return 0;
+            }
+
+            Count += read;
+            hop.WireBytes = Count;
+            return Count > cap ? throw new BodyTooLargeException() : read;
+        }
+
+        public async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            var buffer = new byte[BufferSize];
+            while (await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// "deflate" is the zlib format (RFC 9110, 8.4.1.2), but some servers send raw DEFLATE: look at the first two
+    /// bytes (a zlib header has compression method 8 and a check value divisible by 31, RFC 1950) and decode either.
+    /// </summary>
+    private sealed class DeflateSniffingStream(Stream inner) : Stream
+    {
+        private Stream? _decoder;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_decoder is null)
+            {
+                var head = new byte[2];
+                var filled = 0;
+                while (filled < 2)
+                {
+                    var n = await inner.ReadAsync(head.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    filled += n;
+                }
+
+                var zlib = filled == 2 && (head[0] & 0x0F) == 8 && ((head[0] << 8) | head[1]) % 31 == 0;
+                var source = new PrefixedStream(head.AsMemory(0, filled), inner);
+                _decoder = zlib ? new ZLibStream(source, CompressionMode.Decompress) : new DeflateStream(source, CompressionMode.Decompress);
+            }
+
+            return await _decoder.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_prefix.IsEmpty)
+            {
+                return inner.ReadAsync(buffer, cancellationToken);
+            }
+
+            var n = Math.Min(buffer.Length, _prefix.Length);
+            _prefix[..n].CopyTo(buffer);
+            _prefix = _prefix[n..];
+            return ValueTask.FromResult(n);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
