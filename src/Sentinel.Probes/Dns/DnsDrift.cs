@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 using Sentinel.Probes.Running;
 
 namespace Sentinel.Probes.Dns;

@@ -46,7 +46,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         Summary = "Asks DNS servers for a name and record type; checks rcode, records and TTLs, agreement between servers and drift from a baseline.",
         Probe = new DnsProbe(),
         ReadSection = DnsSection.Read,
-        ValidateTarget = DnsQuery.ValidateTarget,
+        ValidateTarget = DnsTarget.Validate,
         ValidateCheck = (check, path) => ValidateCheck(check.Target, check.Section!, JsonPath.Member(path, "dns")),
         ResolvesTargetHost = false,
         Measurements = ["dns.rcode", "dns.answer_count", "dns.authority_count", "dns.additional_count", "dns.lookup_ms", "dns.ttl_min", "dns.answers", "dns.serial"],
@@ -56,7 +56,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
     {
         var section = check.SectionAs<DnsSection>() ?? DnsSection.Default;
-        var query = DnsQuery.For(check.Target, section);
+        var query = DnsTarget.Query(check.Target, section);
         var result = new ProbeResultBuilder(check);
         var servers = section.Servers ?? (systemServers ?? (() => SystemNameServers.Read()))();
         if (servers.Count == 0)
@@ -68,7 +68,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
 
         var answers = section.Servers is null
             ? [await DnsFailover.AskAsync(servers, query, section, check, context, cancellationToken).ConfigureAwait(false)]
-            : await Task.WhenAll(servers.Select(s => DnsExchange.QueryAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
+            : await Task.WhenAll(servers.Select(s => DnsServerAnswer.AskAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
 
         // Listed servers are asked at once, so each phase took as long as the slowest; the system's resolvers are
         // asked in turn, so theirs add up.
@@ -168,7 +168,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
             yield break;
         }
 
-        if (DnsQuery.TypeFor(target, dns.RecordType, out var error) is not { } type)
+        if (DnsTarget.TypeFor(target, dns.RecordType, out var error) is not { } type)
         {
             yield return (JsonPath.Member(path, "recordType"), error!);
             yield break;
