@@ -49,7 +49,7 @@ internal static class TargetResolution
         }
 
         var elapsed = context.Time.GetElapsedTime(start);
-        result.Phase("resolve", elapsed);
+        result.Phase(PhaseNames.Resolve, elapsed);
         result.Sample(LookupTime, elapsed.TotalSeconds);
         if (lookup.Failure is { } failure)
         {
