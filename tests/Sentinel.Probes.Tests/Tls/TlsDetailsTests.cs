@@ -14,12 +14,9 @@ public sealed class TlsDetailsTests
     {
         var inspection = await GoldenHandshake.InspectAsync();
 
-        DetailsGolden.Matches("tls-starttls-versions", new TlsDetails
+        DetailsGolden.Matches("tls-starttls-versions", new TlsDetails(
+            "system", [IPAddress.Parse("192.0.2.25")], new IPEndPoint(IPAddress.Parse("192.0.2.25"), 587), new IPEndPoint(IPAddress.Parse("192.0.2.99"), 51000))
         {
-            Resolver = "system",
-            Addresses = [IPAddress.Parse("192.0.2.25")],
-            Remote = new IPEndPoint(IPAddress.Parse("192.0.2.25"), 587),
-            Local = new IPEndPoint(IPAddress.Parse("192.0.2.99"), 51000),
             StartTls = StartTlsProtocol.Smtp,
             Handshake = inspection.Details,
             Versions =
@@ -33,5 +30,5 @@ public sealed class TlsDetailsTests
 
     [Fact]
     public void Details_NotConnected_WritesTheGoldenJsonAndReport() =>
-        DetailsGolden.Matches("tls-not-connected", new TlsDetails { Resolver = "192.0.2.53:53", Addresses = [], Remote = new IPEndPoint(IPAddress.Parse("2001:db8::25"), 443) });
+        DetailsGolden.Matches("tls-not-connected", new TlsDetails("192.0.2.53:53", [], new IPEndPoint(IPAddress.Parse("2001:db8::25"), 443)));
 }

@@ -383,16 +383,7 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
 
     private static MetricSample Single(IReadOnlyList<MetricSample> samples, string name) => Assert.Single(samples, s => s.Metric.Name == name);
 
-    private static string Json(ProbeDetails details)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            details.WriteJson(writer);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    private static string Json(ProbeDetails details) => JsonSerializer.Serialize(details, details.JsonTypeInfo);
 
     /// <summary>A handshake wired exactly as TlsCapture's documentation tells probes to wire it.</summary>
     private static async Task<(TlsCapture Capture, TlsInspection Inspection)> HandshakeAsync(
