@@ -3,7 +3,12 @@ using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Dns;
 
-/// <summary>The JSON contract of the dns probe's details, generated at build time.</summary>
+/// <summary>
+/// The JSON contracts of the dns probe, generated at build time: its details, and what drift detection keeps in the
+/// check state store (<see cref="DnsDrift"/>): the baseline and the last verdict.
+/// </summary>
 [JsonSerializable(typeof(DnsDetails))]
+[JsonSerializable(typeof(DnsBaseline))]
+[JsonSerializable(typeof(DnsDriftVerdict))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(IPEndPointJsonConverter)])]
 internal sealed partial class DnsJsonContext : JsonSerializerContext;
