@@ -64,7 +64,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         if (trustProblem is not null)
         {
             result.Problem(trustProblem);
-            result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
+            result.Details = new TlsDetails(resolver, []) { StartTls = section.StartTls };
             return result.Build();
         }
 
@@ -73,7 +73,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             var addresses = await TargetResolution.ResolveAsync(check, target, context, result, cancellationToken).ConfigureAwait(false);
             if (addresses is null)
             {
-                result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
+                result.Details = new TlsDetails(resolver, []) { StartTls = section.StartTls };
                 result.MeasureDurations(Durations, context.Time.GetElapsedTime(start));
                 return result.Build();
             }
@@ -81,12 +81,8 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             var remote = new IPEndPoint(addresses[0], target.Port);
             var run = new Run(check, target, section, trust, clientCertificate, remote, context, result);
             var details = await run.ConnectAndInspectAsync(cancellationToken).ConfigureAwait(false);
-            result.Details = new TlsDetails
+            result.Details = new TlsDetails(resolver, addresses, remote, details.Local)
             {
-                Resolver = resolver,
-                Addresses = addresses,
-                Remote = remote,
-                Local = details.Local,
                 StartTls = section.StartTls,
                 Handshake = details.Handshake,
                 Versions = details.Versions,
