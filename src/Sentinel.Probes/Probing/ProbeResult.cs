@@ -17,6 +17,13 @@ public sealed record ProbeResult
     /// <summary>The check's target as written.</summary>
     public required string Target { get; init; }
 
+    /// <summary>
+    /// The result's identity: a time-ordered UUID (version 7, RFC 9562) from the run's start, given when the run
+    /// starts, so that a result is stored once however often its write is retried. <see cref="Guid.Empty"/> until a
+    /// runner stamps it.
+    /// </summary>
+    public Guid Id { get; init; }
+
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; init; }
 

@@ -69,7 +69,7 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
             result = result with { Problems = [.. result.Problems, .. AssertionEvaluator.Evaluate(check.Assertions, result.Measurements)] };
         }
 
-        return result with { StartedAt = startedAt, Duration = context.Time.GetElapsedTime(start) };
+        return result with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt, Duration = context.Time.GetElapsedTime(start) };
     }
 
     /// <summary>

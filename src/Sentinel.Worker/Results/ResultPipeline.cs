@@ -35,6 +35,12 @@ internal sealed class ResultPipeline
     /// <summary>Publishes a result of <paramref name="check"/>.</summary>
     public async ValueTask PublishAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
     {
+        if (result.Id == Guid.Empty)
+        {
+            // A result made outside the runner still gets its identity here, once; a version 7 id cannot predate 1970.
+            result = result with { Id = Guid.CreateVersion7(result.StartedAt > DateTimeOffset.UnixEpoch ? result.StartedAt : DateTimeOffset.UnixEpoch) };
+        }
+
         var previous = _latest.Record(check, result);
         if (previous?.Result.Status != result.Status)
         {

@@ -25,8 +25,11 @@ internal sealed class Migrations(DatabaseConnection database, ILogger<Migrations
     /// <summary>All migration names in the order they apply.</summary>
     public static IReadOnlyList<string> Names => Scripts.Select(s => s.Name).ToArray();
 
-    /// <summary>Applies every migration not yet applied; returns the names applied now.</summary>
-    public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies every migration not yet applied (up to and including <paramref name="upTo"/> when given, for tests of an
+    /// upgrade from an older schema); returns the names applied now.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken, string? upTo = null)
     {
         await using var lockConnection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock($1)", lockConnection))
@@ -40,7 +43,7 @@ internal sealed class Migrations(DatabaseConnection database, ILogger<Migrations
             var upgrader = DeployChanges.To
                 // Not the data source's connection string: Npgsql strips the password from it.
                 .PostgresqlDatabase(database.ConnectionString)
-                .WithScripts(Scripts)
+                .WithScripts(upTo is null ? Scripts : Scripts.Where(s => string.CompareOrdinal(s.Name, upTo) <= 0))
                 .JournalToPostgresqlTable("public", "schema_migrations")
                 .WithTransactionPerScript()
                 .LogTo(new DbUpLog(log))

@@ -14,8 +14,9 @@ using Sentinel.Worker.Results;
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
-/// Drains the result queue into the <c>results</c> table with binary COPY, in batches of whatever has
-/// queued up (so one result is written at once when idle, thousands at a time under load). A batch that
+/// Drains the result queue into the <c>results</c> table (and each check's newest into <c>check_latest</c>), in batches
+/// of whatever has queued up (so one result is written at once when idle, thousands at a time under load), each result
+/// once by its id however often a batch is retried. A batch that
 /// fails is kept and retried with <see cref="Backoff"/>; nothing is dropped. On shutdown, what is queued is flushed.
 /// </summary>
 internal sealed class ResultWriter : BackgroundService
@@ -32,6 +33,7 @@ internal sealed class ResultWriter : BackgroundService
     private readonly Counter<long> _written;
     private readonly Counter<long> _failures;
     private readonly ResiliencePipeline _retry;
+    private readonly ResultPartitions _partitions = new();
     private readonly List<ProbeResult> _batch;
     private bool _failedBefore;
 
@@ -156,35 +158,92 @@ internal sealed class ResultWriter : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Writes a batch in one transaction: binary COPY into a staging table, then into <c>results</c> what is not there yet
+    /// (by id), and each check's newest result into <c>check_latest</c> unless a newer one is there. A batch retried after
+    /// an unknown outcome (a commit whose acknowledgement was lost) therefore adds each result once.
+    /// </summary>
     private async Task CopyAsync(List<ProbeResult> batch, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var import = await connection.BeginBinaryImportAsync(
-            "COPY results (check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
-            "phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
-            cancellationToken).ConfigureAwait(false);
-        var nodeName = _node.Value.Name;
-        foreach (var result in batch)
+        await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var staging = new NpgsqlCommand(StagingTable, connection, transaction))
         {
-            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(result.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(result.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(result.Duration.TotalMilliseconds, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(ProbeResultJson.Name(result.Status), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, result.Failure?.Layer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, result.Failure?.Category, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, StorageText.Clean(result.Failure?.Message), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Phases(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Measurements(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Problems(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Findings(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, StorageText.CleanJson(ProbeResultJson.Details(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(nodeName, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY results_incoming (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+            "phases, measurements, problems, findings, details, samples, node) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            var nodeName = _node.Value.Name;
+            foreach (var result in batch)
+            {
+                await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(result.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(result.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(result.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(result.Duration.TotalMilliseconds, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(ProbeResultJson.Name(result.Status), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, result.Failure?.Layer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, result.Failure?.Category, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, StorageText.Clean(result.Failure?.Message), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Phases(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Measurements(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Problems(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(StorageText.CleanJson(ProbeResultJson.Findings(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, StorageText.CleanJson(ProbeResultJson.Details(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(StorageText.CleanJson(ResultSamples.Json(result)), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(nodeName, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            }
+
+            await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var merge = new NpgsqlCommand(MergeIntoResults + ";" + MergeIntoLatest, connection, transaction))
+        {
+            await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _written.Add(batch.Count);
     }
+
+    private const string StagingTable = """
+        CREATE TEMP TABLE IF NOT EXISTS results_incoming (
+            id uuid NOT NULL, check_id text NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
+            status text NOT NULL, failure_layer text, failure_category text, failure_message text,
+            phases jsonb NOT NULL, measurements jsonb NOT NULL, problems jsonb NOT NULL, findings jsonb NOT NULL,
+            details jsonb, samples jsonb NOT NULL, node text NOT NULL
+        ) ON COMMIT DROP
+        """;
+
+    private const string MergeIntoResults = """
+        INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                             phases, measurements, problems, findings, details, node)
+        SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+               phases, measurements, problems, findings, details, node
+        FROM results_incoming
+        ON CONFLICT (id, started_at) DO NOTHING
+        """;
+
+    private const string MergeIntoLatest = """
+        INSERT INTO check_latest AS latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category,
+                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at)
+        SELECT DISTINCT ON (check_id) check_id, id, started_at, duration_ms, status, failure_layer, failure_category,
+               failure_message, phases, measurements, problems, findings, details, samples, node, now()
+        FROM results_incoming
+        ORDER BY check_id, started_at DESC
+        ON CONFLICT (check_id) DO UPDATE SET
+            result_id = EXCLUDED.result_id, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
+            status = EXCLUDED.status, failure_layer = EXCLUDED.failure_layer, failure_category = EXCLUDED.failure_category,
+            failure_message = EXCLUDED.failure_message, phases = EXCLUDED.phases, measurements = EXCLUDED.measurements,
+            problems = EXCLUDED.problems, findings = EXCLUDED.findings, details = EXCLUDED.details,
+            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at
+        WHERE latest.started_at < EXCLUDED.started_at
+        """;
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
         value is null ? import.WriteNullAsync(cancellationToken) : import.WriteAsync(value, type, cancellationToken);

@@ -27,6 +27,25 @@ public sealed class ProbeRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_EachRun_GetsItsOwnTimeOrderedIdFromItsStart()
+    {
+        var start = new DateTimeOffset(2026, 12, 6, 21, 30, 15, 250, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        var runner = Runner(Measuring(1), time);
+
+        var first = await runner.RunAsync(Check(), TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var second = await runner.RunAsync(Check(), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(7, first.Id.Version);
+        var bytes = first.Id.ToByteArray(bigEndian: true);
+        var milliseconds = ((long)bytes[0] << 40) | ((long)bytes[1] << 32) | ((long)bytes[2] << 24) | ((long)bytes[3] << 16) | ((long)bytes[4] << 8) | bytes[5];
+        Assert.Equal(start.ToUnixTimeMilliseconds(), milliseconds);
+        Assert.True(string.CompareOrdinal(first.Id.ToString(), second.Id.ToString()) < 0, "ids sort as their runs started");
+    }
+
+    [Fact]
     public async Task RunAsync_ProbeIgnoresItsDeadline_IsGivenUpAfterTheGrace()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);

@@ -56,6 +56,44 @@ public sealed class MigrationsTests(PostgresCluster postgres)
         Assert.Equal(Worker.Storage.Migrations.Names.Order(StringComparer.Ordinal), Worker.Storage.Migrations.Names);
     }
 
+    [Fact]
+    public async Task ApplyAsync_FromResultsWithoutIds_GivesEachRowATimeOrderedIdAPartitionAndTheLatestPerCheck()
+    {
+        await using var database = PostgresCluster.Connect(await postgres.CreateDatabaseAsync());
+        var dataSource = database.DataSource;
+        await Migrations(database).ApplyAsync(TestContext.Current.CancellationToken, upTo: "0003_path_hops_by_details.sql");
+        var day1 = new DateTime(2026, 11, 30, 23, 59, 59, 500, DateTimeKind.Utc);
+        var day2 = new DateTime(2026, 12, 1, 0, 0, 1, DateTimeKind.Utc);
+        foreach (var (check, startedAt, status) in new[] { ("a", day1, "up"), ("a", day2, "down"), ("b", day1, "up") })
+        {
+            await dataSource.ExecuteAsync(
+                "INSERT INTO results (check_id, started_at, duration_ms, status, phases, measurements, problems, findings, details, node) " +
+                "VALUES (@check, @startedAt, 1, @status, '{}', '{}', '[]', '[]', '{\"hops\": [{\"hop\": 1}], \"cycles\": 1}', 'n1')",
+                new { check, startedAt, status });
+        }
+
+        await Migrations(database).ApplyAsync(TestContext.Current.CancellationToken);
+
+        var rows = await dataSource.QueryListAsync<(Guid Id, DateTime StartedAt)>("SELECT id, started_at FROM results ORDER BY started_at, check_id");
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(3, rows.Select(r => r.Id).Distinct().Count());
+        foreach (var (id, startedAt) in rows)
+        {
+            // RFC 9562 version 7: the version nibble is 7 and the first 48 bits are the Unix time in milliseconds.
+            var bytes = id.ToByteArray(bigEndian: true);
+            Assert.Equal(7, bytes[6] >> 4);
+            Assert.Equal(0b10, bytes[8] >> 6);
+            var milliseconds = ((long)bytes[0] << 40) | ((long)bytes[1] << 32) | ((long)bytes[2] << 24) | ((long)bytes[3] << 16) | ((long)bytes[4] << 8) | bytes[5];
+            Assert.Equal(new DateTimeOffset(startedAt.ToUniversalTime()).ToUnixTimeMilliseconds(), milliseconds);
+        }
+
+        Assert.Equal(["results_20261130", "results_20261201"], (await dataSource.QueryListAsync<string>(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results'::regclass AND c.relname::text < 'results_20261202' ORDER BY 1")).ToArray());
+        Assert.Equal([("a", "down"), ("b", "up")], await dataSource.QueryListAsync<(string, string)>("SELECT check_id, status FROM check_latest ORDER BY check_id"));
+        Assert.Equal(3, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM path_hops"));
+        Assert.False(await dataSource.QueryValueAsync<bool>("SELECT to_regclass('results_unpartitioned') IS NOT NULL"));
+    }
+
     private static Migrations Migrations(DatabaseConnection database) => new(database, NullLogger<Migrations>.Instance);
 
     private static async Task<long> CountJournalAsync(NpgsqlDataSource dataSource)

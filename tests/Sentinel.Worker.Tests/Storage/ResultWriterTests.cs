@@ -108,6 +108,65 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Writer_SameResultPublishedTwice_IsStoredOnce()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "twice", Name = "twice", Type = "tcp", Target = "127.0.0.1:9" };
+        var startedAt = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
+        var result = new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt };
+        var other = result with { Id = Guid.CreateVersion7(startedAt.AddSeconds(1)), StartedAt = startedAt.AddSeconds(1) };
+
+        // A retried write sends the same ids again, in the same batch or a later one.
+        await pipeline.PublishAsync(check, result, TestContext.Current.CancellationToken);
+        await pipeline.PublishAsync(check, result, TestContext.Current.CancellationToken);
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") >= 1, TimeSpan.FromSeconds(10), "the first row");
+        await pipeline.PublishAsync(check, result, TestContext.Current.CancellationToken);
+        await pipeline.PublishAsync(check, other, TestContext.Current.CancellationToken);
+
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results WHERE id = @id", new { id = other.Id }) == 1,
+            TimeSpan.FromSeconds(10), "the other result");
+        Assert.Equal(1, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results WHERE id = @id", new { id = result.Id }));
+        Assert.Equal(2, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results"));
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Writer_OlderResultAfterNewer_CheckLatestKeepsTheNewerWithItsSamples()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var (pipeline, writer, database) = Create(dataSource);
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "latest", Name = "latest", Type = "tcp", Target = "127.0.0.1:9" };
+        var metric = new MetricDescriptor("probe_test_value", "A test series.", null, "kind");
+        var startedAt = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
+        var newer = new ProbeResultBuilder(check);
+        newer.Sample(metric, 42.5, "a");
+        newer.Fail("tcp", "tcp_refused", "refused", "start it");
+        var older = new ProbeResultBuilder(check);
+
+        await pipeline.PublishAsync(check, newer.Build() with { StartedAt = startedAt }, TestContext.Current.CancellationToken);
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM check_latest") == 1, TimeSpan.FromSeconds(10), "the latest row");
+        await pipeline.PublishAsync(check, older.Build() with { StartedAt = startedAt.AddMinutes(-1) }, TestContext.Current.CancellationToken);
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 2, TimeSpan.FromSeconds(10), "both rows");
+
+        var latest = (await dataSource.QueryListAsync<(string Status, string? Category, DateTime StartedAt, string Samples)>(
+            "SELECT status, failure_category, started_at, samples::text FROM check_latest WHERE check_id = 'latest'")).Single();
+        Assert.Equal(("down", "tcp_refused"), (latest.Status, latest.Category));
+        Assert.Equal(startedAt.UtcDateTime, latest.StartedAt.ToUniversalTime());
+        var sample = JsonDocument.Parse(latest.Samples).RootElement.EnumerateArray().Single();
+        Assert.Equal("probe_test_value", sample.GetProperty("metric").GetString());
+        Assert.Equal(42.5, sample.GetProperty("value").GetDouble());
+        Assert.Equal("a", sample.GetProperty("labels")[0].GetString());
+        Assert.Equal(await dataSource.QueryValueAsync<Guid>("SELECT id FROM results WHERE started_at = @startedAt", new { startedAt = startedAt.UtcDateTime }),
+            await dataSource.QueryValueAsync<Guid>("SELECT result_id FROM check_latest"));
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource)
     {
         var pipeline = new ResultPipeline(new LatestResults(), Options.Create(new ResultOptions()), NullLogger<ResultPipeline>.Instance);
