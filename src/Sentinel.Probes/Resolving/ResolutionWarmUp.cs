@@ -22,7 +22,7 @@ internal static class ResolutionWarmUp
     /// <summary>Lookups per warm-up: ReadyToRun and tier-0 code, and getaddrinfo_a, stay slow for a few calls, not one.</summary>
     public const int Rounds = 8;
 
-    private static readonly Lazy<bool> LocalhostIsLocal = new(() => LocalhostAnswer.IsLocal());
+    private static readonly Lazy<bool> LocalhostAnswered = new(() => LocalhostAnswer.IsLocal());
 
     /// <summary>
     /// The host the probe types' warm-ups target, with <c>ipVersion: ipv4</c>, where their loopback peers listen on
@@ -30,7 +30,10 @@ internal static class ResolutionWarmUp
     /// a probe's path for a name (a lookup that completes later, each probe's own await of it) as the target's run
     /// will; elsewhere 127.0.0.1, whose lookup is a no-op.
     /// </summary>
-    public static string Host => LocalhostIsLocal.Value ? LocalhostAnswer.Name : Loopback;
+    public static string Host => LocalhostIsLocal ? LocalhostAnswer.Name : Loopback;
+
+    /// <summary>Whether the system resolver answers localhost from this node's files (<see cref="LocalhostAnswer"/>), read once.</summary>
+    public static bool LocalhostIsLocal => LocalhostAnswered.Value;
 
     /// <summary>
     /// The host round <paramref name="round"/> of a warm-up targets: <see cref="Host"/> and 127.0.0.1 in turn, so that
@@ -60,7 +63,7 @@ internal static class ResolutionWarmUp
     {
         if (check.Resolver is null)
         {
-            if (LocalhostIsLocal.Value)
+            if (LocalhostIsLocal)
             {
                 // Not ipv6: localhost is known to have an IPv4 address here, an IPv6 one it may lack (and dns be asked).
                 var version = check.IpVersion == IpVersion.V6 ? IpVersion.Any : check.IpVersion;
