@@ -68,7 +68,7 @@ public sealed class CheckFleet : IAsyncDisposable
             ("tls.json", $$"""{ "id": "web-cert", "name": "Web certificate", "type": "tls", "target": "{{TlsTarget}}", {{fast}}, "labels": { "team": "web", "env": "test" }, "tls": { "caFile": "{{ca}}" } }"""),
             ("tls-untrusted.json", $$"""{ "id": "web-cert-untrusted", "type": "tls", "target": "{{TlsTarget}}", {{fast}}, "labels": { "team": "web" } }"""),
             ("https.json", $$"""{ "id": "web-https", "type": "http", "target": "https://127.0.0.1:{{_https.Port}}/last-modified", {{fast}}, "labels": { "team": "web" }, "http": { "bodyMatches": "unchanged", "tls": { "caFile": "{{ca}}" } } }"""),
-            ("http-missing.json", $$"""{ "id": "web-missing", "type": "http", "target": "{{_http.Url("/status/404")}}", {{fast}}, "labels": { "team": "web" } }"""),
+            ("http-missing.json", $$"""{ "id": "web-missing", "type": "http", "target": "{{_http.Url("/status/404")}}", {{fast}}, "labels": { "team": "web" }, "http": { "addresses": "all" } }"""),
             ("headers.json", $$"""{ "id": "web-headers", "type": "headers", "target": "https://127.0.0.1:{{_https.Port}}/", "interval": "2s", "timeout": "1500ms", "labels": { "team": "web" }, "headers": { "hsts": { "httpRedirect": false }, "tls": { "caFile": "{{ca}}" } } }"""),
             ("dns.json", $$"""{ "id": "www-a", "type": "dns", "target": "www.fleet.test", {{fast}}, "labels": { "team": "dns" }, "dns": { "servers": [{{servers}}], "recursion": false, "agree": true, "drift": "baseline" } }"""),
             ("dns-soa.json", $$"""{ "id": "fleet-soa", "type": "dns", "target": "fleet.test", {{fast}}, "labels": { "team": "dns" }, "dns": { "recordType": "SOA", "servers": [{{servers}}], "recursion": false, "agree": true } }"""),

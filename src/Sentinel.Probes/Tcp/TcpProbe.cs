@@ -23,7 +23,7 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         ReadSection = TcpSection.Read,
         ValidateTarget = target => HostPort.TryParse(target, 0, out _, out var error) ? null : error,
         Measurements = ["tcp.duration.resolve_ms", "tcp.duration.connect_ms", "tcp.duration.total_ms"],
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             "tls.duration.resolve_ms", "tls.duration.connect_ms", "tls.duration.starttls_ms", "tls.duration.tls_ms", "tls.duration.total_ms",
             "tls.handshake_ms", "tls.version", "tls.cipher", "tls.versions_accepted", "cert.days_left", "cert.chain_days_left",
         ],
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, .. TlsMetrics.All],
     };
 
     /// <summary>A target is host:port; a URL gets a message that says how to write it.</summary>

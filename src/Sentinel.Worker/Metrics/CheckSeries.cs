@@ -1,0 +1,297 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
+using Sentinel.Worker.Results;
+
+namespace Sentinel.Worker.Metrics;
+
+/// <summary>
+/// The per-check series of <c>/metrics</c>, written at scrape time straight from the latest-result view in the text
+/// format: nothing is kept between scrapes, so a removed check's series are gone from the next scrape, and memory does
+/// not grow with the fleet beyond the view itself. Names follow blackbox_exporter where the concept matches; every
+/// series carries <c>instance</c>, <c>job</c> and <c>type</c> (<see cref="CheckLabels"/>), and the check's name and
+/// user labels are on <c>sentinel_check_info</c>.
+/// </summary>
+internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOptions<MetricsOptions> options, ILogger<CheckSeries> log)
+{
+    private static readonly string[] States = ["up", "degraded", "down", "unknown"];
+
+    private static readonly Dictionary<string, string> LayerOf =
+        FailureCategories.All.ToDictionary(c => c.Name, c => c.Layer, StringComparer.Ordinal);
+
+    /// <summary>The series every check has, whatever its type, with their help texts (the README's table lists them too).</summary>
+    public static IReadOnlyList<(string Name, string Type, string Help)> Families { get; } =
+    [
+        ("sentinel_check_info", "gauge", "The check's name and user labels; always 1. Join with * on(job) group_left(team) sentinel_check_info."),
+        ("probe_success", "gauge", "Whether the check's last run succeeded (1) or failed (0); absent while its state is unknown (probe_error)."),
+        ("probe_duration_seconds", "gauge", "How long the check's last run took."),
+        ("sentinel_check_status", "gauge", "The state of the check's last run: 1 for the current state among up, degraded, down and unknown."),
+        ("sentinel_check_problem", "gauge", "1 for each category of problem the check's last run had, with its layer and severity (error or warning)."),
+        ("sentinel_probe_phase_duration_seconds", "gauge", "How long each phase of the check's last run took."),
+        ("sentinel_check_last_run_timestamp_seconds", "gauge", "When the check's last run started (Unix time); alert when it is older than a few intervals."),
+        ("sentinel_probe_failures_total", "counter", "Runs of the check that had a problem of each category, with its layer, since it was scheduled on this node."),
+        ("sentinel_probe_errors_total", "counter", "Runs of the check whose state was unknown because of a fault on Sentinel's side (probe_error)."),
+    ];
+
+    private readonly int _maxChecks = options.Value.MaxChecks;
+    private readonly (string Name, string Help)[] _probeFamilies =
+        catalog.Metrics.GroupBy(m => m.Name, StringComparer.Ordinal).Select(g => (g.Key, g.First().Help)).ToArray();
+
+    private int _warned;
+
+    /// <summary>Writes every check's series to <paramref name="buffer"/>.</summary>
+    public void WriteTo(ExpositionBuffer buffer)
+    {
+        var views = Select();
+        var ids = new byte[views.Length][];
+        var statuses = new ProbeStatus[views.Length];
+        for (var i = 0; i < views.Length; i++)
+        {
+            ids[i] = CheckLabels.Identity(views[i].Check);
+
+            // Computed from the problems at every read: once per check here.
+            statuses[i] = views[i].Result.Status;
+        }
+
+        var w = new Writer(buffer, ids);
+        w.Begin(Families[0]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            w.Line(i, 1, CheckLabels.InfoLabels(views[i].Check));
+        }
+
+        w.Begin(Families[1]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            if (statuses[i] != ProbeStatus.Unknown)
+            {
+                w.Line(i, statuses[i] is ProbeStatus.Up or ProbeStatus.Degraded ? 1 : 0);
+            }
+        }
+
+        w.Begin(Families[2]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            w.Line(i, views[i].Result.Duration.TotalSeconds);
+        }
+
+        w.Begin(Families[3]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            var current = ProbeResultJson.Name(statuses[i]);
+            foreach (var state in States)
+            {
+                w.Line(i, state == current ? 1 : 0, "status", state);
+            }
+        }
+
+        w.Begin(Families[4]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            var problems = views[i].Result.Problems;
+            for (var p = 0; p < problems.Count; p++)
+            {
+                if (!Seen(problems, p))
+                {
+                    var severity = problems[p].Severity == ProblemSeverity.Error ? "error" : "warning";
+                    w.Line(i, 1, [("category", problems[p].Category), ("layer", Layer(problems[p].Category)), ("severity", severity)]);
+                }
+            }
+        }
+
+        w.Begin(Families[5]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            foreach (var phase in views[i].Result.Phases)
+            {
+                w.Line(i, phase.Duration.TotalSeconds, "phase", phase.Name);
+            }
+        }
+
+        w.Begin(Families[6]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            w.Line(i, views[i].Result.StartedAt.ToUnixTimeMilliseconds() / 1000.0);
+        }
+
+        w.Begin(Families[7]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            foreach (var (category, count) in views[i].ProblemCounts)
+            {
+                w.Line(i, count, [("category", category), ("layer", Layer(category))]);
+            }
+        }
+
+        w.Begin(Families[8]);
+        for (var i = 0; i < views.Length; i++)
+        {
+            w.Line(i, views[i].ProbeErrors);
+        }
+
+        WriteProbeSamples(w, views);
+    }
+
+    /// <summary>Whether an earlier problem of the run had the same category and severity (one series for both).</summary>
+    private static bool Seen(IReadOnlyList<Problem> problems, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (problems[i].Category == problems[index].Category && problems[i].Severity == problems[index].Severity)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The probe-declared series, family by family: each check's samples are sorted into their families in one pass.</summary>
+    private void WriteProbeSamples(Writer w, CheckView[] views)
+    {
+        var index = new Dictionary<string, int>(_probeFamilies.Length, StringComparer.Ordinal);
+        var samples = new List<(int View, MetricSample Sample)>[_probeFamilies.Length];
+        for (var f = 0; f < _probeFamilies.Length; f++)
+        {
+            index[_probeFamilies[f].Name] = f;
+            samples[f] = [];
+        }
+
+        for (var v = 0; v < views.Length; v++)
+        {
+            var all = views[v].Result.Samples;
+            for (var s = 0; s < all.Count; s++)
+            {
+                if (index.TryGetValue(all[s].Metric.Name, out var f))
+                {
+                    Add(samples[f], v, all[s]);
+                }
+            }
+        }
+
+        for (var f = 0; f < _probeFamilies.Length; f++)
+        {
+            w.Samples(_probeFamilies[f].Name, _probeFamilies[f].Help, samples[f]);
+        }
+    }
+
+    /// <summary>
+    /// Adds a check's sample to its family. A probe that recorded the same series twice in one run (resolving again
+    /// after a redirect) exports the last value once, as a gauge set twice would: a scrape with a duplicate series
+    /// is rejected whole.
+    /// </summary>
+    private static void Add(List<(int View, MetricSample Sample)> family, int view, MetricSample sample)
+    {
+        for (var i = family.Count - 1; i >= 0 && family[i].View == view; i--)
+        {
+            if (SameLabels(family[i].Sample.Labels, sample.Labels))
+            {
+                family[i] = (view, sample);
+                return;
+            }
+        }
+
+        family.Add((view, sample));
+    }
+
+    private static bool SameLabels(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The checks to export, in id order; past <see cref="MetricsOptions.MaxChecks"/> the rest are left out, with a warning once.</summary>
+    private CheckView[] Select()
+    {
+        var views = latest.Views.ToArray();
+        Array.Sort(views, (a, b) => string.CompareOrdinal(a.Check.Id, b.Check.Id));
+        if (views.Length <= _maxChecks)
+        {
+            return views;
+        }
+
+        if (Interlocked.Exchange(ref _warned, 1) == 0)
+        {
+            Log.TooManyChecksForMetrics(log, views.Length, _maxChecks);
+        }
+
+        return views[.._maxChecks];
+    }
+
+    private static string Layer(string category) => LayerOf.GetValueOrDefault(category, Layers.Probe);
+
+    /// <summary>Writes families of per-check samples: a family's header once, before its first sample.</summary>
+    private sealed class Writer(ExpositionBuffer buffer, byte[][] ids)
+    {
+        private (string Name, string Type, string Help) _family;
+        private byte[] _name = [];
+        private bool _header;
+
+        /// <summary>Starts a family; its header is written with its first sample, so a family without any has none.</summary>
+        public void Begin((string Name, string Type, string Help) family)
+        {
+            _family = family;
+            _name = Encoding.UTF8.GetBytes(family.Name);
+            _header = false;
+        }
+
+        public void Line(int view, double value) => Line(view, value, []);
+
+        public void Line(int view, double value, string label, string text)
+        {
+            Start(view);
+            buffer.Label(label, text);
+            buffer.EndSample(value);
+        }
+
+        public void Line(int view, double value, IReadOnlyList<(string Name, string Value)> labels)
+        {
+            Start(view);
+            for (var i = 0; i < labels.Count; i++)
+            {
+                buffer.Label(labels[i].Name, labels[i].Value);
+            }
+
+            buffer.EndSample(value);
+        }
+
+        /// <summary>The samples of one probe-declared family, with their own label names.</summary>
+        public void Samples(string name, string help, List<(int View, MetricSample Sample)> samples)
+        {
+            Begin((name, "gauge", help));
+            foreach (var (view, sample) in samples)
+            {
+                Start(view);
+                var names = sample.Metric.LabelNames;
+                for (var i = 0; i < names.Count; i++)
+                {
+                    buffer.Label(names[i], sample.Labels[i]);
+                }
+
+                buffer.EndSample(sample.Value);
+            }
+        }
+
+        private void Start(int view)
+        {
+            if (!_header)
+            {
+                buffer.Family(_family.Name, _family.Help, _family.Type);
+                _header = true;
+            }
+
+            buffer.Bytes(_name);
+            buffer.Byte((byte)'{');
+            buffer.Bytes(ids[view]);
+        }
+    }
+}
