@@ -24,15 +24,15 @@ internal static class CheckLabels
         $"instance=\"{ExpositionBuffer.EscapeLabelValue(check.Target)}\",job=\"{ExpositionBuffer.EscapeLabelValue(check.Id)}\",type=\"{check.Type}\"";
 
     /// <summary>
-    /// The info series' own labels: <c>name</c> (the check's name, its id by default) and the user labels in name
-    /// order. A user label named like a reserved one (<see cref="Reserved"/>), or starting with <c>__</c> (which the
+    /// The info series' own labels: <c>name</c> (the check's name, its id by default) and the user labels in the order
+    /// of their exported names. A user label named like a reserved one (<see cref="Reserved"/>), or starting with <c>__</c> (which the
     /// check format refuses already), is exported with <see cref="CollisionPrefix"/> in front, repeated until the
     /// name is free: <c>job</c> becomes <c>exported_job</c>, as Prometheus renames a scraped label that collides with
     /// a target label.
     /// </summary>
     public static IReadOnlyList<(string Name, string Value)> InfoLabels(CheckDefinition check)
     {
-        var labels = new List<(string, string)>(check.Labels.Count + 1) { ("name", check.Name) };
+        var labels = new List<(string Name, string Value)>(check.Labels.Count + 1) { ("name", check.Name) };
         if (check.Labels.Count == 0)
         {
             return labels;
@@ -55,6 +55,8 @@ internal static class CheckLabels
             labels.Add((name, value));
         }
 
+        // In the order of the names as exported: a renamed label sorts by its new name.
+        labels.Sort(1, labels.Count - 1, Comparer<(string Name, string Value)>.Create((a, b) => string.CompareOrdinal(a.Name, b.Name)));
         return labels;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,9 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
     private readonly int _maxChecks = options.Value.MaxChecks;
     private readonly (string Name, string Help)[] _probeFamilies =
         catalog.Metrics.GroupBy(m => m.Name, StringComparer.Ordinal).Select(g => (g.Key, g.First().Help)).ToArray();
+
+    private readonly Dictionary<string, int> _familyIndex = catalog.Metrics.Select(m => m.Name).Distinct(StringComparer.Ordinal)
+        .Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
 
     private int _warned;
 
@@ -148,52 +152,71 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         return false;
     }
 
-    /// <summary>The probe-declared series, family by family: each check's samples are sorted into their families in one pass.</summary>
+    /// <summary>
+    /// The probe-declared series, family by family. The samples are grouped by a counting sort into pooled arrays of
+    /// indexes: a fleet has hundreds of thousands of samples, and lists of them would be garbage the collector copies
+    /// from one generation to the next during every scrape.
+    /// </summary>
     private void WriteProbeSamples(Writer w, CheckView[] views)
     {
-        var index = new Dictionary<string, int>(_probeFamilies.Length, StringComparer.Ordinal);
-        var samples = new List<(int View, MetricSample Sample)>[_probeFamilies.Length];
-        for (var f = 0; f < _probeFamilies.Length; f++)
+        var total = 0;
+        foreach (var view in views)
         {
-            index[_probeFamilies[f].Name] = f;
-            samples[f] = [];
+            total += view.Result.Samples.Count;
         }
 
-        for (var v = 0; v < views.Length; v++)
+        var family = ArrayPool<int>.Shared.Rent(total);
+        var byFamily = ArrayPool<int>.Shared.Rent(total);
+        var starts = new int[_probeFamilies.Length + 1];
+        try
         {
-            var all = views[v].Result.Samples;
-            for (var s = 0; s < all.Count; s++)
+            // Each sample's family (-1 for a series no type declares), counted per family.
+            var k = 0;
+            foreach (var view in views)
             {
-                if (index.TryGetValue(all[s].Metric.Name, out var f))
+                var samples = view.Result.Samples;
+                for (var s = 0; s < samples.Count; s++, k++)
                 {
-                    Add(samples[f], v, all[s]);
+                    family[k] = _familyIndex.TryGetValue(samples[s].Metric.Name, out var f) ? f : -1;
+                    if (family[k] >= 0)
+                    {
+                        starts[family[k] + 1]++;
+                    }
                 }
             }
-        }
 
-        for (var f = 0; f < _probeFamilies.Length; f++)
-        {
-            w.Samples(_probeFamilies[f].Name, _probeFamilies[f].Help, samples[f]);
-        }
-    }
-
-    /// <summary>
-    /// Adds a check's sample to its family. A probe that recorded the same series twice in one run (resolving again
-    /// after a redirect) exports the last value once, as a gauge set twice would: a scrape with a duplicate series
-    /// is rejected whole.
-    /// </summary>
-    private static void Add(List<(int View, MetricSample Sample)> family, int view, MetricSample sample)
-    {
-        for (var i = family.Count - 1; i >= 0 && family[i].View == view; i--)
-        {
-            if (SameLabels(family[i].Sample.Labels, sample.Labels))
+            for (var f = 0; f < _probeFamilies.Length; f++)
             {
-                family[i] = (view, sample);
-                return;
+                starts[f + 1] += starts[f];
+            }
+
+            // byFamily lists the samples' positions (k) family by family, in check order within each family.
+            var next = (int[])starts.Clone();
+            for (k = 0; k < total; k++)
+            {
+                if (family[k] >= 0)
+                {
+                    byFamily[next[family[k]]++] = k;
+                }
+            }
+
+            // From a position back to its check and sample: checks' first positions, searched as positions rise.
+            var first = new int[views.Length + 1];
+            for (var v = 0; v < views.Length; v++)
+            {
+                first[v + 1] = first[v] + views[v].Result.Samples.Count;
+            }
+
+            for (var f = 0; f < _probeFamilies.Length; f++)
+            {
+                w.Samples(_probeFamilies[f].Name, _probeFamilies[f].Help, views, first, byFamily.AsSpan(starts[f], starts[f + 1] - starts[f]));
             }
         }
-
-        family.Add((view, sample));
+        finally
+        {
+            ArrayPool<int>.Shared.Return(family);
+            ArrayPool<int>.Shared.Return(byFamily);
+        }
     }
 
     private static bool SameLabels(IReadOnlyList<string> a, IReadOnlyList<string> b)
@@ -264,12 +287,30 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
             buffer.EndSample(value);
         }
 
-        /// <summary>The samples of one probe-declared family, with their own label names.</summary>
-        public void Samples(string name, string help, List<(int View, MetricSample Sample)> samples)
+        /// <summary>
+        /// The samples of one probe-declared family, with their own label names: <paramref name="positions"/> in check
+        /// order, each found in its check by <paramref name="first"/> (each check's first position). A probe that
+        /// recorded the same series twice in one run (resolving again after a redirect) exports the last value once,
+        /// as a gauge set twice would: a scrape with a duplicate series is rejected whole.
+        /// </summary>
+        public void Samples(string name, string help, CheckView[] views, int[] first, ReadOnlySpan<int> positions)
         {
             Begin((name, "gauge", help));
-            foreach (var (view, sample) in samples)
+            var view = 0;
+            for (var p = 0; p < positions.Length; p++)
             {
+                while (first[view + 1] <= positions[p])
+                {
+                    view++;
+                }
+
+                var samples = views[view].Result.Samples;
+                var sample = samples[positions[p] - first[view]];
+                if (RecordedAgain(samples, positions, p, first[view + 1], first[view], sample))
+                {
+                    continue;
+                }
+
                 Start(view);
                 var names = sample.Metric.LabelNames;
                 for (var i = 0; i < names.Count; i++)
@@ -279,6 +320,20 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
 
                 buffer.EndSample(sample.Value);
             }
+        }
+
+        /// <summary>Whether a later sample of the same check and family has the same labels.</summary>
+        private static bool RecordedAgain(IReadOnlyList<MetricSample> samples, ReadOnlySpan<int> positions, int p, int end, int offset, MetricSample sample)
+        {
+            for (var q = p + 1; q < positions.Length && positions[q] < end; q++)
+            {
+                if (SameLabels(samples[positions[q] - offset].Labels, sample.Labels))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private void Start(int view)
