@@ -52,5 +52,5 @@ internal static class HttpMetrics
         [StatusCode, Duration, ContentLength, BodyWireBytes, UncompressedBodyLength, Redirects, Ssl, Version, LastModified, FailedDueToRegex, AddressUp, AddressDuration];
 
     /// <summary>blackbox_exporter's phases of probe_http_duration_seconds, each written (0 when it did not happen) whatever the run reached.</summary>
-    public static IReadOnlyList<string> Phases { get; } = ["resolve", "connect", "tls", "processing", "transfer"];
+    public static IReadOnlyList<string> Phases { get; } = [PhaseNames.Resolve, PhaseNames.Connect, PhaseNames.Tls, PhaseNames.Processing, PhaseNames.Transfer];
 }
