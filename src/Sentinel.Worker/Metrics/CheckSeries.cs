@@ -37,16 +37,19 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
     ];
 
     private readonly int _maxChecks = options.Value.MaxChecks;
-    private readonly (string Name, string Help)[] _probeFamilies =
-        catalog.Metrics.GroupBy(m => m.Name, StringComparer.Ordinal).Select(g => (g.Key, g.First().Help)).ToArray();
+    private readonly (string Name, string Help)[] _probeFamilies = ProbeFamilies(catalog);
 
-    private readonly Dictionary<string, int> _familyIndex = catalog.Metrics.Select(m => m.Name).Distinct(StringComparer.Ordinal)
-        .Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+    /// <summary>Each probe-declared family's position in <see cref="_probeFamilies"/>.</summary>
+    private readonly Dictionary<string, int> _familyIndex = ProbeFamilies(catalog)
+        .Select((family, index) => (family.Name, index)).ToDictionary(p => p.Name, p => p.index, StringComparer.Ordinal);
 
     private int _warned;
 
-    /// <summary>Writes every check's series to <paramref name="buffer"/>.</summary>
-    public void WriteTo(ExpositionBuffer buffer)
+    /// <summary>
+    /// Writes every check's series to <paramref name="destination"/> as they are written, a few chunks at a time, so
+    /// that a fleet's scrape holds a few chunks of text, not the whole of it.
+    /// </summary>
+    public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
     {
         var views = Select();
         var ids = new byte[views.Length][];
@@ -59,10 +62,12 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
             statuses[i] = views[i].Result.Status;
         }
 
-        var w = new Writer(buffer, ids);
+        using var buffer = new ExpositionBuffer();
+        var w = new Writer(buffer, ids, destination, cancellationToken);
         w.Begin(Families[0]);
         for (var i = 0; i < views.Length; i++)
         {
+            await w.DrainAsync().ConfigureAwait(false);
             w.Line(i, 1, CheckLabels.InfoLabels(views[i].Check));
         }
 
@@ -75,15 +80,18 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
             }
         }
 
+        await w.DrainAsync().ConfigureAwait(false);
         w.Begin(Families[2]);
         for (var i = 0; i < views.Length; i++)
         {
             w.Line(i, views[i].Result.Duration.TotalSeconds);
         }
 
+        await w.DrainAsync().ConfigureAwait(false);
         w.Begin(Families[3]);
         for (var i = 0; i < views.Length; i++)
         {
+            await w.DrainAsync().ConfigureAwait(false);
             var current = ProbeResultJson.Name(statuses[i]);
             foreach (var state in States)
             {
@@ -94,13 +102,14 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         w.Begin(Families[4]);
         for (var i = 0; i < views.Length; i++)
         {
+            await w.DrainAsync().ConfigureAwait(false);
             var problems = views[i].Result.Problems;
             for (var p = 0; p < problems.Count; p++)
             {
                 if (!Seen(problems, p))
                 {
                     var severity = problems[p].Severity == ProblemSeverity.Error ? "error" : "warning";
-                    w.Line(i, 1, [("category", problems[p].Category), ("layer", Layer(problems[p].Category)), ("severity", severity)]);
+                    w.Line(i, 1, "category", problems[p].Category, "layer", Layer(problems[p].Category), "severity", severity);
                 }
             }
         }
@@ -108,12 +117,15 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         w.Begin(Families[5]);
         for (var i = 0; i < views.Length; i++)
         {
-            foreach (var phase in views[i].Result.Phases)
+            await w.DrainAsync().ConfigureAwait(false);
+            var phases = views[i].Result.Phases;
+            for (var p = 0; p < phases.Count; p++)
             {
-                w.Line(i, phase.Duration.TotalSeconds, "phase", phase.Name);
+                w.Line(i, phases[p].Duration.TotalSeconds, "phase", phases[p].Name);
             }
         }
 
+        await w.DrainAsync().ConfigureAwait(false);
         w.Begin(Families[6]);
         for (var i = 0; i < views.Length; i++)
         {
@@ -123,19 +135,22 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         w.Begin(Families[7]);
         for (var i = 0; i < views.Length; i++)
         {
+            await w.DrainAsync().ConfigureAwait(false);
             foreach (var (category, count) in views[i].ProblemCounts)
             {
-                w.Line(i, count, [("category", category), ("layer", Layer(category))]);
+                w.Line(i, count, "category", category, "layer", Layer(category));
             }
         }
 
+        await w.DrainAsync().ConfigureAwait(false);
         w.Begin(Families[8]);
         for (var i = 0; i < views.Length; i++)
         {
             w.Line(i, views[i].ProbeErrors);
         }
 
-        WriteProbeSamples(w, views);
+        await WriteProbeSamplesAsync(w, views).ConfigureAwait(false);
+        await buffer.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether an earlier problem of the run had the same category and severity (one series for both).</summary>
@@ -157,8 +172,9 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
     /// indexes: a fleet has hundreds of thousands of samples, and lists of them would be garbage the collector copies
     /// from one generation to the next during every scrape.
     /// </summary>
-    private void WriteProbeSamples(Writer w, CheckView[] views)
+    private async Task WriteProbeSamplesAsync(Writer w, CheckView[] views)
     {
+        var familyIndex = _familyIndex;
         var total = 0;
         foreach (var view in views)
         {
@@ -177,7 +193,7 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
                 var samples = view.Result.Samples;
                 for (var s = 0; s < samples.Count; s++, k++)
                 {
-                    family[k] = _familyIndex.TryGetValue(samples[s].Metric.Name, out var f) ? f : -1;
+                    family[k] = familyIndex.TryGetValue(samples[s].Metric.Name, out var f) ? f : -1;
                     if (family[k] >= 0)
                     {
                         starts[family[k] + 1]++;
@@ -209,7 +225,7 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
 
             for (var f = 0; f < _probeFamilies.Length; f++)
             {
-                w.Samples(_probeFamilies[f].Name, _probeFamilies[f].Help, views, first, byFamily.AsSpan(starts[f], starts[f + 1] - starts[f]));
+                await w.SamplesAsync(_probeFamilies[f].Name, _probeFamilies[f].Help, views, first, byFamily, starts[f], starts[f + 1]).ConfigureAwait(false);
             }
         }
         finally
@@ -236,7 +252,13 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
     private CheckView[] Select()
     {
         var views = latest.Views.ToArray();
-        Array.Sort(views, (a, b) => string.CompareOrdinal(a.Check.Id, b.Check.Id));
+        var ids = new string[views.Length];
+        for (var i = 0; i < views.Length; i++)
+        {
+            ids[i] = views[i].Check.Id;
+        }
+
+        Array.Sort(ids, views, StringComparer.Ordinal);
         if (views.Length <= _maxChecks)
         {
             return views;
@@ -250,10 +272,14 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         return views[.._maxChecks];
     }
 
+    /// <summary>The series the catalog's probe types declare, one family per name, in the catalog's order.</summary>
+    private static (string Name, string Help)[] ProbeFamilies(ProbeTypes catalog) =>
+        catalog.Metrics.GroupBy(m => m.Name, StringComparer.Ordinal).Select(g => (g.Key, g.First().Help)).ToArray();
+
     private static string Layer(string category) => LayerOf.GetValueOrDefault(category, Layers.Probe);
 
     /// <summary>Writes families of per-check samples: a family's header once, before its first sample.</summary>
-    private sealed class Writer(ExpositionBuffer buffer, byte[][] ids)
+    private sealed class Writer(ExpositionBuffer buffer, byte[][] ids, Stream destination, CancellationToken cancellationToken)
     {
         private (string Name, string Type, string Help) _family;
         private byte[] _name = [];
@@ -267,12 +293,36 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
             _header = false;
         }
 
-        public void Line(int view, double value) => Line(view, value, []);
+        /// <summary>Passes the full chunks on to the response, once there are a few (<see cref="ExpositionBuffer.DrainAsync"/>).</summary>
+        public ValueTask DrainAsync() => buffer.DrainAsync(destination, cancellationToken);
+
+        public void Line(int view, double value)
+        {
+            Start(view);
+            buffer.EndSample(value);
+        }
 
         public void Line(int view, double value, string label, string text)
         {
             Start(view);
             buffer.Label(label, text);
+            buffer.EndSample(value);
+        }
+
+        public void Line(int view, double value, string label1, string text1, string label2, string text2)
+        {
+            Start(view);
+            buffer.Label(label1, text1);
+            buffer.Label(label2, text2);
+            buffer.EndSample(value);
+        }
+
+        public void Line(int view, double value, string label1, string text1, string label2, string text2, string label3, string text3)
+        {
+            Start(view);
+            buffer.Label(label1, text1);
+            buffer.Label(label2, text2);
+            buffer.Label(label3, text3);
             buffer.EndSample(value);
         }
 
@@ -288,17 +338,19 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
         }
 
         /// <summary>
-        /// The samples of one probe-declared family, with their own label names: <paramref name="positions"/> in check
-        /// order, each found in its check by <paramref name="first"/> (each check's first position). A probe that
-        /// recorded the same series twice in one run (resolving again after a redirect) exports the last value once,
-        /// as a gauge set twice would: a scrape with a duplicate series is rejected whole.
+        /// The samples of one probe-declared family, with their own label names: <paramref name="positions"/> from
+        /// <paramref name="start"/> to <paramref name="end"/>, in check order, each found in its check by
+        /// <paramref name="first"/> (each check's first position). A probe that recorded the same series twice in one
+        /// run (resolving again after a redirect) exports the last value once, as a gauge set twice would: a scrape
+        /// with a duplicate series is rejected whole.
         /// </summary>
-        public void Samples(string name, string help, CheckView[] views, int[] first, ReadOnlySpan<int> positions)
+        public async ValueTask SamplesAsync(string name, string help, CheckView[] views, int[] first, int[] positions, int start, int end)
         {
             Begin((name, "gauge", help));
             var view = 0;
-            for (var p = 0; p < positions.Length; p++)
+            for (var p = start; p < end; p++)
             {
+                await DrainAsync().ConfigureAwait(false);
                 while (first[view + 1] <= positions[p])
                 {
                     view++;
@@ -306,7 +358,7 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
 
                 var samples = views[view].Result.Samples;
                 var sample = samples[positions[p] - first[view]];
-                if (RecordedAgain(samples, positions, p, first[view + 1], first[view], sample))
+                if (RecordedAgain(samples, positions.AsSpan(p + 1, end - p - 1), first[view + 1], first[view], sample))
                 {
                     continue;
                 }
@@ -322,12 +374,12 @@ internal sealed class CheckSeries(LatestResults latest, ProbeTypes catalog, IOpt
             }
         }
 
-        /// <summary>Whether a later sample of the same check and family has the same labels.</summary>
-        private static bool RecordedAgain(IReadOnlyList<MetricSample> samples, ReadOnlySpan<int> positions, int p, int end, int offset, MetricSample sample)
+        /// <summary>Whether a later sample (<paramref name="later"/>) of the same check and family has the same labels.</summary>
+        private static bool RecordedAgain(IReadOnlyList<MetricSample> samples, ReadOnlySpan<int> later, int end, int offset, MetricSample sample)
         {
-            for (var q = p + 1; q < positions.Length && positions[q] < end; q++)
+            for (var q = 0; q < later.Length && later[q] < end; q++)
             {
-                if (SameLabels(samples[positions[q] - offset].Labels, sample.Labels))
+                if (SameLabels(samples[later[q] - offset].Labels, sample.Labels))
                 {
                     return true;
                 }

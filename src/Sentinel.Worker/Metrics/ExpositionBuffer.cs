@@ -5,9 +5,10 @@ using System.Text;
 namespace Sentinel.Worker.Metrics;
 
 /// <summary>
-/// Prometheus text exposition (format 0.0.4) written as UTF-8 into pooled 64 KiB chunks: a fleet's
-/// <c>/metrics</c> runs to tens of megabytes, which one growing array would copy again at every doubling and keep
-/// on the large-object heap. Returned to the pool on dispose.
+/// Prometheus text exposition (format 0.0.4) written as UTF-8 into pooled 64 KiB chunks. A fleet's <c>/metrics</c>
+/// runs to tens of megabytes, so the writer drains full chunks to the response as it goes (<see cref="DrainAsync"/>)
+/// and writes on into the drained ones: a scrape holds a few chunks, not the whole response, and allocates none of it
+/// afresh. Returned to the pool on dispose.
 /// </summary>
 internal sealed class ExpositionBuffer : IDisposable
 {
@@ -16,7 +17,11 @@ internal sealed class ExpositionBuffer : IDisposable
     /// <summary>The longest a formatted number can be ("-1.7976931348623157E+308").</summary>
     private const int MaxNumberLength = 32;
 
+    /// <summary>Full chunks that <see cref="DrainAsync"/> waits for before writing: 256 KiB, written in large pieces.</summary>
+    private const int DrainAt = 4;
+
     private readonly List<(byte[] Array, int Used)> _chunks = [];
+    private readonly Stack<byte[]> _free = new();
     private long _full;
     private byte[] _current;
     private int _used;
@@ -26,7 +31,7 @@ internal sealed class ExpositionBuffer : IDisposable
         _current = ArrayPool<byte>.Shared.Rent(ChunkSize);
     }
 
-    /// <summary>Bytes written so far.</summary>
+    /// <summary>Bytes written so far, drained or not.</summary>
     public long Length => _full + _used;
 
     /// <summary><c># HELP</c> and <c># TYPE</c> of a family; HELP text escaped as the format asks (backslash, newline).</summary>
@@ -46,13 +51,19 @@ internal sealed class ExpositionBuffer : IDisposable
     /// <summary>Writes <c>,name="value"</c> (or without the comma when <paramref name="first"/>), the value escaped.</summary>
     public void Label(string name, string value, bool first = false)
     {
+        // ,name=" in one piece: a scrape writes hundreds of thousands of labels.
+        var span = Reserve(name.Length + 3);
+        var at = 0;
         if (!first)
         {
-            Byte((byte)',');
+            span[at++] = (byte)',';
         }
 
-        Ascii(name);
-        Ascii("=\"");
+        System.Text.Ascii.FromUtf16(name, span[at..], out var written);
+        at += written;
+        span[at++] = (byte)'=';
+        span[at++] = (byte)'"';
+        _used += at;
         Utf8(EscapeLabelValue(value));
         Byte((byte)'"');
     }
@@ -60,9 +71,12 @@ internal sealed class ExpositionBuffer : IDisposable
     /// <summary>Writes <c>} value\n</c>, ending a sample line.</summary>
     public void EndSample(double value)
     {
-        Ascii("} ");
+        var span = Reserve(MaxNumberLength + 3);
+        span[0] = (byte)'}';
+        span[1] = (byte)' ';
+        _used += 2;
         Number(value);
-        Byte((byte)'\n');
+        _current[_used++] = (byte)'\n';
     }
 
     /// <summary>A sample value as Go's strconv writes what Prometheus reads: shortest round-trip form, NaN, +Inf, -Inf.</summary>
@@ -95,7 +109,8 @@ internal sealed class ExpositionBuffer : IDisposable
     public void Ascii(string text)
     {
         var span = Reserve(text.Length);
-        _used += Encoding.ASCII.GetBytes(text, span);
+        System.Text.Ascii.FromUtf16(text, span, out var written);
+        _used += written;
     }
 
     /// <summary>Bytes written before (a pre-encoded label set).</summary>
@@ -127,7 +142,14 @@ internal sealed class ExpositionBuffer : IDisposable
         _current[_used++] = b;
     }
 
-    /// <summary>Writes everything to <paramref name="stream"/>.</summary>
+    /// <summary>
+    /// Writes the full chunks to <paramref name="stream"/> once there are a few, and keeps them for the text that
+    /// follows; completes at once, writing nothing, until then.
+    /// </summary>
+    public ValueTask DrainAsync(Stream stream, CancellationToken cancellationToken) =>
+        _chunks.Count < DrainAt ? ValueTask.CompletedTask : WriteFullChunksAsync(stream, cancellationToken);
+
+    /// <summary>Writes everything not drained yet to <paramref name="stream"/>.</summary>
     public async Task CopyToAsync(Stream stream, CancellationToken cancellationToken)
     {
         foreach (var (array, used) in _chunks)
@@ -146,6 +168,11 @@ internal sealed class ExpositionBuffer : IDisposable
         }
 
         _chunks.Clear();
+        while (_free.TryPop(out var array))
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
         ArrayPool<byte>.Shared.Return(_current);
         _current = [];
     }
@@ -171,7 +198,8 @@ internal sealed class ExpositionBuffer : IDisposable
         }
 
         var span = Reserve(max);
-        _used += Encoding.UTF8.GetBytes(text, span);
+        System.Text.Unicode.Utf8.FromUtf16(text, span, out _, out var written);
+        _used += written;
     }
 
     /// <summary>Room for <paramref name="length"/> bytes in one piece; a longer run than a chunk goes through <see cref="Bytes"/>.</summary>
@@ -195,7 +223,26 @@ internal sealed class ExpositionBuffer : IDisposable
         // A chunk ends where the last write left it; its unused tail is never copied out.
         _chunks.Add((_current, _used));
         _full += _used;
-        _current = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        _current = _free.TryPop(out var drained) ? drained : ArrayPool<byte>.Shared.Rent(ChunkSize);
         _used = 0;
+    }
+
+    private async ValueTask WriteFullChunksAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        // A chunk moves to the free ones once written, so that a failed write leaves each chunk in one place only.
+        var written = 0;
+        try
+        {
+            foreach (var (array, used) in _chunks)
+            {
+                await stream.WriteAsync(array.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                _free.Push(array);
+                written++;
+            }
+        }
+        finally
+        {
+            _chunks.RemoveRange(0, written);
+        }
     }
 }

@@ -10,8 +10,9 @@ namespace Sentinel.Worker.Metrics;
 
 /// <summary>
 /// The one <c>/metrics</c> endpoint: OpenTelemetry's exporter writes the node's own series (scheduler, storage,
-/// files), asked for the text format 0.0.4 into a buffer, and <see cref="CheckSeries"/> appends every check's series
-/// straight from the latest-result view; the whole is gzip-compressed when the scraper accepts it (Prometheus does).
+/// files), asked for the text format 0.0.4 into a buffer, and <see cref="CheckSeries"/> streams every check's series
+/// after them straight from the latest-result view; the whole is gzip-compressed when the scraper accepts it
+/// (Prometheus does).
 /// </summary>
 internal static class MetricsEndpoint
 {
@@ -23,7 +24,7 @@ internal static class MetricsEndpoint
     public static IEndpointConventionBuilder MapSentinelMetrics(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use(WithCheckSeriesAsync), optionsName: null);
 
-    /// <summary>Runs OpenTelemetry's exporter (<paramref name="next"/>) into a buffer, then writes its output and the check series.</summary>
+    /// <summary>Runs OpenTelemetry's exporter (<paramref name="next"/>) into a buffer, then writes its output and streams the check series.</summary>
     private static async Task WithCheckSeriesAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
@@ -52,8 +53,9 @@ internal static class MetricsEndpoint
             return;
         }
 
-        using var checks = new ExpositionBuffer();
-        context.RequestServices.GetRequiredService<CheckSeries>().WriteTo(checks);
+        // The check series follow the node's, streamed as they are written: their length is not known up front.
+        var series = context.RequestServices.GetRequiredService<CheckSeries>();
+        response.ContentLength = null;
         response.ContentType = ContentType;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
         if (gzip)
@@ -63,14 +65,13 @@ internal static class MetricsEndpoint
             await using (compressed.ConfigureAwait(false))
             {
                 await compressed.WriteAsync(node.GetBuffer().AsMemory(0, (int)node.Length), context.RequestAborted).ConfigureAwait(false);
-                await checks.CopyToAsync(compressed, context.RequestAborted).ConfigureAwait(false);
+                await series.WriteToAsync(compressed, context.RequestAborted).ConfigureAwait(false);
             }
         }
         else
         {
-            response.ContentLength = node.Length + checks.Length;
             await response.Body.WriteAsync(node.GetBuffer().AsMemory(0, (int)node.Length), context.RequestAborted).ConfigureAwait(false);
-            await checks.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            await series.WriteToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

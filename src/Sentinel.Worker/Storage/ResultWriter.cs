@@ -56,6 +56,11 @@ internal sealed class ResultWriter : BackgroundService
         _log = log;
         _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
         _failures = meter.CreateCounter<long>("sentinel_result_write_failures_total", description: "Failed attempts to write a batch of results.");
+
+        // Both exported at 0 from the start: a counter that first appears at 1 has no increase() or rate() for its
+        // first failure, so an alert on it would miss the first outage after a restart.
+        _written.Add(0);
+        _failures.Add(0);
         _batch = new List<ProbeResult>(options.Value.BatchSize);
         _retry = Backoff.Create(time, IsTransient, (ex, delay) =>
         {

@@ -67,7 +67,7 @@ public sealed partial class MetricsTests(PostgresCluster postgres)
         using var listener = new CountingListener();
         await using var host = await SentinelTestHost.StartAsync(postgres, dir =>
             dir.Write("up.json", Checks.CheckFileSyncTests.Tcp("up", listener.EndPoint.ToString(), "1s")));
-        await using var prometheus = await PrometheusServer.StartAsync(new Uri(host.BaseUrl).Authority, DashboardTests.ScrapeConfiguration);
+        await using var prometheus = await PrometheusServer.StartAsync(new Uri(host.BaseUrl).Authority, ScrapeConfiguration());
 
         var series = await Eventually.ValueAsync(async () =>
         {
@@ -106,6 +106,10 @@ public sealed partial class MetricsTests(PostgresCluster postgres)
         Assert.StartsWith("{\"status\":\"not ready\",\"reason\":\"database not ready: ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True((await host.Http.GetAsync("/healthz")).IsSuccessStatusCode);
     }
+
+    /// <summary>The example scrape configuration the README shows (<c>dashboards/prometheus/prometheus.yml</c>).</summary>
+    private static string ScrapeConfiguration([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "dashboards", "prometheus", "prometheus.yml"));
 
     /// <summary>The value of <paramref name="metric"/> for <paramref name="check"/>, or null when there is no such series.</summary>
     internal static double? Value(string metrics, string metric, string check)
