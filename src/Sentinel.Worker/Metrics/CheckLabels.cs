@@ -32,14 +32,14 @@ internal static class CheckLabels
     /// </summary>
     public static IReadOnlyList<(string Name, string Value)> InfoLabels(CheckDefinition check)
     {
-        var labels = new List<(string Name, string Value)>(check.Labels.Count + 1) { ("name", check.Name) };
         if (check.Labels.Count == 0)
         {
-            return labels;
+            return [("name", check.Name)];
         }
 
+        var labels = new List<(string Name, string Value)>(check.Labels.Count + 1) { ("name", check.Name) };
         HashSet<string>? taken = null;
-        foreach (var (key, value) in check.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in check.Labels)
         {
             var name = key;
             if (Collides(key))
