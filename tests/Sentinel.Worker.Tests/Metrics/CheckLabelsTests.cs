@@ -30,21 +30,6 @@ public sealed class CheckLabelsTests
         Assert.Equal([("name", "web"), ("exported_exported_job", "j"), ("exported_job", "mine")],
             CheckLabels.InfoLabels(Check("web", "a.test:443", new Dictionary<string, string> { ["job"] = "j", ["exported_job"] = "mine" })));
 
-    [Fact]
-    public async Task Buffer_Numbers_AreWrittenAsPrometheusReadsThem()
-    {
-        using var buffer = new ExpositionBuffer();
-        foreach (var value in new[] { 200, -1, 0.25, 1.5e-7, 1e20, double.NaN, double.PositiveInfinity, double.NegativeInfinity })
-        {
-            buffer.Number(value);
-            buffer.Byte((byte)' ');
-        }
-
-        using var stream = new MemoryStream();
-        await buffer.CopyToAsync(stream, CancellationToken.None);
-        Assert.Equal("200 -1 0.25 1.5E-07 1E+20 NaN +Inf -Inf ", System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
-
     private static CheckDefinition Check(string id, string target, Dictionary<string, string> labels, string? name = null) =>
         new() { Id = id, Name = name ?? id, Type = target.StartsWith("http", StringComparison.Ordinal) ? "http" : "tcp", Target = target, Labels = labels };
 }
