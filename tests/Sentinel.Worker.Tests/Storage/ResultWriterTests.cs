@@ -19,7 +19,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_PublishedResults_AreStoredWithEveryColumn()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "db", Name = "db", Type = "tcp", Target = "127.0.0.1:9" };
@@ -49,7 +50,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_ManyResults_AllArriveAndTheQueueDrains()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "many", Name = "many", Type = "tcp", Target = "127.0.0.1:9" };
@@ -61,7 +63,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
 
         await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 2_500,
             TimeSpan.FromSeconds(30), "2,500 result rows");
-        Assert.Equal(0, pipeline.Pending.Count);
+        Assert.Equal(0, harness.Buffer.Count);
+        Assert.Equal(0, harness.Spill.Spilled);
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -69,7 +72,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_TargetTextWithNulBytes_IsStoredNotStuck()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "nul", Name = "nul", Type = "tcp", Target = "127.0.0.1:9" };
@@ -93,18 +97,20 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public void CleanJson_ReplacesOnlyRealNulEscapes(string json, string expected) => Assert.Equal(expected, StorageText.CleanJson(json));
 
     [Fact]
-    public async Task Writer_DatabaseNotReadyYet_KeepsResultsAndWritesThemOnStop()
+    public async Task Writer_DatabaseNotReadyYet_SpillsResultsAndWritesThemOnceReady()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "late", Name = "late", Type = "tcp", Target = "127.0.0.1:9" };
         await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build(), TestContext.Current.CancellationToken);
-        Assert.Equal(1, pipeline.Pending.Count);
+        await Eventually.WaitAsync(() => harness.Spill.Rows == 1, TimeSpan.FromSeconds(10), "the result in the spill file");
 
         database.MarkReady();
         await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 1,
-            TimeSpan.FromSeconds(10), "the held result to be written once the database is ready");
+            TimeSpan.FromSeconds(10), "the spilled result to be written once the database is ready");
+        await Eventually.WaitAsync(() => harness.Spill.IsEmpty, TimeSpan.FromSeconds(10), "the spill file to be empty");
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -112,7 +118,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_SameResultPublishedTwice_IsStoredOnce()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "twice", Name = "twice", Type = "tcp", Target = "127.0.0.1:9" };
@@ -138,7 +145,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_OlderResultAfterNewer_CheckLatestKeepsTheNewerWithItsSamples()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "latest", Name = "latest", Type = "tcp", Target = "127.0.0.1:9" };
@@ -165,15 +173,6 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         Assert.Equal(await dataSource.QueryValueAsync<Guid>("SELECT id FROM results WHERE started_at = @startedAt", new { startedAt = startedAt.UtcDateTime }),
             await dataSource.QueryValueAsync<Guid>("SELECT result_id FROM check_latest"));
         await writer.StopAsync(TestContext.Current.CancellationToken);
-    }
-
-    private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource)
-    {
-        var pipeline = new ResultPipeline(new LatestResults(), Options.Create(new ResultOptions()), NullLogger<ResultPipeline>.Instance);
-        var database = new DatabaseState();
-        var writer = new ResultWriter(pipeline, dataSource, database, Options.Create(new ResultOptions()),
-            Options.Create(new NodeOptions { Name = "node-1" }), TimeProvider.System, new Meter("test"), NullLogger<ResultWriter>.Instance);
-        return (pipeline, writer, database);
     }
 
     private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
