@@ -150,7 +150,7 @@ internal static class ResultWrites
                     "the service is up but reports itself unavailable; look at its own health and its dependencies");
             }
 
-            builder.Details = new ChainDetails(i % checks);
+            builder.Details = ChainDetails(i % checks);
             var startedAt = now.AddMilliseconds(i - count);
             rows.Add(ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt, Duration = TimeSpan.FromMilliseconds(31) }, "bench-node"));
         }
@@ -171,7 +171,7 @@ internal static class ResultWrites
             var builder = new ProbeResultBuilder(check);
             builder.Phase("resolve", TimeSpan.FromMilliseconds(0.003));
             builder.Phase("connect", TimeSpan.FromMilliseconds(0.2 + (i % 7)));
-            builder.MeasureDurations("tcp", TimeSpan.FromMilliseconds(0.4 + (i % 7)));
+            builder.MeasureDurations(Sentinel.Probes.Tcp.TcpProbe.Durations, TimeSpan.FromMilliseconds(0.4 + (i % 7)));
             builder.Fail("tcp", "tcp_refused", $"{check.Target} refused the connection: nothing is listening on port 5432",
                 $"nothing listens on {check.Target}; is the service running, and bound to this address and port?");
             builder.Sample(lookup, 0.000003);
@@ -188,10 +188,11 @@ internal static class ResultWrites
 
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    /// <summary>An https check's details: where it connected, and a chain of three certificates.</summary>
-    private sealed class ChainDetails(int service) : ProbeDetails
+    /// <summary>An https check's details as stored: where it connected, and a chain of three certificates.</summary>
+    private static StoredDetails ChainDetails(int service)
     {
-        public override void WriteJson(Utf8JsonWriter writer)
+        using var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json))
         {
             writer.WriteStartObject();
             writer.WriteString("resolver", "system");
@@ -214,9 +215,7 @@ internal static class ResultWrites
             writer.WriteEndObject();
         }
 
-        public override void WriteReport(TextWriter writer)
-        {
-        }
+        return new StoredDetails(System.Text.Encoding.UTF8.GetString(json.ToArray()));
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
@@ -137,12 +139,19 @@ internal sealed record StoredResultRow(
     string? Details,
     string Samples);
 
-/// <summary>Details read back from storage: kept as the JSON they were stored as, and shown as such.</summary>
+/// <summary>Details read back from storage: kept as the JSON they were stored as, and written and shown as such.</summary>
+[JsonConverter(typeof(StoredDetailsJsonConverter))]
 internal sealed class StoredDetails(string json) : ProbeDetails
 {
     public string Json { get; } = json;
 
-    public override void WriteJson(Utf8JsonWriter writer) => writer.WriteRawValue(Json);
+    internal override JsonTypeInfo JsonTypeInfo => StorageJsonContext.Default.StoredDetails;
 
     public override void WriteReport(TextWriter writer) => writer.WriteLine($"  details     {Json}");
+}
+
+/// <summary>Stored details as the JSON they were stored as, verbatim.</summary>
+internal sealed class StoredDetailsJsonConverter : WriteOnlyJsonConverter<StoredDetails>
+{
+    public override void Write(Utf8JsonWriter writer, StoredDetails value, JsonSerializerOptions options) => writer.WriteRawValue(value.Json);
 }
