@@ -86,7 +86,7 @@ internal sealed class ResultReplay
         {
             try
             {
-                using var batches = ResultSpill.Read(segment, _batchSize).GetEnumerator();
+                using var batches = segment.ReadBatches(_batchSize).GetEnumerator();
                 var next = NextBatch(batches, segment);
                 while (next is { } batch)
                 {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Reporting;
@@ -69,6 +70,19 @@ internal sealed record ResultRow
             Samples = StorageText.CleanJson(ResultSamples.Json(result))!,
             Node = node,
         };
+    }
+
+    /// <summary>A line of the spill file as a row, or null when it is not a whole one (<see cref="IsComplete"/>).</summary>
+    public static ResultRow? FromSpillLine(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, ResultRowJson.Default.ResultRow) is { IsComplete: true } row ? row : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

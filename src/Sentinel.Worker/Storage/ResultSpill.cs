@@ -22,9 +22,6 @@ internal sealed class ResultSpill : IDisposable
 {
     public const string SegmentExtension = ".jsonl";
 
-    /// <summary>The longest line replay reads; a longer one is not a row Sentinel wrote.</summary>
-    public const int MaxLineBytes = 16 * 1024 * 1024;
-
     private const string LockName = "spill.lock";
 
     private readonly Lock _lock = new();
@@ -215,42 +212,6 @@ internal sealed class ResultSpill : IDisposable
         }
     }
 
-    /// <summary>
-    /// Reads a segment's rows in batches of <paramref name="batchSize"/>, in order; lines that are not rows are skipped
-    /// and tallied on the segment, to be counted once it is complete.
-    /// </summary>
-    public static IEnumerable<List<ResultRow>> Read(SpillSegment segment, int batchSize)
-    {
-        segment.Corrupt = 0;
-        using var reader = new SpillSegmentReader(segment.Path, MaxLineBytes);
-        var batch = new List<ResultRow>(batchSize);
-        while (reader.TryReadLine(out var line, out var tooLong))
-        {
-            if (!tooLong && line.IsEmpty)
-            {
-                continue;
-            }
-
-            if (tooLong || Parse(line.Span) is not { } row)
-            {
-                segment.Corrupt++;
-                continue;
-            }
-
-            batch.Add(row);
-            if (batch.Count == batchSize)
-            {
-                yield return batch;
-                batch = new List<ResultRow>(batchSize);
-            }
-        }
-
-        if (batch.Count > 0)
-        {
-            yield return batch;
-        }
-    }
-
     /// <summary>The segment's rows committed: it is deleted.</summary>
     public void Complete(SpillSegment segment)
     {
@@ -272,19 +233,6 @@ internal sealed class ResultSpill : IDisposable
         lock (_lock)
         {
             segment.Replaying = false;
-        }
-    }
-
-    /// <summary>A line of the spill file as a row, or null when it is not a whole one.</summary>
-    public static ResultRow? Parse(ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(line, ResultRowJson.Default.ResultRow) is { IsComplete: true } row ? row : null;
-        }
-        catch (JsonException)
-        {
-            return null;
         }
     }
 
@@ -422,28 +370,4 @@ internal sealed class ResultSpill : IDisposable
 
         return (rows + (last == '\n' ? 0 : 1), bytes);
     }
-}
-
-/// <summary>One segment file of the spill, and what is known of it.</summary>
-internal sealed class SpillSegment(string path)
-{
-    public string Path { get; } = path;
-
-    /// <summary>Lines appended (or found at start-up).</summary>
-    public long Rows { get; set; }
-
-    public long Bytes { get; set; }
-
-    /// <summary>Whether the replay holds it; such a segment is not dropped to make room.</summary>
-    public bool Replaying { get; set; }
-
-    /// <summary>Lines of the last read that were not rows.</summary>
-    public long Corrupt { get; set; }
-}
-
-/// <summary>The spill directory cannot be used or written; the message says why in one line.</summary>
-internal sealed class ResultSpillException(string message, int lost = 0) : Exception(message)
-{
-    /// <summary>Rows of the failed append that did not reach the disk.</summary>
-    public int Lost { get; } = lost;
 }

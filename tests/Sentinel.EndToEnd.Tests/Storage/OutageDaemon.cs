@@ -121,7 +121,7 @@ internal sealed partial class OutageDaemon : IAsyncDisposable
             using var reader = new StreamReader(file);
             while (reader.ReadLine() is { } line)
             {
-                if (ResultSpill.Parse(System.Text.Encoding.UTF8.GetBytes(line)) is { } row)
+                if (ResultRow.FromSpillLine(System.Text.Encoding.UTF8.GetBytes(line)) is { } row)
                 {
                     rows.Add(row);
                 }

@@ -40,7 +40,7 @@ public sealed class ResultSpillTests : IDisposable
 
         Assert.Equal(3, spill.Rows);
         var segment = spill.TakeOldest()!;
-        var read = ResultSpill.Read(segment, 2).ToList();
+        var read = segment.ReadBatches(2).ToList();
         Assert.Equal([2, 1], read.Select(b => b.Count));
         Assert.Equal(rows, read.SelectMany(b => b));
         Assert.Equal(0, segment.Corrupt);
@@ -85,7 +85,7 @@ public sealed class ResultSpillTests : IDisposable
         }
 
         Assert.True(File.Exists(replaying.Path));
-        var replayed = ResultSpill.Read(replaying, 1_000).SelectMany(b => b).ToList();
+        var replayed = replaying.ReadBatches(1_000).SelectMany(b => b).ToList();
         Assert.NotEmpty(replayed);
         Assert.Equal(rows.Take(replayed.Count), replayed);
         Assert.True(spill.DroppedWhenFull > 0);
@@ -140,7 +140,7 @@ public sealed class ResultSpillTests : IDisposable
             Line("""{"id":"not a uuid"}""");
             Line("[1, 2, 3]");
             file.Write(new byte[] { 0xff, 0xfe, 0x00, 0x7b, (byte)'\n' });
-            file.Write(Encoding.UTF8.GetBytes(new string('x', ResultSpill.MaxLineBytes + 10) + "\n"));
+            file.Write(Encoding.UTF8.GetBytes(new string('x', SpillSegment.MaxLineBytes + 10) + "\n"));
             Line(lines[1].Replace("\"phases\":\"{", "\"phases\":\"text{", StringComparison.Ordinal));
             Line(lines[1]);
             Line(new string('{', 10_000));
@@ -149,7 +149,7 @@ public sealed class ResultSpillTests : IDisposable
 
         using var spill = Open();
         var segment = spill.TakeOldest()!;
-        var read = ResultSpill.Read(segment, 100).SelectMany(b => b).ToList();
+        var read = segment.ReadBatches(100).SelectMany(b => b).ToList();
         spill.Complete(segment);
 
         Assert.Equal([rows[0], rows[1]], read);
@@ -188,7 +188,7 @@ public sealed class ResultSpillTests : IDisposable
         var rows = new List<ResultRow>();
         while (spill.TakeOldest() is { } segment)
         {
-            rows.AddRange(ResultSpill.Read(segment, 100).SelectMany(b => b));
+            rows.AddRange(segment.ReadBatches(100).SelectMany(b => b));
             spill.Complete(segment);
         }
 
