@@ -96,7 +96,7 @@ internal sealed class ResultBatchWriter(NpgsqlDataSource dataSource, ResultStora
         try
         {
             var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await (UseUnnest ? UnnestAsync(connection, batch, cancellationToken) : CopyAsync(connection, batch, cancellationToken)).ConfigureAwait(false);
+            await CopyAsync(connection, batch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -142,70 +142,6 @@ internal sealed class ResultBatchWriter(NpgsqlDataSource dataSource, ResultStora
     /// damaged spill file): the rows, not the database, are at fault.
     /// </summary>
     private static bool IsRejection(Exception ex) => ex is PostgresException { IsTransient: false } or ArgumentException or InvalidCastException;
-
-    /// <summary>Temporary: which merge the bench measures.</summary>
-    internal static bool UseUnnest { get; set; }
-
-    private async Task UnnestAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
-    {
-        var started = time.GetTimestamp();
-        await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var merge = new NpgsqlCommand(MergeFromArrays, connection, transaction))
-        {
-            merge.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = batch.Select(r => r.Id).ToArray() });
-            merge.Parameters.Add(Texts(batch, r => r.CheckId, NpgsqlDbType.Text));
-            merge.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = batch.Select(r => r.StartedAt.ToUniversalTime()).ToArray() });
-            merge.Parameters.Add(new NpgsqlParameter<double[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, TypedValue = batch.Select(r => r.DurationMs).ToArray() });
-            merge.Parameters.Add(Texts(batch, r => r.Status, NpgsqlDbType.Text));
-            merge.Parameters.Add(Texts(batch, r => r.FailureLayer, NpgsqlDbType.Text));
-            merge.Parameters.Add(Texts(batch, r => r.FailureCategory, NpgsqlDbType.Text));
-            merge.Parameters.Add(Texts(batch, r => r.FailureMessage, NpgsqlDbType.Text));
-            merge.Parameters.Add(Texts(batch, r => r.Phases, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Measurements, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Problems, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Findings, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Details, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Samples, NpgsqlDbType.Jsonb));
-            merge.Parameters.Add(Texts(batch, r => r.Node, NpgsqlDbType.Text));
-            await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        metrics.Written(batch.Count, time.GetElapsedTime(started));
-    }
-
-    private static NpgsqlParameter<string?[]> Texts(IReadOnlyList<ResultRow> batch, Func<ResultRow, string?> column, NpgsqlDbType type) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | type, TypedValue = batch.Select(column).ToArray() };
-
-    private const string MergeFromArrays = """
-        WITH incoming AS MATERIALIZED (
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[],
-                                 $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[])
-                AS i (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                      phases, measurements, problems, findings, details, samples, node)
-        ), stored AS (
-            INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                                 phases, measurements, problems, findings, details, node)
-            SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                   phases, measurements, problems, findings, details, node
-            FROM incoming
-            ON CONFLICT (id, started_at) DO NOTHING
-        )
-        INSERT INTO check_latest AS latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category,
-                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at)
-        SELECT DISTINCT ON (check_id) check_id, id, started_at, duration_ms, status, failure_layer, failure_category,
-               failure_message, phases, measurements, problems, findings, details, samples, node, now()
-        FROM incoming
-        ORDER BY check_id, started_at DESC
-        ON CONFLICT (check_id) DO UPDATE SET
-            result_id = EXCLUDED.result_id, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
-            status = EXCLUDED.status, failure_layer = EXCLUDED.failure_layer, failure_category = EXCLUDED.failure_category,
-            failure_message = EXCLUDED.failure_message, phases = EXCLUDED.phases, measurements = EXCLUDED.measurements,
-            problems = EXCLUDED.problems, findings = EXCLUDED.findings, details = EXCLUDED.details,
-            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at
-        WHERE latest.started_at < EXCLUDED.started_at
-        """;
 
     private async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
     {
