@@ -132,6 +132,11 @@ internal sealed class ResultWriter : BackgroundService
                 Log.ResultsSpilling(_log, ResultBatchWriter.Describe(ex), batch.Count, _spill.Directory);
             }
         }
+        else if (!_database.Ready.IsCompleted)
+        {
+            // Not written yet either: sentinel_storage_up says so until the replay's first write succeeds.
+            _state.Failed(_database.LastError is { } error ? $"database not ready: {error}" : "migrations not applied yet");
+        }
 
         Spill(batch);
         _replay.Wake();
