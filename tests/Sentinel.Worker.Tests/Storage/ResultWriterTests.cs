@@ -175,5 +175,48 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task BatchWriter_EveryCheckRunAgainAndAgain_CheckLatestIsRewrittenInPlaceAndKeepsItsSize()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        using var meter = new Meter("test");
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
+        var checks = Enumerable.Range(0, 200).Select(i => new CheckDefinition { Id = $"busy-{i:D3}", Name = "busy", Type = "tcp", Target = $"127.0.0.1:{i + 1}" }).ToList();
+        var start = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        long pagesAfterFirstRound = 0;
+
+        // A batch per second holding a run of every check, as a node with 200 checks every second writes them: each batch
+        // rewrites every row of check_latest, whose pages are full of other checks' rows.
+        for (var round = 0; round < 15; round++)
+        {
+            var batch = checks.Select((check, i) =>
+            {
+                var builder = new ProbeResultBuilder(check);
+                builder.Fail("tcp", "tcp_refused", $"{check.Target} refused the connection (run {round})", "nothing listens there");
+                var startedAt = start.AddSeconds(round).AddMilliseconds(i);
+                return ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "node-1");
+            }).ToList();
+            await writer.WriteAsync(batch, TestContext.Current.CancellationToken);
+            if (round == 0)
+            {
+                pagesAfterFirstRound = await PagesAsync(dataSource);
+            }
+        }
+
+        Assert.Equal(15 * 200, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results"));
+        Assert.Equal(start.AddSeconds(14).AddMilliseconds(199).UtcDateTime,
+            (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM check_latest WHERE check_id = 'busy-199'")).ToUniversalTime());
+        // On full pages each new version goes to a new page (and a new index entry), and the table grows by its whole size
+        // with every round until vacuum comes by; on half-empty ones it is written beside the old, which is pruned.
+        var pages = await PagesAsync(dataSource);
+        Assert.True(pages <= pagesAfterFirstRound * 3 / 2, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
+
+        static Task<long> PagesAsync(NpgsqlDataSource dataSource) =>
+            dataSource.QueryValueAsync<long>("SELECT pg_relation_size('check_latest') / current_setting('block_size')::int");
+    }
+
     private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
 }
