@@ -146,8 +146,6 @@ internal static class MetricsScale
         builder.Services.AddSingleton(ProbeCatalog.Default);
         builder.Services.AddSingleton(latest);
         builder.Services.AddSingleton<CheckFileStatus>();
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ResultOptions()));
-        builder.Services.AddSingleton<ResultPipeline>();
         builder.Services.AddSentinelMetrics(configuration);
         var app = builder.Build();
         app.Services.GetRequiredService<NodeMetrics>();

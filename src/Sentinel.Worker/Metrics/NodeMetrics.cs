@@ -6,12 +6,12 @@ using Sentinel.Worker.Results;
 namespace Sentinel.Worker.Metrics;
 
 /// <summary>
-/// The node's own gauges, on OpenTelemetry beside the storage and scheduling instruments: they carry no check labels,
-/// so Prometheus gives them the scrape's own <c>job</c> and <c>instance</c>.
+/// The node's own gauges, on OpenTelemetry beside the storage (<see cref="Storage.ResultStorageMetrics"/>) and scheduling
+/// instruments: they carry no check labels, so Prometheus gives them the scrape's own <c>job</c> and <c>instance</c>.
 /// </summary>
 internal sealed class NodeMetrics
 {
-    public NodeMetrics(Meter meter, LatestResults latest, CheckFileStatus files, ResultPipeline pipeline)
+    public NodeMetrics(Meter meter, LatestResults latest, CheckFileStatus files)
     {
         var version = typeof(NodeMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         meter.CreateObservableGauge("sentinel_build_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", version)),
@@ -23,7 +23,5 @@ internal sealed class NodeMetrics
             new Measurement<int>(files.ValidFiles, new KeyValuePair<string, object?>("state", "valid")),
             new Measurement<int>(files.InvalidFiles, new KeyValuePair<string, object?>("state", "invalid")),
         }, description: "Check files in the checks folder at the last sync, by state.");
-        meter.CreateObservableGauge("sentinel_results_queued", () => new Measurement<int>(pipeline.Pending.Count),
-            description: "Results waiting to be written to PostgreSQL.");
     }
 }
