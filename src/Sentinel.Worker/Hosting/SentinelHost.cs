@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
 using Sentinel.Worker.Checks;
@@ -55,13 +54,13 @@ internal static class SentinelHost
             services.AddSentinelScheduling(scheduling);
         }
 
-        services.AddSentinelMetrics(configuration, node.Name, ProbeCatalog.Default);
+        services.AddSentinelMetrics(configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<CheckMetrics>();
+        app.Services.GetRequiredService<NodeMetrics>();
         app.MapHealthApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapSentinelMetrics();
         return app;
     }
 }
