@@ -45,6 +45,30 @@ public sealed class ProtectionTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task RequestTimeout_DatabaseHeldUp_Answers504Problem()
+    {
+        await using var host = await ApiTestHost.StartAsync(postgres, settings: new Dictionary<string, string?> { ["Sentinel:Api:RequestTimeout"] = "00:00:01" });
+        var client = host.Client(await host.CreateKeyAsync("ci", "read"));
+
+        // Another session holds the checks table, so the listing waits for it past the request timeout.
+        await using var connection = await host.Database.OpenConnectionAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE checks IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync(Ct);
+        }
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.GetAsync("/v1/checks", Ct);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("urn:sentinel:problem:timeout", (await ChecksEndpointsTests.Body(response)).GetProperty("type").GetString());
+        Assert.InRange(started.Elapsed.TotalSeconds, 0.9, 10);
+        await transaction.RollbackAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/checks", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Cors_OffByDefault_NoOriginIsAllowed()
     {
         await using var host = await ApiTestHost.StartAsync(postgres);
