@@ -1,5 +1,5 @@
--- The HTTP API: keys, the history of every change made through it, pausing, and a notification on every change of
--- the checks table so that every node's scheduler follows a change made on another node.
+-- The HTTP API: keys, the history of every change made through it, pausing, and notifications of every change of a
+-- check and every stored result, so that every node's scheduler and event stream follow what any node did.
 
 -- API keys: never the key, only the SHA-256 of its secret. key_id is the public part of the key, for lookup; a revoked
 -- key is kept (revoked_at) so that the history's key names stay explained.
@@ -30,15 +30,32 @@ CREATE INDEX check_changes_check ON check_changes (check_id, id DESC);
 -- A paused check keeps its definition (file checks can be paused too) but is not scheduled.
 ALTER TABLE checks ADD COLUMN paused boolean NOT NULL DEFAULT false;
 
--- One notification per transaction that changed checks (PostgreSQL folds identical notifications of a transaction);
--- every node LISTENs and reconciles its schedule and metrics view at once, the periodic poll being the safety net.
+-- A notification for every change of a check (its id and the operation), which every node LISTENs for: its scheduler
+-- and metrics view reconcile at once (the periodic poll is the safety net), and its event stream tells clients.
 CREATE FUNCTION sentinel_checks_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('sentinel_checks_changed', '');
+    PERFORM pg_notify('sentinel_checks_changed',
+                      json_build_object('check', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, 'change', lower(TG_OP))::text);
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER checks_changed AFTER INSERT OR UPDATE OR DELETE ON checks
 FOR EACH ROW EXECUTE FUNCTION sentinel_checks_changed();
+
+-- A notification for every stored result, sent when the batch that holds it commits, so that every node's event
+-- stream carries every result whichever node ran it. The payload is small (PostgreSQL allows 8000 bytes): the API's
+-- clients read the whole result where they need it.
+CREATE FUNCTION sentinel_result_stored() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('sentinel_results', json_build_object(
+        'id', NEW.id, 'check', NEW.check_id, 'status', NEW.status, 'startedAt', NEW.started_at,
+        'durationMs', NEW.duration_ms, 'category', NEW.failure_category, 'node', NEW.node)::text);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER results_stored AFTER INSERT ON results
+FOR EACH ROW EXECUTE FUNCTION sentinel_result_stored();

@@ -36,6 +36,10 @@ public sealed class ApiOptions
     [Range(1, 100_000, ErrorMessage = "Sentinel:Api:Burst must be from 1 to 100000")]
     public int Burst { get; set; } = 100;
 
+    /// <summary>How often an idle event stream (<c>/v1/events</c>) sends a heartbeat. Default 15 s; 1 s to 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Sentinel:Api:EventHeartbeat must be from 00:00:01 to 00:05:00")]
+    public TimeSpan EventHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// Origins (<c>https://dashboard.example.com</c>) whose browser pages may call the API. Default none: CORS is off and
     /// browsers keep other sites' pages from reading the API's answers.

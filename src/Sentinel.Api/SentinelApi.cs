@@ -16,7 +16,7 @@ namespace Sentinel.Api;
 /// The API's composition: problem details for every error, API-key authentication with read and write scopes, per-key
 /// rate limits, request timeouts, CORS only when origins are configured, security headers, the OpenAPI document, and
 /// the <c>/v1</c> endpoints. The host supplies the store interfaces (<see cref="ICheckStore"/>, <see cref="ICheckRunner"/>,
-/// <see cref="IApiKeyStore"/>, <see cref="IReadinessProbe"/>).
+/// <see cref="IApiKeyStore"/>, <see cref="IReadinessProbe"/>, <see cref="IEventFeed"/>).
 /// </summary>
 public static class SentinelApi
 {
@@ -91,6 +91,7 @@ public static class SentinelApi
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(ApiScopes.Read).RequireRateLimiting(RateLimits.Policy);
         var v1 = app.MapGroup("/v1").RequireAuthorization(ApiScopes.Read).RequireRateLimiting(RateLimits.Policy);
         v1.MapChecksApi();
+        v1.MapEventsApi();
         if (!options.OpenOperationalEndpoints)
         {
             health.RequireAuthorization(ApiScopes.Read);

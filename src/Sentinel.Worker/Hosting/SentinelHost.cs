@@ -65,6 +65,9 @@ internal static class SentinelHost
 
         var app = builder.Build();
         app.Services.GetRequiredService<CheckMetrics>();
+
+        // Built now, so that its window holds events from the start, not from the first client's.
+        app.Services.GetRequiredService<IEventFeed>();
         app.UseSentinelApi(api);
         app.MapPrometheusScrapingEndpoint("/metrics").RequireKeyUnlessOpen(api);
         return app;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
 
@@ -8,8 +9,8 @@ namespace Sentinel.Worker.Results;
 internal static class ResultsServiceCollectionExtensions
 {
     /// <summary>
-    /// The result pipeline and the latest-result view, which keeps itself to the enabled checks
-    /// (<see cref="LatestResultsSync"/>); with <paramref name="writeToDatabase"/>, the writer that drains the pipeline.
+    /// The result pipeline, the latest-result view, which keeps itself to the enabled checks
+    /// (<see cref="LatestResultsSync"/>), and the live events of every node (<see cref="LiveEvents"/>); with <paramref name="writeToDatabase"/>, the writer that drains the pipeline.
     /// </summary>
     public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, bool writeToDatabase)
     {
@@ -17,6 +18,8 @@ internal static class ResultsServiceCollectionExtensions
         services.AddSingleton<LatestResults>();
         services.AddHostedService<LatestResultsSync>();
         services.AddSingleton<ResultPipeline>();
+        services.AddSingleton<LiveEvents>();
+        services.AddSingleton<IEventFeed>(sp => sp.GetRequiredService<LiveEvents>());
         if (writeToDatabase)
         {
             services.AddHostedService<ResultWriter>();

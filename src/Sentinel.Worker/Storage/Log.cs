@@ -40,9 +40,9 @@ internal static partial class Log
     [LoggerMessage(1022, LogLevel.Error, "Stopped with {Count} results not written to the database")]
     public static partial void ResultsUnwritten(ILogger logger, int count);
 
-    [LoggerMessage(1030, LogLevel.Debug, "Listening for changes of the checks table on channel {Channel}")]
-    public static partial void ListeningForCheckChanges(ILogger logger, string channel);
+    [LoggerMessage(1030, LogLevel.Debug, "Listening for what other nodes change on channels {Channels}")]
+    public static partial void ListeningForCheckChanges(ILogger logger, string channels);
 
-    [LoggerMessage(1031, LogLevel.Warning, "Not listening for changes of the checks table: {Reason}; the periodic poll covers them, connecting again in {RetrySeconds} s")]
+    [LoggerMessage(1031, LogLevel.Warning, "Not listening for what other nodes change: {Reason}; the periodic poll covers the checks, connecting again in {RetrySeconds} s")]
     public static partial void CheckChangeListenFailed(ILogger logger, string reason, double retrySeconds);
 }

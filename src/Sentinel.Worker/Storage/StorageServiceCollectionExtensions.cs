@@ -23,7 +23,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<CheckStore>();
         services.AddSingleton<ICheckStore>(sp => sp.GetRequiredService<CheckStore>());
         services.AddSingleton<CheckChanges>();
-        services.AddHostedService<CheckChangeListener>();
+        services.AddSingleton<NotificationListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
         services.AddSingleton<IApiKeyStore, ApiKeyStore>();
         services.AddSingleton<ICheckStateStore, PostgresCheckStateStore>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
