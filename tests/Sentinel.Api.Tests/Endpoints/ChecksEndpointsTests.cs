@@ -300,6 +300,20 @@ public sealed class ChecksEndpointsTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Run_OnANodeOfRoleApi_Answers503()
+    {
+        await using var host = await ApiTestHost.StartAsync(postgres, settings: new Dictionary<string, string?> { ["Sentinel:Node:Role"] = "api" });
+        var client = host.Client(await host.CreateKeyAsync("ci", "write"));
+        await client.PostAsync("/v1/checks", ApiTestHost.Json(Tcp("web", host, "1h")), Ct);
+
+        var response = await client.PostAsync("/v1/checks/web/run", null, Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("urn:sentinel:problem:unavailable", (await Body(response)).GetProperty("type").GetString());
+        Assert.Equal(0, await host.Database.QueryValueAsync<long>("SELECT count(*) FROM results"));
+    }
+
+    [Fact]
     public async Task CreatedCheck_RunsWithinItsInterval_AndDeleteRemovesItFromScheduleAndMetrics()
     {
         await using var host = await ApiTestHost.StartAsync(postgres);
