@@ -27,6 +27,9 @@ CREATE TABLE check_changes (
 
 CREATE INDEX check_changes_check ON check_changes (check_id, id DESC);
 
+-- The API's label filter (labels @> '{"team": "payments"}').
+CREATE INDEX checks_labels ON checks USING gin (labels jsonb_path_ops);
+
 -- A paused check keeps its definition (file checks can be paused too) but is not scheduled.
 ALTER TABLE checks ADD COLUMN paused boolean NOT NULL DEFAULT false;
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Sentinel.Api;
 
 /// <summary>The HTTP API (section <c>Sentinel:Api</c>).</summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Sentinel:Api";
@@ -46,4 +46,18 @@ public sealed class ApiOptions
     /// </summary>
     [MaxLength(64, ErrorMessage = "Sentinel:Api:CorsOrigins may list at most 64 origins")]
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>Each CORS origin must be an origin as browsers send it: a scheme, a host and an optional port.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var origin in CorsOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || origin.EndsWith('/') || uri.PathAndQuery != "/" || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                yield return new ValidationResult(
+                    $"Sentinel:Api:CorsOrigins: \"{origin}\" is not an origin such as https://dash.example.com (scheme, host and port; no path, no wildcard)");
+            }
+        }
+    }
 }

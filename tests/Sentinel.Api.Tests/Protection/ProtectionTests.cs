@@ -104,6 +104,25 @@ public sealed class ProtectionTests(PostgresCluster postgres)
         Assert.False((await Preflight("https://evil.example")).Headers.Contains("Access-Control-Allow-Origin"));
     }
 
+    [Theory]
+    [InlineData("*")]
+    [InlineData("https://dash.example/")]
+    [InlineData("https://dash.example/app")]
+    [InlineData("dash.example")]
+    [InlineData("ftp://dash.example")]
+    public void Cors_NotAnOrigin_RefusedAtStart(string origin)
+    {
+        var configuration = Sentinel.Worker.Hosting.SentinelConfiguration.Build(null, new Dictionary<string, string?>
+        {
+            ["Sentinel:Database"] = "Host=/nonexistent;Database=none",
+            ["Sentinel:Api:CorsOrigins:0"] = origin,
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Sentinel.Worker.Hosting.SentinelHost.Build(configuration));
+
+        Assert.Contains($"Sentinel:Api:CorsOrigins: \"{origin}\" is not an origin", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OverHttps_SentinelsOwnHeadersAudit_FindsNoWarning()
     {
