@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
 using Sentinel.Api;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
@@ -50,26 +49,27 @@ internal static class SentinelHost
 
         // Registration order is start order, and the reverse of stop order: the writer stops after the
         // scheduler so that it can flush the last results, and the database stops after both.
-        services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
-        services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
+        var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
+        services.AddSentinelStorage(database);
+        services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {
             services.AddSentinelScheduling(scheduling);
         }
 
-        services.AddSentinelMetrics(configuration, node.Name, ProbeCatalog.Default);
+        services.AddSentinelMetrics(configuration);
         services.AddSingleton<ICheckRunner, OnDemandRuns>();
         services.AddSentinelApi(api);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<CheckMetrics>();
+        app.Services.GetRequiredService<NodeMetrics>();
 
         // Built now, so that its window holds events from the start, not from the first client's.
         app.Services.GetRequiredService<IEventFeed>();
         app.UseSentinelApi(api);
-        app.MapPrometheusScrapingEndpoint("/metrics").RequireKeyUnlessOpen(api);
+        app.MapSentinelMetrics().RequireKeyUnlessOpen(api);
         return app;
     }
 }
