@@ -9,7 +9,7 @@ internal static class SentinelCli
         new("Sentinel: continuous synthetic monitoring. Runs checks defined in JSON as probes, stores every result in PostgreSQL and exports Prometheus metrics.")
         {
             RunCommand.Create(stderr),
-            ValidateCommand.Create(stdout),
+            ValidateCommand.Create(stdout, stderr),
             ProbeCommand.Create(stdout, stderr),
             MigrateCommand.Create(stdout, stderr),
             DnsCommand.Create(stdout, stderr),

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
+using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
@@ -47,6 +48,7 @@ internal static class SentinelHost
         // Registration order is start order, and the reverse of stop order: the writer stops after the
         // scheduler so that it can flush the last results, and the database stops after both.
         services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
+        services.AddSentinelAlerting(configuration);
         services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
