@@ -48,7 +48,7 @@ internal static class SentinelHost
         // Registration order is start order, and the reverse of stop order: the writer stops after the
         // scheduler so that it can flush the last results, and the database stops after both.
         services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
-        services.AddSentinelAlerting(configuration);
+        services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
         services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)

@@ -10,18 +10,21 @@ namespace Sentinel.Worker.Results;
 /// <summary>
 /// Where every result goes: the latest-result view (for <c>/metrics</c>) is updated at once, and the result
 /// is queued for the database writer. The queue is bounded; when it is full (the database is away for long),
-/// publishing waits rather than dropping a result.
+/// publishing waits rather than dropping a result. Each <see cref="IResultConsumer"/> (alert evaluation) is handed the
+/// result once it is queued.
 /// </summary>
 internal sealed class ResultPipeline
 {
     private readonly Channel<ProbeResult> _queue;
     private readonly LatestResults _latest;
     private readonly ILogger<ResultPipeline> _log;
+    private readonly IResultConsumer[] _consumers;
 
-    public ResultPipeline(LatestResults latest, IOptions<ResultOptions> options, ILogger<ResultPipeline> log)
+    public ResultPipeline(LatestResults latest, IOptions<ResultOptions> options, ILogger<ResultPipeline> log, IEnumerable<IResultConsumer>? consumers = null)
     {
         _latest = latest;
         _log = log;
+        _consumers = consumers?.ToArray() ?? [];
         _queue = Channel.CreateBounded<ProbeResult>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -48,6 +51,10 @@ internal sealed class ResultPipeline
         }
 
         await _queue.Writer.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        foreach (var consumer in _consumers)
+        {
+            consumer.Consume(check, result);
+        }
     }
 
     private void LogTransition(CheckDefinition check, ProbeResult result, ProbeStatus? previous)
