@@ -42,8 +42,12 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
     private int _fullReported;
     private string _evaluating = string.Empty;
 
-    public AlertEvaluator(AlertStore store, AlertPolicy policy, DatabaseState database, IOptions<NodeOptions> node, TimeProvider time, ILogger<AlertEvaluator> log)
+    private readonly OutboxSignal? _signal;
+
+    public AlertEvaluator(
+        AlertStore store, AlertPolicy policy, DatabaseState database, IOptions<NodeOptions> node, TimeProvider time, ILogger<AlertEvaluator> log, OutboxSignal? signal = null)
     {
+        _signal = signal;
         _store = store;
         _policy = policy;
         _database = database;
@@ -146,6 +150,10 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
         if (change is { Event: { } @event } && change.After is var after)
         {
             Log.AlertChanged(_log, after.Kind, after.Key, Alert.Name(@event), after.Title, change.Queued);
+            if (change.Queued > 0)
+            {
+                _signal?.Notify();
+            }
         }
     }
 

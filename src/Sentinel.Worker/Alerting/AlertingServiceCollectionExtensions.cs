@@ -12,7 +12,7 @@ internal static class AlertingServiceCollectionExtensions
     /// </summary>
     /// <remarks>
     /// With <paramref name="evaluate"/> (nodes that probe), the evaluator that follows the result pipeline
-    /// (<see cref="IResultConsumer"/>) and keeps the alert state. Registered before the results, it starts before them
+    /// (<see cref="IResultConsumer"/>) and keeps the alert state, and the sender that drains the outbox. Registered before the results, it starts before them
     /// and stops after the scheduler, so that the last results are evaluated.
     /// </remarks>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
@@ -26,6 +26,11 @@ internal static class AlertingServiceCollectionExtensions
             services.AddSingleton<AlertEvaluator>();
             services.AddSingleton<IResultConsumer>(sp => sp.GetRequiredService<AlertEvaluator>());
             services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
+            services.AddSingleton<OutboxSignal>();
+            services.AddSingleton<OutboxStore>();
+            services.AddSingleton<NotificationChannels>();
+            services.AddSingleton(OutboxTimings.Default);
+            services.AddHostedService<OutboxSender>();
         }
 
         return services;

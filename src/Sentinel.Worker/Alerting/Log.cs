@@ -21,4 +21,25 @@ internal static partial class Log
 
     [LoggerMessage(7006, LogLevel.Error, "PostgreSQL refused the alert evaluation of {Check}: {Reason}")]
     public static partial void EvaluationRejected(ILogger logger, string check, string reason);
+
+    [LoggerMessage(7010, LogLevel.Information, "Notified {Channel}: {Subject} (attempt {Attempts})")]
+    public static partial void Delivered(ILogger logger, string channel, string subject, int attempts);
+
+    [LoggerMessage(7011, LogLevel.Warning, "Could not notify {Channel}: {Reason}; retrying in {DelaySeconds} s")]
+    public static partial void DeliveryRetrying(ILogger logger, string channel, string reason, double delaySeconds);
+
+    [LoggerMessage(7012, LogLevel.Error, "{Channel} rejected the notification \"{Subject}\" for good: {Reason}; it is marked failed and not retried")]
+    public static partial void DeliveryRejected(ILogger logger, string channel, string subject, string reason);
+
+    [LoggerMessage(7013, LogLevel.Error, "Channel {Channel} is down; holding its notifications for {BreakSeconds} s before trying again")]
+    public static partial void ChannelDown(ILogger logger, string channel, double breakSeconds);
+
+    [LoggerMessage(7014, LogLevel.Information, "Channel {Channel} is back")]
+    public static partial void ChannelBack(ILogger logger, string channel);
+
+    [LoggerMessage(7015, LogLevel.Warning, "Could not read or update the notification outbox: {Reason}; retrying in {DelaySeconds} s")]
+    public static partial void OutboxDatabaseFailed(ILogger logger, string reason, double delaySeconds);
+
+    [LoggerMessage(7016, LogLevel.Warning, "{Count} queued notification(s) name channels the configuration no longer has; they are marked failed")]
+    public static partial void OrphanedNotifications(ILogger logger, int count);
 }
