@@ -28,6 +28,8 @@ CREATE TABLE alerts (
     trigger_result_id uuid,
     reason            text,
     last_notified_at  timestamptz,
+    -- What else the kind remembers: for a certificate, the thresholds already notified (e.g. "30,14,lifetime").
+    memory            text NOT NULL DEFAULT '',
     updated_at        timestamptz NOT NULL,
     UNIQUE (kind, key)
 );
@@ -55,5 +57,15 @@ CREATE TABLE alert_outbox (
     sent_at         timestamptz,
     UNIQUE (alert_id, sequence, channel)
 );
+
+-- The certificate each check served last, by SHA-256 fingerprint of its leaf: a certificate alert lists the checks
+-- serving it, and is renewed once none does any more.
+CREATE TABLE check_certificates (
+    check_id    text PRIMARY KEY,
+    fingerprint text NOT NULL,
+    seen_at     timestamptz NOT NULL
+);
+
+CREATE INDEX check_certificates_fingerprint ON check_certificates (fingerprint);
 
 CREATE INDEX alert_outbox_queued ON alert_outbox (channel, next_attempt_at) WHERE state = 'queued';

@@ -8,6 +8,9 @@ internal static class AlertKinds
 
     /// <summary>More than half of a node's results in 5 minutes were <c>unknown</c>: Sentinel cannot see.</summary>
     public const string SentinelBlind = "sentinel_blind";
+
+    /// <summary>A certificate (by the SHA-256 fingerprint of its leaf) nears the end of its chain's validity.</summary>
+    public const string CertificateExpiring = "certificate_expiring";
 }
 
 /// <summary>Where an alert stands; the names are those of the <c>alerts.state</c> column.</summary>
@@ -73,6 +76,9 @@ internal sealed record Alert
     public string? Reason { get; init; }
 
     public DateTimeOffset? LastNotifiedAt { get; init; }
+
+    /// <summary>What else the kind remembers: for a certificate, the thresholds already notified.</summary>
+    public string Memory { get; init; } = string.Empty;
 
     public DateTimeOffset UpdatedAt { get; init; }
 

@@ -15,7 +15,7 @@ namespace Sentinel.Worker.Alerting;
 
 /// <summary>
 /// Evaluates the alert rules over every result as the pipeline publishes it: the check's own "check failing" alert,
-/// and this node's "Sentinel is blind" alert. Results wait in a bounded queue of their own, so that probing never
+/// the expiry alert of the certificate it served, and this node's "Sentinel is blind" alert. Results wait in a bounded queue of their own, so that probing never
 /// waits for alerting; each evaluation is one transaction in PostgreSQL (<see cref="AlertStore"/>), retried with
 /// <see cref="Backoff"/> while the database is away. When the queue is full (the database away for long), results
 /// are not evaluated, and that is logged: a later result of the same check is.
@@ -43,11 +43,13 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
     private string _evaluating = string.Empty;
 
     private readonly OutboxSignal? _signal;
+    private readonly CertificateAlerts _certificates;
 
     public AlertEvaluator(
         AlertStore store, AlertPolicy policy, DatabaseState database, IOptions<NodeOptions> node, TimeProvider time, ILogger<AlertEvaluator> log, OutboxSignal? signal = null)
     {
         _signal = signal;
+        _certificates = new CertificateAlerts(store, policy);
         _store = store;
         _policy = policy;
         _database = database;
@@ -109,6 +111,10 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
                 (before, decision) => AlertMessages.CheckFailing(before, decision.Next, decision.Event!.Value, rule, check, result, _policy.LinkTo(check.Id)),
                 channels, cancellationToken).ConfigureAwait(false);
             Report(change);
+            foreach (var certificate in await _certificates.EvaluateAsync(check, result, now, cancellationToken).ConfigureAwait(false))
+            {
+                Report(certificate);
+            }
         }
 
         var verdict = _blind.Observe(result);

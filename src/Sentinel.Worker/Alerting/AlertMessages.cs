@@ -137,7 +137,8 @@ internal static class AlertMessages
         }
     }
 
-    private static AlertMessage Render(string subject, List<string> lines, AlertPayload payload)
+    /// <summary>The message's three forms from its subject, lines and payload (whose text is filled in here).</summary>
+    public static AlertMessage Render(string subject, List<string> lines, AlertPayload payload)
     {
         var text = string.Join("\n", lines).TrimEnd() + "\n";
         var html = new StringBuilder();

@@ -11,7 +11,7 @@ namespace Sentinel.Worker.Alerting;
 internal sealed class AlertStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "id, kind, key, title, severity, state, since, sequence, recent, last_result_id, last_result_at, trigger_result_id, reason, last_notified_at, updated_at";
+        "id, kind, key, title, severity, state, since, sequence, recent, last_result_id, last_result_at, trigger_result_id, reason, last_notified_at, updated_at, memory";
 
     /// <summary>
     /// Applies <paramref name="decide"/> to the alert <paramref name="kind"/>/<paramref name="key"/> (a new one starts
@@ -63,7 +63,7 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
         await using (var update = new NpgsqlCommand(
             """
             UPDATE alerts SET title = $2, severity = $3, state = $4, since = $5, sequence = $6, recent = $7, last_result_id = $8,
-                last_result_at = $9, trigger_result_id = $10, reason = $11, last_notified_at = $12, updated_at = $13
+                last_result_at = $9, trigger_result_id = $10, reason = $11, last_notified_at = $12, updated_at = $13, memory = $14
             WHERE id = $1
             """, connection, transaction))
         {
@@ -80,6 +80,7 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
             update.Parameters.Add(Nullable(next.Reason, NpgsqlDbType.Text));
             update.Parameters.Add(Nullable(next.LastNotifiedAt, NpgsqlDbType.TimestampTz));
             update.Parameters.AddWithValue(next.UpdatedAt);
+            update.Parameters.AddWithValue(next.Memory);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -110,6 +111,58 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new AlertChange(before, next with { Id = before.Id }, decision.Event, queued);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="checkId"/> now serves <paramref name="fingerprint"/>; returns the fingerprint it served
+    /// before when that one is served by no check any more (renewed everywhere), else null.
+    /// </summary>
+    public async Task<string?> ServeAsync(string checkId, string fingerprint, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        string? previous;
+        await using (var select = new NpgsqlCommand("SELECT fingerprint FROM check_certificates WHERE check_id = $1 FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue(checkId);
+            previous = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        await using (var upsert = new NpgsqlCommand(
+            "INSERT INTO check_certificates (check_id, fingerprint, seen_at) VALUES ($1, $2, $3) ON CONFLICT (check_id) DO UPDATE SET fingerprint = $2, seen_at = $3",
+            connection, transaction))
+        {
+            upsert.Parameters.AddWithValue(checkId);
+            upsert.Parameters.AddWithValue(fingerprint);
+            upsert.Parameters.AddWithValue(now);
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var gone = false;
+        if (previous is not null && previous != fingerprint)
+        {
+            await using var count = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM check_certificates WHERE fingerprint = $1)", connection, transaction);
+            count.Parameters.AddWithValue(previous);
+            gone = (bool)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return gone ? previous : null;
+    }
+
+    /// <summary>The checks that serve <paramref name="fingerprint"/> now, in id order.</summary>
+    public async Task<IReadOnlyList<string>> ServingAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT check_id FROM check_certificates WHERE fingerprint = $1 ORDER BY check_id");
+        command.Parameters.AddWithValue(fingerprint);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var checks = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            checks.Add(reader.GetString(0));
+        }
+
+        return checks;
     }
 
     /// <summary>The alerts that are not <c>ok</c>: firing first, then the most recently changed; at most <paramref name="limit"/>.</summary>
@@ -145,6 +198,7 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
         Reason = reader.IsDBNull(12) ? null : reader.GetString(12),
         LastNotifiedAt = reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(14),
+        Memory = reader.GetString(15),
     };
 
     private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type)
