@@ -43,6 +43,7 @@ internal sealed class OutboxSender : BackgroundService
     private readonly CancellationTokenSource _marking = new();
     private ITimer? _markingGrace;
     private long _depth;
+    private IReadOnlyList<(string Kind, string Severity, long Count)> _firing = [];
 
     public OutboxSender(
         OutboxStore store,
@@ -63,6 +64,7 @@ internal sealed class OutboxSender : BackgroundService
         _log = log;
         _notifications = meter.CreateCounter<long>("sentinel_notifications_total", description: "Notification deliveries by channel and outcome: sent, failed (rejected for good), retried.");
         meter.CreateObservableGauge("sentinel_outbox_depth", () => Interlocked.Read(ref _depth), description: "Notifications queued and not yet sent, as this node last counted them.");
+        meter.CreateObservableGauge("sentinel_alerts_firing", Firing, description: "Alerts firing, by kind and severity, as this node last counted them.");
         _databaseRetry = Backoff.Create(time, IsDatabaseTransient, (ex, delay) => Log.OutboxDatabaseFailed(log, ex.Message, Backoff.Seconds(delay)));
     }
 
@@ -209,7 +211,24 @@ internal sealed class OutboxSender : BackgroundService
         stoppingToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Counts the queued rows for <c>sentinel_outbox_depth</c>, at the poll interval.</summary>
+    /// <summary>
+    /// Every kind and severity, with 0 when none fires, so that the series exist from the start (a bounded set:
+    /// four kinds, two severities).
+    /// </summary>
+    private IEnumerable<Measurement<long>> Firing()
+    {
+        var firing = Volatile.Read(ref _firing);
+        foreach (var kind in new[] { AlertKinds.CheckFailing, AlertKinds.SentinelBlind, AlertKinds.CertificateExpiring, "dns_drift" })
+        {
+            foreach (var severity in new[] { "critical", "warning" })
+            {
+                var count = firing.Where(f => f.Kind == kind && f.Severity == severity).Sum(f => f.Count);
+                yield return new Measurement<long>(count, new("kind", kind), new("severity", severity));
+            }
+        }
+    }
+
+    /// <summary>Counts the queued rows and the firing alerts for <c>/metrics</c>, at the poll interval.</summary>
     private async Task CountAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -217,6 +236,7 @@ internal sealed class OutboxSender : BackgroundService
             try
             {
                 Interlocked.Exchange(ref _depth, await _store.DepthAsync(stoppingToken).ConfigureAwait(false));
+                Volatile.Write(ref _firing, await _store.FiringAsync(stoppingToken).ConfigureAwait(false));
             }
             catch (Exception ex) when (IsDatabaseTransient(ex))
             {

@@ -63,6 +63,20 @@ internal sealed class OutboxStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>The firing alerts by kind and severity, for <c>sentinel_alerts_firing</c>.</summary>
+    public async Task<IReadOnlyList<(string Kind, string Severity, long Count)>> FiringAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT kind, severity, count(*) FROM alerts WHERE state = 'firing' GROUP BY kind, severity");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new List<(string, string, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return counts;
+    }
+
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var command = dataSource.CreateCommand(sql);
