@@ -47,9 +47,10 @@ internal static class SentinelHost
 
         // Registration order is start order, and the reverse of stop order: the writer stops after the
         // scheduler so that it can flush the last results, and the database stops after both.
-        services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
+        var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
+        services.AddSentinelStorage(database);
         services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
-        services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
+        services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {
