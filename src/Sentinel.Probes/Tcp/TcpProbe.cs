@@ -27,7 +27,7 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         ValidateTarget = target => HostPort.TryParse(target, 0, out _, out var error) ? null : error,
         Durations = Durations,
         Measurements = Durations.Declared,
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
