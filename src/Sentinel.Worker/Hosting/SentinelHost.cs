@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
+using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
@@ -51,6 +52,7 @@ internal static class SentinelHost
         // scheduler so that it can flush the last results, and the database stops after both.
         var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
         services.AddSentinelStorage(database);
+        services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
         services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
