@@ -116,8 +116,9 @@ internal static class CheckParser
     internal static CheckDocument Parse(string json, string source, CheckTypes types, IReadOnlyCollection<string>? channels = null) =>
         Parse(Encoding.UTF8.GetBytes(json), source, types, channels);
 
+    /// <summary>A document that is not readable JSON: every caller of this is about bytes, not about a check.</summary>
     private static CheckDocument Failed(string source, int? line, string message) =>
-        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]);
+        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]) { Malformed = true };
 
     private static int? FindInvalidUtf8(ReadOnlySpan<byte> utf8)
     {
