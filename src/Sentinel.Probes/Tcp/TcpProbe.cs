@@ -56,9 +56,11 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         // Socket creation, a connection that succeeds and one that is refused (a first SocketException alone costs
         // milliseconds), all on loopback, each by name (where one resolves locally) and by address in turn. The resolver
         // itself is warmed for every type alike, right before the run (ProbeRunner.WarmUpResolutionAsync).
+        // The listener never accepts: its backlog holds the rounds' connections (the kernel completes the handshake),
+        // and waiting for one would wait forever after a run that did not connect (a lookup that failed).
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(16);
+        listener.Listen(WarmUpRounds);
         var open = ((IPEndPoint)listener.LocalEndPoint!).Port;
         int closed;
         using (var unused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
@@ -70,10 +72,6 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         for (var round = 0; round < WarmUpRounds; round++)
         {
             await run(WarmUpCheck(ResolutionWarmUp.HostFor(round), open)).ConfigureAwait(false);
-            using (var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-            }
-
             await run(WarmUpCheck(ResolutionWarmUp.HostFor(round + 1), closed)).ConfigureAwait(false);
         }
     }

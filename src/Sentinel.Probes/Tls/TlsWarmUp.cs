@@ -42,8 +42,11 @@ internal static class TlsWarmUp
 
         for (var i = 0; i < 3; i++)
         {
-            var serving = ServeOnceAsync(listener, certificate, cancellationToken);
+            // Serving ends with the run: a run that did not connect (a lookup that failed) leaves nothing to accept.
+            using var served = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var serving = ServeOnceAsync(listener, certificate, served.Token);
             await run(check with { Target = $"{ResolutionWarmUp.HostFor(i)}:{port}" }).ConfigureAwait(false);
+            await served.CancelAsync().ConfigureAwait(false);
             await serving.ConfigureAwait(false);
         }
     }
@@ -60,7 +63,7 @@ internal static class TlsWarmUp
                 await ssl.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
             // The warm-up only has to exercise the code; its outcome does not matter.
         }

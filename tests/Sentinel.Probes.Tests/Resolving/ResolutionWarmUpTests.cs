@@ -115,6 +115,24 @@ public sealed class ResolutionWarmUpTests
 
     [Theory]
     [InlineData("tcp")]
+    [InlineData("tls")]
+    [InlineData("http")]
+    public async Task WarmUpAsync_NameDoesNotResolve_FinishesWithoutWaitingForAConnection(string type)
+    {
+        Assert.SkipUnless(LocalhostAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-ups target 127.0.0.1");
+
+        // The context's resolver is a real one that cannot answer localhost (the zone has no such name): every
+        // warm-up run by name fails before it connects, and the loopback servers must not wait for it.
+        using var dns = DnsZoneServer.Start();
+        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { SystemResolver = new DnsServerHostResolver(dns.Address) });
+
+        await runner.WarmUpAsync(type, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Contains(dns.Received, q => q.Name == "localhost.");
+    }
+
+    [Theory]
+    [InlineData("tcp")]
     [InlineData("http")]
     [InlineData("headers")]
     [InlineData("tls")]
