@@ -129,6 +129,44 @@ public sealed class OutboxSenderTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Sender_Metrics_CountDeliveriesTheOutboxAndTheFiringAlerts()
+    {
+        await using var smtp = await SmtpSink.StartAsync();
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var policy = Policy(smtp.Port, "oncall@example.test");
+        await FireAsync(database, policy, "payments-api", "sre-oncall");
+        var values = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "sentinel-test-sender")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name + "{" + string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}")) + "}";
+            values.AddOrUpdate(key, value, (_, old) => instrument is Counter<long> ? old + value : value);
+        });
+        listener.Start();
+
+        await using (await StartSenderAsync(database, policy))
+        {
+            await Eventually.WaitAsync(() =>
+            {
+                listener.RecordObservableInstruments();
+                return values.GetValueOrDefault("sentinel_alerts_firing{kind=check_failing,severity=critical}") == 1
+                    && values.GetValueOrDefault("sentinel_notifications_total{channel=sre-oncall,outcome=sent}") == 1
+                    && values.TryGetValue("sentinel_outbox_depth{}", out var depth) && depth == 0;
+            }, Bound, "the delivery, the firing alert and an empty outbox on the instruments");
+        }
+
+        Assert.Equal(0, values.GetValueOrDefault("sentinel_alerts_firing{kind=certificate_expiring,severity=warning}", -1));
+        Assert.False(values.ContainsKey("sentinel_notifications_total{channel=sre-oncall,outcome=failed}"));
+    }
+
+    [Fact]
     public void Sign_KnownVector_MatchesOpenSslHmacOfTimestampDotBody()
     {
         // printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac key
