@@ -26,11 +26,12 @@ internal static class BaselineAcceptance
             Time = context.Time,
             Random = context.Random,
             SystemResolver = context.SystemResolver,
+            ServerResolver = context.ServerResolver,
             Node = context.Node,
             State = scratch,
         });
         await runner.WarmUpAsync(check.Type, cancellationToken).ConfigureAwait(false);
-        await runner.WarmUpResolutionAsync(check, cancellationToken).ConfigureAwait(false);
+        await runner.PrepareOneShotAsync(check, cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
         var taken = await scratch.GetAsync(check.Id, stateKey, cancellationToken).ConfigureAwait(false);
         if (taken is null || !acceptable(result))

@@ -18,6 +18,9 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
     /// <summary>The longest a run waits for its type's first warm-up before it goes ahead cold.</summary>
     public static readonly TimeSpan WarmUpBound = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a one-shot run idles between its warm-ups and the run it times (<see cref="PrepareOneShotAsync"/>).</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(2);
+
     private readonly ConcurrentDictionary<string, Lazy<Task>> _warmed = new(StringComparer.Ordinal);
 
     public ProbeContext Context => context;
@@ -104,8 +107,8 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
 
     /// <summary>
     /// Warms the <c>resolve</c> phase that a run of <paramref name="check"/> will time, through its resolver
-    /// (<see cref="ResolutionWarmUp"/>); a one-shot run calls it right before the run, since the system resolver cools
-    /// again within a fraction of a second. Does nothing for a check that looks no name up. Bounded by
+    /// (<see cref="ResolutionWarmUp"/>); a one-shot run calls it right before the run (<see cref="PrepareOneShotAsync"/>),
+    /// since the system resolver cools again within a fraction of a second. Does nothing for a check that looks no name up. Bounded by
     /// <see cref="WarmUpBound"/>.
     /// </summary>
     public async Task WarmUpResolutionAsync(CheckDefinition check, CancellationToken cancellationToken)
@@ -125,6 +128,23 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
         {
             // As for the types' warm-ups: a failed or slow one only leaves the run colder.
         }
+    }
+
+    /// <summary>
+    /// Readies a one-shot run of <paramref name="check"/> (its type already warmed): warms its resolver
+    /// (<see cref="WarmUpResolutionAsync"/>), last since the system resolver cools again within a fraction of a second,
+    /// then idles for <see cref="Settle"/>. The warm-ups keep the process on the CPU for hundreds of milliseconds, and on
+    /// a busy machine the kernel's scheduler then takes the CPU from it at its next wake-up of another task: on
+    /// loopback, the server that connect() wakes. Other processes' time slices were then timed as the target's connect
+    /// (a scheduler trace showed 8 ms of them inside one connect()). After a short sleep the run starts on a fresh slice,
+    /// as curl's transfers do, which sleep in poll between their steps: on 2 cores at a load of about 30, 25 runs each,
+    /// the median connect to a loopback server went from 2.6 ms without the idle to 0.3–0.4 ms with 1–2 ms of it
+    /// (curl: 0.16 ms).
+    /// </summary>
+    public async Task PrepareOneShotAsync(CheckDefinition check, CancellationToken cancellationToken)
+    {
+        await WarmUpResolutionAsync(check, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(Settle, context.Time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -152,8 +152,8 @@ internal static class ProbeCommand
         var passed = true;
         foreach (var check in checks)
         {
-            // The resolver last and right before the run: the system resolver cools again within a fraction of a second.
-            await runner.WarmUpResolutionAsync(check, cancellationToken).ConfigureAwait(false);
+            // The resolver last, then a moment's idle, right before the run (see PrepareOneShotAsync).
+            await runner.PrepareOneShotAsync(check, cancellationToken).ConfigureAwait(false);
 
             // The run starts on a thread-pool thread of its own, as the warm-ups' runs do inside the runner: when the probe
             // first waits (the lookup it queued on that thread, or the connection), only the runner's frames unwind above

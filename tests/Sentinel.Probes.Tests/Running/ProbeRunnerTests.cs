@@ -192,6 +192,22 @@ public sealed class ProbeRunnerTests
         Assert.Equal(ProbeStatus.Up, result.Status);
     }
 
+    [Fact]
+    public async Task PrepareOneShotAsync_AfterTheWarmUps_IdlesForTheSettleBeforeTheRun()
+    {
+        // A target given by address looks nothing up, so the resolver's warm-up does nothing and only the idle is left.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var runner = Runner(Measuring(1), time);
+
+        var prepared = runner.PrepareOneShotAsync(Check() with { Target = "127.0.0.1" }, TestContext.Current.CancellationToken);
+        time.Advance(ProbeRunner.Settle - TimeSpan.FromTicks(1));
+        Assert.False(prepared.IsCompleted);
+        time.Advance(TimeSpan.FromTicks(1));
+        await prepared;
+
+        Assert.InRange(ProbeRunner.Settle, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(10));
+    }
+
     private static ProbeRunner Runner(Func<CheckDefinition, CancellationToken, ValueTask<ProbeResult>> run, TimeProvider? time = null, Action<CheckDefinition, Exception>? onCrash = null) =>
         new(new ProbeTypes([FakeType(run)]), new ProbeContext { Time = time ?? TimeProvider.System }, onCrash);
 
