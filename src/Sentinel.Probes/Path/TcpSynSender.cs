@@ -13,6 +13,9 @@ namespace Sentinel.Probes.Paths;
 /// </summary>
 internal sealed class TcpSynSender(IcmpSession icmp, IPAddress target, PathSection section, TimeProvider time) : IHopProbeSender
 {
+    /// <summary>How long a connect that failed at once waits for the session's receive loop to read the ICMP answer that may explain it.</summary>
+    private static readonly TimeSpan IcmpReadGrace = TimeSpan.FromMilliseconds(50);
+
     public async Task<EchoOutcome> SendAsync(int ttl, CancellationToken cancellationToken)
     {
         using var probe = HopProbeSenders.Open(target, SocketType.Stream, ProtocolType.Tcp, ttl);
@@ -25,11 +28,12 @@ internal sealed class TcpSynSender(IcmpSession icmp, IPAddress target, PathSecti
         var sent = time.GetTimestamp();
         var attempt = socket.ConnectAsync(new IPEndPoint(target, section.Port), stop.Token).AsTask();
 
-        // Failed within the connect call itself, before a SYN went out: no route from this node, or a local firewall.
-        // (A "time exceeded" also fails the connect, as a hard error in SYN-SENT, but only a round trip later, by
-        // when the raw socket has the message.)
+        // Failed as soon as it was made: no route from this node or a local firewall (no SYN went out), or an ICMP error
+        // that answered the SYN already — a "time exceeded" fails the connect as a hard error in SYN-SENT, and on a short
+        // path it comes back before the connect call has returned. The kernel queues the message on the raw socket
+        // before it fails the connect, so it is there to read: wait a moment for it before calling the failure local.
         if (attempt is { IsFaulted: true, Exception.InnerException: SocketException { SocketErrorCode: not SocketError.ConnectionRefused } local }
-            && !expected.Answer.IsCompleted)
+            && !await AnsweredWithinAsync(expected.Answer, cancellationToken).ConfigureAwait(false))
         {
             return EchoOutcome.Failed(local.SocketErrorCode, local.Message);
         }
@@ -56,6 +60,20 @@ internal sealed class TcpSynSender(IcmpSession icmp, IPAddress target, PathSecti
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await ((Task)connect).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Whether the ICMP answer to a probe is read within <see cref="IcmpReadGrace"/>.</summary>
+    private async Task<bool> AnsweredWithinAsync(Task answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await answer.WaitAsync(IcmpReadGrace, time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class ResultWriter : BackgroundService
     private readonly ResultReplay _replay;
     private long _reportedDrops;
 
+    /// <summary>1 once the drain loop began, or a stop came first and flushed in its place: exactly one of them stores what is in memory on the way out.</summary>
+    private int _draining;
+
     public ResultWriter(
         ResultBuffer buffer,
         ResultSpill spill,
@@ -74,8 +77,27 @@ internal sealed class ResultWriter : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Stops the drain loop, which stores what is in memory on its way out; a writer stopped before its loop began (the
+    /// host runs <see cref="ExecuteAsync"/> on the thread pool, and a stop that comes first cancels it unstarted) stores
+    /// it here instead, so a SIGTERM right after start loses nothing either.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _draining, 1) == 0)
+        {
+            await FlushOnShutdownAsync(new List<ResultRow>()).ConfigureAwait(false);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (Interlocked.Exchange(ref _draining, 1) != 0)
+        {
+            return;
+        }
+
         var replay = _replay.RunAsync(stoppingToken);
         if (!_spill.IsEmpty)
         {

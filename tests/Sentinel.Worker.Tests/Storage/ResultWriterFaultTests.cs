@@ -104,6 +104,29 @@ public sealed class ResultWriterFaultTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Writer_StoppedBeforeItsLoopBegan_SpillsWhatWasPublished()
+    {
+        var database = await postgres.CreateMigratedDatabaseAsync();
+        await using var proxy = new PostgresProxy(postgres);
+        await using var dataSource = NpgsqlDataSource.Create(proxy.ConnectionString(database));
+        proxy.Down = true;
+        var published = new List<ProbeResult>();
+        await using var harness = new WriterHarness(dataSource);
+        harness.Database.MarkReady();
+
+        // The host runs the drain loop on the thread pool with a token that a stop cancels, so a stop that beats the pool
+        // cancels it unstarted. A start whose own token is cancelled already is that race decided: the loop never begins.
+        await PublishAsync(harness, published, "early", 40);
+        using var shutdownDuringStart = new CancellationTokenSource();
+        await shutdownDuringStart.CancelAsync();
+        await harness.Writer.StartAsync(shutdownDuringStart.Token);
+        await harness.StopAsync();
+
+        Assert.Equal(40, harness.Spill.Rows);
+        Assert.Equal(0, harness.Buffer.Count);
+    }
+
+    [Fact]
     public async Task Writer_SpillWithDamagedLines_WritesTheRowsSkipsAndCountsTheRest()
     {
         var database = await postgres.CreateMigratedDatabaseAsync();
