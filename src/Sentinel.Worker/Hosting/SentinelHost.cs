@@ -48,6 +48,7 @@ internal static class SentinelHost
         // scheduler so that it can flush the last results, and the database stops after both.
         services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
         services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
+        services.AddSentinelHistory(configuration, maintain: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {

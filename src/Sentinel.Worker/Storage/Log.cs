@@ -39,4 +39,28 @@ internal static partial class Log
 
     [LoggerMessage(1022, LogLevel.Error, "Stopped with {Count} results not written to the database")]
     public static partial void ResultsUnwritten(ILogger logger, int count);
+
+    [LoggerMessage(1024, LogLevel.Warning, "Dropped {Count} results older than the raw retention (the oldest started at {OldestStartedAt:o}; the oldest day kept is {OldestDayKept:yyyy-MM-dd})")]
+    public static partial void ResultsExpired(ILogger logger, int count, DateTimeOffset oldestStartedAt, DateOnly oldestDayKept);
+
+    [LoggerMessage(1040, LogLevel.Debug, "Storage maintenance skipped: another node holds the maintenance lock")]
+    public static partial void MaintenanceSkipped(ILogger logger);
+
+    [LoggerMessage(1041, LogLevel.Information, "Created partition {Partition}")]
+    public static partial void PartitionCreated(ILogger logger, string partition);
+
+    [LoggerMessage(1042, LogLevel.Information, "Dropped partition {Partition}: past its retention")]
+    public static partial void PartitionDropped(ILogger logger, string partition);
+
+    [LoggerMessage(1043, LogLevel.Warning, "Could not drop partition {Partition} now ({Reason}); trying again next round")]
+    public static partial void PartitionDropPostponed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1044, LogLevel.Information, "Deleted {Count} rows of results_undated that arrived before {Cutoff:o}")]
+    public static partial void UndatedDeleted(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(1045, LogLevel.Debug, "Rolled up results ingested from {From:o} to {To:o}: {Minutes} check-minutes, {MinuteRows} minute rows and {HourRows} hour rows changed, in {ElapsedMs:0.#} ms")]
+    public static partial void RolledUp(ILogger logger, DateTimeOffset from, DateTimeOffset to, int minutes, int minuteRows, int hourRows, double elapsedMs);
+
+    [LoggerMessage(1046, LogLevel.Warning, "Storage maintenance failed: {Reason}; trying again next round")]
+    public static partial void MaintenanceFailed(ILogger logger, string reason);
 }

@@ -17,7 +17,8 @@ namespace Sentinel.Worker.Storage;
 /// Drains the result queue into the <c>results</c> table (and each check's newest into <c>check_latest</c>), in batches
 /// of whatever has queued up (so one result is written at once when idle, thousands at a time under load), each result
 /// once by its id however often a batch is retried. A batch that
-/// fails is kept and retried with <see cref="Backoff"/>; nothing is dropped. On shutdown, what is queued is flushed.
+/// fails is kept and retried with <see cref="Backoff"/>; nothing is dropped, except results whose day is already past
+/// the raw retention when they are written (<see cref="ResultRetention"/>). On shutdown, what is queued is flushed.
 /// </summary>
 internal sealed class ResultWriter : BackgroundService
 {
@@ -34,6 +35,7 @@ internal sealed class ResultWriter : BackgroundService
     private readonly Counter<long> _failures;
     private readonly ResiliencePipeline _retry;
     private readonly ResultPartitions _partitions = new();
+    private readonly ResultRetention _retention;
     private readonly List<ProbeResult> _batch;
     private bool _failedBefore;
 
@@ -43,6 +45,7 @@ internal sealed class ResultWriter : BackgroundService
         DatabaseState database,
         IOptions<ResultOptions> options,
         IOptions<NodeOptions> node,
+        ResultRetention retention,
         TimeProvider time,
         Meter meter,
         ILogger<ResultWriter> log)
@@ -52,6 +55,7 @@ internal sealed class ResultWriter : BackgroundService
         _database = database;
         _options = options;
         _node = node;
+        _retention = retention;
         _time = time;
         _log = log;
         _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
@@ -165,6 +169,13 @@ internal sealed class ResultWriter : BackgroundService
     /// </summary>
     private async Task CopyAsync(List<ProbeResult> batch, CancellationToken cancellationToken)
     {
+        // Before the partitions: a day past retention must not be created again for them.
+        _retention.RemoveExpired(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes.Probing;
+using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Storage;
 
@@ -23,6 +25,25 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ICheckStateStore, PostgresCheckStateStore>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
         services.AddHostedService<DatabaseStartup>();
+        return services;
+    }
+
+    /// <summary>
+    /// History over time: the retention settings (<see cref="StorageOptions"/>), the rule the result writer drops
+    /// results past retention by (<see cref="ResultRetention"/>), the history queries (<see cref="IResultHistory"/>) and,
+    /// with <paramref name="maintain"/>, the maintenance rounds (partitions, retention, rollups) that keep it fast.
+    /// </summary>
+    public static IServiceCollection AddSentinelHistory(this IServiceCollection services, IConfiguration configuration, bool maintain)
+    {
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(configuration, StorageOptions.Section);
+        services.AddSingleton<ResultRetention>();
+        services.AddSingleton<IResultHistory, ResultHistory>();
+        if (maintain)
+        {
+            services.AddSingleton<ResultRollups>();
+            services.AddHostedService<StorageMaintenance>();
+        }
+
         return services;
     }
 }

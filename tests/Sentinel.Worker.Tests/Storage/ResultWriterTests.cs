@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -167,14 +168,54 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
-    private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource)
+    [Fact]
+    public async Task Writer_ResultOlderThanTheRetention_IsDroppedAndCountedAndItsDayNotCreatedAgain()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var now = new DateTimeOffset(2026, 6, 15, 12, 0, 0, TimeSpan.Zero);
+        using var meter = new Meter("test");
+        var expired = new List<long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "sentinel_results_expired_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => expired.Add(value));
+        listener.Start();
+        var (pipeline, writer, database) = Create(dataSource, new ResultRetention(
+            Options.Create(new StorageOptions()), new FakeTimeProvider(now), meter, NullLogger<ResultRetention>.Instance));
+        database.MarkReady();
+        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var check = new CheckDefinition { Id = "replayed", Name = "replayed", Type = "tcp", Target = "127.0.0.1:9" };
+
+        // Replayed after an outage: a result of a day retention (30 days) dropped already, then one of yesterday.
+        var old = now.AddDays(-45);
+        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(old), StartedAt = old }, TestContext.Current.CancellationToken);
+        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { StartedAt = now.AddDays(-1) }, TestContext.Current.CancellationToken);
+
+        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 1, TimeSpan.FromSeconds(10), "yesterday's result");
+        await Eventually.WaitAsync(() => expired.Sum() == 1, TimeSpan.FromSeconds(10), "the expired result to be counted");
+        Assert.Equal(now.AddDays(-1).UtcDateTime, (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM results")).ToUniversalTime());
+        Assert.False(await dataSource.QueryValueAsync<bool>("SELECT to_regclass('results_20260501') IS NOT NULL"));
+        Assert.Equal(0, pipeline.Pending.Count);
+        await writer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource, ResultRetention? retention = null)
     {
         var pipeline = new ResultPipeline(new LatestResults(), Options.Create(new ResultOptions()), NullLogger<ResultPipeline>.Instance);
         var database = new DatabaseState();
         var writer = new ResultWriter(pipeline, dataSource, database, Options.Create(new ResultOptions()),
-            Options.Create(new NodeOptions { Name = "node-1" }), TimeProvider.System, new Meter("test"), NullLogger<ResultWriter>.Instance);
+            Options.Create(new NodeOptions { Name = "node-1" }), retention ?? KeepEverything(), TimeProvider.System, new Meter("test"), NullLogger<ResultWriter>.Instance);
         return (pipeline, writer, database);
     }
+
+    /// <summary>A retention that keeps whatever these tests write (some start in 1970); the writer's own behaviour is under test.</summary>
+    private static ResultRetention KeepEverything() => new(
+        Options.Create(new StorageOptions { Retention = TimeSpan.FromDays(365 * 100) }), TimeProvider.System, new Meter("test"), NullLogger<ResultRetention>.Instance);
 
     private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
 }

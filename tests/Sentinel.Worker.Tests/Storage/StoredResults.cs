@@ -1,0 +1,92 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Sentinel.Worker.Storage;
+
+namespace Sentinel.Worker.Tests.Storage;
+
+/// <summary>A raw result row as the tests store it: the columns history reads, and when it arrived.</summary>
+internal sealed record StoredResult(string Check, DateTimeOffset StartedAt, string Status, double DurationMs, string Phases, DateTimeOffset IngestedAt);
+
+/// <summary>
+/// Raw results written straight into <c>results</c> (with their day partitions), with the arrival time a test chooses,
+/// and the storage services over a test database on a fake clock.
+/// </summary>
+internal static class StoredResults
+{
+    public static async Task InsertAsync(NpgsqlDataSource dataSource, IEnumerable<StoredResult> results)
+    {
+        var rows = results.ToList();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        foreach (var day in rows.Select(r => r.StartedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Distinct())
+        {
+            await connection.ExecuteAsync("SELECT sentinel_results_partition(@day::date)", new { day });
+        }
+
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO results (id, check_id, started_at, duration_ms, status, phases, measurements, problems, findings, node, ingested_at)
+            SELECT sentinel_uuid_v7(s), c, s, d, st, p::jsonb, '{}', '[]', '[]', 'node-1', i
+            FROM unnest(@checks, @startedAt, @durations, @statuses, @phases, @ingestedAt) AS u (c, s, d, st, p, i)
+            """,
+            new
+            {
+                checks = rows.Select(r => r.Check).ToArray(),
+                startedAt = rows.Select(r => r.StartedAt.UtcDateTime).ToArray(),
+                durations = rows.Select(r => r.DurationMs).ToArray(),
+                statuses = rows.Select(r => r.Status).ToArray(),
+                phases = rows.Select(r => r.Phases).ToArray(),
+                ingestedAt = rows.Select(r => r.IngestedAt.UtcDateTime).ToArray(),
+            });
+    }
+
+    /// <summary>
+    /// Runs of three checks from <paramref name="from"/> for <paramref name="span"/>, each arriving 2 s after its start:
+    /// "web" every 20 s with five phases, "db" every 60 s with two (no connect when it failed), "ping" every 7 s with
+    /// none. Statuses cycle through up, degraded, down and unknown at different rates. Durations are multiples of
+    /// 1/8 ms, which floating point adds exactly in any order, so sums do not depend on the order rows are read in.
+    /// </summary>
+    public static IEnumerable<StoredResult> Runs(DateTimeOffset from, TimeSpan span, int seed = 7)
+    {
+        var random = new Random(seed);
+        string Status() => random.Next(20) switch { < 13 => "up", < 16 => "degraded", < 19 => "down", _ => "unknown" };
+        double Ms(int max) => random.Next(1, max * 8) / 8.0;
+
+        for (var t = from; t < from + span; t += TimeSpan.FromSeconds(20))
+        {
+            var (resolve, connect, tls, processing, transfer) = (Ms(20), Ms(40), Ms(80), Ms(300), Ms(50));
+            yield return new StoredResult("web", t, Status(), resolve + connect + tls + processing + transfer + Ms(2),
+                $$"""{"resolve": {{resolve}}, "connect": {{connect}}, "tls": {{tls}}, "processing": {{processing}}, "transfer": {{transfer}}}""", t.AddSeconds(2));
+        }
+
+        for (var t = from.AddSeconds(5); t < from + span; t += TimeSpan.FromSeconds(60))
+        {
+            var status = Status();
+            var resolve = Ms(10);
+            var phases = status == "down" ? $$"""{"resolve": {{resolve}}}""" : $$"""{"resolve": {{resolve}}, "connect": {{Ms(30)}}}""";
+            yield return new StoredResult("db", t, status, Ms(100), phases, t.AddSeconds(2));
+        }
+
+        for (var t = from.AddSeconds(3); t < from + span; t += TimeSpan.FromSeconds(7))
+        {
+            yield return new StoredResult("ping", t, Status(), Ms(5), "{}", t.AddSeconds(2));
+        }
+    }
+
+    public static StorageMaintenance Maintenance(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null)
+    {
+        var database = new DatabaseState();
+        database.MarkReady();
+        var storage = Options.Create(options ?? new StorageOptions());
+        return new StorageMaintenance(dataSource, database, new ResultRollups(storage, time), storage, time, NullLogger<StorageMaintenance>.Instance);
+    }
+
+    public static ResultHistory History(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null) =>
+        new(dataSource, Options.Create(options ?? new StorageOptions()), time);
+
+    /// <summary>A fake clock at <paramref name="now"/>, which is in the past so that the database's own clock never holds a round back.</summary>
+    public static FakeTimeProvider Clock(DateTimeOffset now) => new(now);
+}
