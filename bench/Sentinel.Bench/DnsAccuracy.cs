@@ -125,7 +125,7 @@ internal static partial class DnsAccuracy
     }
 
     private static double Lookup(ProbeResult result) => result.Success
-        ? result.Phase("lookup")!.Value.TotalMilliseconds
+        ? result.Phase(PhaseNames.Lookup)!.Value.TotalMilliseconds
         : throw new InvalidOperationException($"the probe failed: {result.Failure?.Category}: {result.Failure?.Message}");
 
     /// <summary>One query in one datagram and its answer, timed around the send and the receive alone.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 using Sentinel.Probes.Running;
 
 namespace Sentinel.Bench;
@@ -101,7 +102,11 @@ internal static class HttpAccuracy
         }
 
         double Ms(string name) => result.Phase(name)?.TotalMilliseconds ?? double.NaN;
-        return [Ms("resolve"), Ms("connect"), Ms("tls"), Ms("processing"), Ms("transfer"), result.Measurements["http.duration.total_ms"].Number!.Value];
+        return
+        [
+            Ms(PhaseNames.Resolve), Ms(PhaseNames.Connect), Ms(PhaseNames.Tls), Ms(PhaseNames.Processing), Ms(PhaseNames.Transfer),
+            result.Measurements[HttpMeasurements.Durations.Total].Number!.Value,
+        ];
     }
 
     /// <summary>Runs curl with two transfers; returns each one's phases (ms) from its cumulative -w times.</summary>

@@ -124,12 +124,12 @@ internal static class TlsParity
     /// <summary>The result's tls phase (ms), and its TLS version; throws when the check failed.</summary>
     private static string TlsPhase(ProbeResult result, out double milliseconds)
     {
-        if (!result.Success || result.Phase("tls") is not { } phase)
+        if (!result.Success || result.Phase(PhaseNames.Tls) is not { } phase)
         {
             throw new InvalidOperationException($"the {result.Type} check failed: {result.Failure?.Category}: {result.Failure?.Message}");
         }
 
         milliseconds = phase.TotalMilliseconds;
-        return result.Measurements["tls.version"].Text ?? "?";
+        return result.Measurements[TlsMeasurements.Version].Text ?? "?";
     }
 }

@@ -37,7 +37,7 @@ internal static class SentinelArchitecture
     public static readonly IReadOnlyList<string> Core =
     [
         Checks, "Sentinel.Probes.Probing", "Sentinel.Probes.Running", "Sentinel.Probes.Reporting", "Sentinel.Probes.Resolving",
-        "Sentinel.Probes.Names", "Sentinel.Probes.Protocols.Tcp", "Sentinel.Probes.Protocols.Tls", "Sentinel.Probes.Protocols.Dns",
+        "Sentinel.Probes.Names", "Sentinel.Probes.Protocols", "Sentinel.Probes.Protocols.Tcp", "Sentinel.Probes.Protocols.Tls", "Sentinel.Probes.Protocols.Dns",
         "Sentinel.Probes.Protocols.Icmp", ProtocolsHttp, Audits,
     ];
 

@@ -8,7 +8,8 @@ namespace Sentinel.Testing;
 /// A DNS server on loopback (UDP and TCP, same port) that answers each query with whatever the test makes of
 /// its bytes: garbage, a reply with the wrong id, a compression loop, a TCP reply that drips or stops. For the
 /// hostile-target tests: a probe must classify such replies, in bounded time and memory, without crashing.
-/// Serves until disposed; every loop ends with the server.
+/// It can also answer differently over TCP than over UDP (<see cref="OverTcp"/>), or hold its TCP port without
+/// listening, so that a client falling back to TCP is refused. Serves until disposed; every loop ends with the server.
 /// </summary>
 public sealed class HostileDnsServer : IDisposable
 {
@@ -21,7 +22,11 @@ public sealed class HostileDnsServer : IDisposable
 
     /// <param name="reply">Turns a query into the reply bytes (over TCP, framed with the length); null sends nothing.</param>
     /// <param name="tcpReply">Replaces the TCP answer with its own writes to the stream, when given.</param>
-    public HostileDnsServer(Func<byte[], byte[]?> reply, Func<NetworkStream, byte[], CancellationToken, Task>? tcpReply = null)
+    /// <param name="listenOnTcp">
+    /// False to keep the TCP port bound but not listening, so that a connection to it is refused (RST): a server that
+    /// answers only over UDP, against RFC 7766.
+    /// </param>
+    public HostileDnsServer(Func<byte[], byte[]?> reply, Func<NetworkStream, byte[], CancellationToken, Task>? tcpReply = null, bool listenOnTcp = true)
     {
         _reply = reply;
         _tcpReply = tcpReply;
@@ -41,9 +46,12 @@ public sealed class HostileDnsServer : IDisposable
             }
         }
 
-        _tcp.Listen(16);
         _ = ServeUdpAsync(_stop.Token);
-        _ = ServeTcpAsync(_stop.Token);
+        if (listenOnTcp)
+        {
+            _tcp.Listen(16);
+            _ = ServeTcpAsync(_stop.Token);
+        }
     }
 
     public IPEndPoint EndPoint { get; private set; }
@@ -64,19 +72,31 @@ public sealed class HostileDnsServer : IDisposable
     }
 
     /// <summary>
+    /// The query turned into an empty answer with the TC flag set (RFC 1035 §4.1.1): what a server sends over UDP when
+    /// the answer does not fit, or a rate-limiting server's "slip" (RRL), to send the client to TCP.
+    /// </summary>
+    public static byte[] Truncated(byte[] query)
+    {
+        var reply = EmptyAnswer(query);
+        reply[2] |= 0x02;
+        return reply;
+    }
+
+    /// <summary>A TCP answer of <paramref name="reply"/>'s bytes, for a server that answers over TCP otherwise than over UDP.</summary>
+    public static Func<NetworkStream, byte[], CancellationToken, Task> OverTcp(Func<byte[], byte[]?> reply) =>
+        (stream, query, cancellationToken) => reply(query) is { } bytes ? AnswerOverTcpAsync(stream, bytes, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>The record type a query asks for (QTYPE, after the question's name; RFC 1035 §4.1.2).</summary>
+    public static ushort QuestionType(byte[] query) => BinaryPrimitives.ReadUInt16BigEndian(query.AsSpan(QuestionEnd(query) - 4));
+
+    /// <summary>
     /// An authoritative NOERROR answer to the query with one record of <paramref name="type"/> at the queried name
     /// for each RDATA given, written octet for octet (RFC 1035 §4.1), so a test can send data a zone server would
     /// not: any TTL, any octets in a character string, types a client may not know.
     /// </summary>
     public static byte[] Answer(byte[] query, ushort type, uint ttl, params byte[][] rdatas)
     {
-        var questionEnd = 12;
-        while (query[questionEnd] != 0)
-        {
-            questionEnd += query[questionEnd] + 1;
-        }
-
-        questionEnd += 1 + 4;
+        var questionEnd = QuestionEnd(query);
         var message = new List<byte> { query[0], query[1], 0x84, 0x00, 0, 1, (byte)(rdatas.Length >> 8), (byte)rdatas.Length, 0, 0, 0, 0 };
         message.AddRange(query[12..questionEnd]);
         foreach (var rdata in rdatas)
@@ -88,6 +108,18 @@ public sealed class HostileDnsServer : IDisposable
         }
 
         return [.. message];
+    }
+
+    /// <summary>Where the question of a query with one question ends: after its name's labels, its type and its class.</summary>
+    private static int QuestionEnd(byte[] query)
+    {
+        var end = 12;
+        while (query[end] != 0)
+        {
+            end += query[end] + 1;
+        }
+
+        return end + 1 + 4;
     }
 
     public void Dispose()
@@ -133,6 +165,16 @@ public sealed class HostileDnsServer : IDisposable
         }
     }
 
+    /// <summary>Writes the reply framed with its length (RFC 1035 §4.2.2), then holds the connection open as a server would, until the client is done or the server stops.</summary>
+    private static async Task AnswerOverTcpAsync(NetworkStream stream, byte[] reply, CancellationToken cancellationToken)
+    {
+        var framed = new byte[2 + reply.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
+        reply.CopyTo(framed, 2);
+        await stream.WriteAsync(framed, cancellationToken);
+        _ = await stream.ReadAsync(new byte[1], cancellationToken);
+    }
+
     private async Task AnswerTcpAsync(Socket connection, CancellationToken cancellationToken)
     {
         using (connection)
@@ -151,13 +193,7 @@ public sealed class HostileDnsServer : IDisposable
                 }
                 else if (_reply(query) is { } reply)
                 {
-                    var framed = new byte[2 + reply.Length];
-                    BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
-                    reply.CopyTo(framed, 2);
-                    await stream.WriteAsync(framed, cancellationToken);
-
-                    // Hold the connection open as a server would, until the client is done or the server stops.
-                    _ = await stream.ReadAsync(new byte[1], cancellationToken);
+                    await AnswerOverTcpAsync(stream, reply, cancellationToken);
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException or EndOfStreamException)

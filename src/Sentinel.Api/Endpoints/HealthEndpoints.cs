@@ -19,15 +19,14 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    internal static Ok<HealthStatus> Alive() => TypedResults.Ok(new HealthStatus("alive", null));
+    internal static JsonHttpResult<HealthStatus> Alive() => TypedResults.Json(new HealthStatus("alive", null), ApiJsonContext.Default.HealthStatus);
 
-    internal static async Task<Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>>> ReadyAsync(
-        IReadinessProbe probe, CancellationToken cancellationToken)
+    internal static async Task<JsonHttpResult<HealthStatus>> ReadyAsync(IReadinessProbe probe, CancellationToken cancellationToken)
     {
         var readiness = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
         return readiness.Ready
-            ? TypedResults.Ok(new HealthStatus("ready", readiness.Reason))
-            : TypedResults.Json(new HealthStatus("not ready", readiness.Reason), statusCode: StatusCodes.Status503ServiceUnavailable);
+            ? TypedResults.Json(new HealthStatus("ready", readiness.Reason), ApiJsonContext.Default.HealthStatus)
+            : TypedResults.Json(new HealthStatus("not ready", readiness.Reason), ApiJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
 

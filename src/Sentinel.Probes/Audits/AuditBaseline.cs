@@ -35,8 +35,7 @@ internal static class AuditBaseline
             var kept = posture.StrongestWith(baseline);
             if (baseline != kept)
             {
-                var json = JsonSerializer.Serialize(kept, AuditPostureJsonContext.Default.AuditPosture);
-                await context.State.SetAsync(checkId, AuditPosture.StateKey, json, $"header audit on {context.Node}", cancellationToken).ConfigureAwait(false);
+                await context.State.SetAsync(checkId, AuditPosture.StateKey, Write(kept), $"header audit on {context.Node}", cancellationToken).ConfigureAwait(false);
             }
 
             return baseline is null ? null : (baseline, stored!);
@@ -62,12 +61,15 @@ internal static class AuditBaseline
         return (result, accepted is null ? null : Read(accepted));
     }
 
+    /// <summary>A posture as it is stored: <c>{"hsts": {...}, "cors": {...}, "headers": {...}, "target": "..."}</c>.</summary>
+    public static string Write(AuditPosture posture) => JsonSerializer.Serialize(posture, AuditJsonContext.Default.AuditPosture);
+
     /// <summary>Reads a stored posture; null when it is not one (edited by hand, or another version's).</summary>
     public static AuditPosture? Read(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize(json, AuditPostureJsonContext.Default.AuditPosture);
+            return JsonSerializer.Deserialize(json, AuditJsonContext.Default.AuditPosture);
         }
         catch (JsonException)
         {

@@ -1,5 +1,7 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Http;
 
 namespace Sentinel.Probes.Audits;
 
@@ -12,9 +14,15 @@ internal sealed class AuditDetails : ProbeDetails
 {
     private readonly List<AuditExchange> _exchanges = [];
 
+    /// <summary>Every request judged, as JSON shows it.</summary>
+    [JsonPropertyName("exchanges")]
+    public IEnumerable<AuditExchangeJson> ExchangesJson => _exchanges.Select(e => new AuditExchangeJson(e));
+
+    [JsonIgnore]
     public IReadOnlyList<AuditExchange> Exchanges => _exchanges;
 
     /// <summary>The posture of this run, when one was taken.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AuditPosture? Posture { get; set; }
 
     /// <summary>When and by whom the posture compared with was stored, or null (first run, or not compared).</summary>
@@ -23,44 +31,9 @@ internal sealed class AuditDetails : ProbeDetails
     /// <summary>Why the audit stopped early (a request of its own failed), or null.</summary>
     public string? Incomplete { get; set; }
 
+    internal override JsonTypeInfo JsonTypeInfo => AuditJsonContext.Default.AuditDetails;
+
     public void Add(AuditExchange exchange) => _exchanges.Add(exchange);
-
-    public override void WriteJson(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartArray("exchanges");
-        foreach (var exchange in _exchanges)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("purpose", exchange.Request.Purpose);
-            writer.WriteString("method", exchange.Request.Method);
-            writer.WriteString("url", exchange.Request.Url.ToString());
-            WriteHeaders(writer, "requestHeaders", exchange.Request.Headers);
-            if (exchange.Response is { } response)
-            {
-                writer.WriteNumber("status", response.Status);
-                WriteHeaders(writer, "responseHeaders", response.Headers.Select(h =>
-                    h.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) ? new KeyValuePair<string, string>(h.Key, AuditEvidence.RedactCookie(h.Value)) : h).ToList());
-            }
-            else
-            {
-                writer.WriteString("failure", exchange.Failure?.Category);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        if (Posture is not null)
-        {
-            writer.WritePropertyName("posture");
-            JsonSerializer.Serialize(writer, Posture, AuditPostureJsonContext.Default.AuditPosture);
-        }
-
-        writer.WriteString("comparedWith", ComparedWith);
-        writer.WriteString("incomplete", Incomplete);
-        writer.WriteEndObject();
-    }
 
     public override void WriteReport(TextWriter writer)
     {
@@ -78,18 +51,40 @@ internal sealed class AuditDetails : ProbeDetails
             writer.WriteLine($"    incomplete: {Incomplete}");
         }
     }
+}
 
-    private static void WriteHeaders(Utf8JsonWriter writer, string name, IReadOnlyList<KeyValuePair<string, string>> headers)
-    {
-        writer.WriteStartArray(name);
-        foreach (var (key, value) in headers)
-        {
-            writer.WriteStartArray();
-            writer.WriteStringValue(key);
-            writer.WriteStringValue(AuditEvidence.Clean(value));
-            writer.WriteEndArray();
-        }
+/// <summary>
+/// One request of an audit and what came back, in JSON: header values cleaned of control characters, cookie values
+/// redacted; the status and response headers, or the failure's category when no response came.
+/// </summary>
+internal sealed class AuditExchangeJson
+{
+    private readonly AuditExchange _exchange;
 
-        writer.WriteEndArray();
-    }
+    internal AuditExchangeJson(AuditExchange exchange) => _exchange = exchange;
+
+    public string Purpose => _exchange.Request.Purpose;
+
+    public string Method => _exchange.Request.Method;
+
+    public string Url => _exchange.Request.Url.ToString();
+
+    [JsonConverter(typeof(HeaderPairsJsonConverter))]
+    public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders => Cleaned(_exchange.Request.Headers);
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Status => _exchange.Response?.Status;
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(HeaderPairsJsonConverter))]
+    public IReadOnlyList<KeyValuePair<string, string>>? ResponseHeaders => _exchange.Response is { } response
+        ? Cleaned(response.Headers.Select(h => h.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) ? new KeyValuePair<string, string>(h.Key, AuditEvidence.RedactCookie(h.Value)) : h))
+        : null;
+
+    /// <summary>The failure's category when no response came (null when none was classified); absent with a response.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ApplicableText Failure => _exchange.Response is null ? new(_exchange.Failure?.Category) : default;
+
+    private static List<KeyValuePair<string, string>> Cleaned(IEnumerable<KeyValuePair<string, string>> headers) =>
+        headers.Select(h => new KeyValuePair<string, string>(h.Key, AuditEvidence.Clean(h.Value))).ToList();
 }

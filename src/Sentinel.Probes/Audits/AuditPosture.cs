@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 
 namespace Sentinel.Probes.Audits;
 
@@ -167,7 +166,3 @@ internal sealed record AuditPosture(HstsPosture? Hsts, CorsPosture? Cors, Header
         _ => new HstsPosture(true, Math.Max(now.MaxAge ?? 0, before.MaxAge ?? 0), now.IncludeSubDomains || before.IncludeSubDomains, now.Preload || before.Preload),
     };
 }
-
-[JsonSerializable(typeof(AuditPosture))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class AuditPostureJsonContext : JsonSerializerContext;

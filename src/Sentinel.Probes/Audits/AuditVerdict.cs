@@ -14,10 +14,6 @@ internal static class AuditMetrics
     {
         SeriesPerCheck = AuditIds.All.Count,
     };
-
-    /// <summary>The measurements an audit adds, for assertions.</summary>
-    public static IReadOnlyList<string> Measurements { get; } =
-        ["audit.findings_critical", "audit.findings_warning", "audit.findings_info", "audit.hsts_max_age"];
 }
 
 /// <summary>
@@ -48,12 +44,12 @@ internal static class AuditVerdict
                 warnings.Count == 1 ? warnings[0].Hint : "each finding above names the header value seen and what to change");
         }
 
-        result.Measure("audit.findings_critical", findings.Count(f => f.Severity == FindingSeverity.Critical));
-        result.Measure("audit.findings_warning", findings.Count(f => f.Severity == FindingSeverity.Warning));
-        result.Measure("audit.findings_info", findings.Count(f => f.Severity == FindingSeverity.Info));
+        result.Measure(AuditMeasurements.FindingsCritical, findings.Count(f => f.Severity == FindingSeverity.Critical));
+        result.Measure(AuditMeasurements.FindingsWarning, findings.Count(f => f.Severity == FindingSeverity.Warning));
+        result.Measure(AuditMeasurements.FindingsInfo, findings.Count(f => f.Severity == FindingSeverity.Info));
         if (hsts is { Valid: true, MaxAge: { } maxAge })
         {
-            result.Measure("audit.hsts_max_age", maxAge);
+            result.Measure(AuditMeasurements.HstsMaxAge, maxAge);
         }
 
         foreach (var group in findings.GroupBy(f => f.Id))

@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using DnsClient;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Dns;
@@ -10,109 +11,39 @@ namespace Sentinel.Probes.Dns;
 /// What a DNS probe saw: per server, how it asked, the header, each section with TTLs, the time and the size,
 /// shown in the readable report much as dig shows it; and the drift baseline compared with.
 /// </summary>
-internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyList<DnsServerAnswer> servers, DnsDriftOutcome? drift) : ProbeDetails
+internal sealed class DnsDetails : ProbeDetails
 {
-    public DnsQuery Query { get; } = query;
+    private readonly DnsSection _section;
 
-    public IReadOnlyList<DnsServerAnswer> Servers { get; } = servers;
+    internal DnsDetails(DnsQuery query, DnsSection section, IReadOnlyList<DnsServerAnswer> servers, DnsDriftOutcome? drift) =>
+        (Query, _section, Servers, Drift) = (query, section, servers, drift);
 
-    public DnsDriftOutcome? Drift { get; } = drift;
+    [JsonIgnore]
+    public DnsQuery Query { get; }
+
+    [JsonIgnore]
+    public IReadOnlyList<DnsServerAnswer> Servers { get; }
+
+    [JsonIgnore]
+    public DnsDriftOutcome? Drift { get; }
+
+    /// <summary>The question, as JSON shows it.</summary>
+    [JsonPropertyName("query")]
+    public DnsQueryJson QueryJson => new(Query, _section);
+
+    /// <summary>Every server asked, in order, as JSON shows them.</summary>
+    [JsonPropertyName("servers")]
+    public IEnumerable<DnsServerJson> ServersJson => Asked.Select(a => new DnsServerJson(a.Server, a.FailedOver));
+
+    /// <summary>The baseline compared with (or taken now), as JSON shows it; absent without one.</summary>
+    [JsonPropertyName("baseline")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DnsBaselineJson? BaselineJson => Drift is { Baseline: { } baseline } drift ? new(drift, baseline) : null;
 
     /// <summary>The same details with another drift outcome.</summary>
-    public DnsDetails With(DnsDriftOutcome outcome) => new(Query, section, Servers, outcome);
+    public DnsDetails With(DnsDriftOutcome outcome) => new(Query, _section, Servers, outcome);
 
-    public override void WriteJson(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartObject("query");
-        writer.WriteString("name", Query.Name);
-        writer.WriteString("type", DnsVocabulary.Name(Query.Type));
-        writer.WriteString("class", "IN");
-        writer.WriteBoolean("recursionDesired", section.Recursion);
-        writer.WriteNumber("ednsBufferSize", section.EdnsBufferSize);
-        writer.WriteEndObject();
-        writer.WriteStartArray("servers");
-        foreach (var (server, failedOver) in Asked)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("server", server.Server.Name);
-            if (server.EndPoint is { } endPoint)
-            {
-                writer.WriteString("address", endPoint.ToString());
-            }
-
-            if (server.Server.Address is null)
-            {
-                writer.WriteNumber("resolveMs", Math.Round(server.ResolveElapsed.TotalMilliseconds, 3));
-            }
-
-            if (failedOver)
-            {
-                // A system resolver that gave no usable answer; the next one in resolv.conf was asked.
-                writer.WriteBoolean("failedOver", true);
-            }
-
-            writer.WriteString("transport", server.Transport);
-            writer.WriteBoolean("truncated", server.Truncated);
-            writer.WriteNumber("lookupMs", Math.Round(server.Elapsed.TotalMilliseconds, 3));
-            if (server.Response is { } response)
-            {
-                writer.WriteString("rcode", DnsVocabulary.Name(response.Header.ResponseCode));
-                writer.WriteStartArray("flags");
-                foreach (var flag in Flags(response.Header))
-                {
-                    writer.WriteStringValue(flag);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteNumber("messageSize", response.MessageSize);
-                if (server.Edns is { } edns)
-                {
-                    writer.WriteStartObject("edns");
-                    writer.WriteNumber("version", edns.Version);
-                    writer.WriteBoolean("dnssecOk", edns.IsDnsSecOk);
-                    writer.WriteNumber("udpSize", (ushort)edns.UdpSize);
-                    writer.WriteEndObject();
-                }
-
-                Records(writer, "answer", server.Answers);
-                Records(writer, "authority", server.Authority);
-                Records(writer, "additional", server.Additional);
-            }
-
-            writer.WriteString("error", server.Failure?.Message);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        if (Drift?.Baseline is { } baseline)
-        {
-            writer.WriteStartObject("baseline");
-            writer.WriteStartArray("answers");
-            foreach (var answer in baseline.Answers)
-            {
-                writer.WriteStringValue(answer);
-            }
-
-            writer.WriteEndArray();
-            if (Drift.Since is { } since)
-            {
-                writer.WriteString("since", since);
-            }
-
-            writer.WriteString("by", Drift.By);
-            writer.WriteBoolean("takenNow", Drift.TakenNow);
-            if (Drift.Drifted is { } drifted)
-            {
-                writer.WriteBoolean("drifted", drifted);
-            }
-
-            writer.WriteBoolean("carried", Drift.Carried);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
+    internal override JsonTypeInfo JsonTypeInfo => DnsJsonContext.Default.DnsDetails;
 
     public override void WriteReport(TextWriter writer)
     {
@@ -208,22 +139,6 @@ internal sealed class DnsDetails(DnsQuery query, DnsSection section, IReadOnlyLi
         {
             writer.WriteLine($"  {(i == 0 ? name : string.Empty),-11} {records[i].Presentation}");
         }
-    }
-
-    private static void Records(Utf8JsonWriter writer, string name, IReadOnlyList<DnsRecordView> records)
-    {
-        writer.WriteStartArray(name);
-        foreach (var record in records)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("name", record.Name);
-            writer.WriteNumber("ttl", record.Ttl);
-            writer.WriteString("type", record.Type);
-            writer.WriteString("data", record.Data);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
     }
 
     private static string Ms(TimeSpan duration) =>

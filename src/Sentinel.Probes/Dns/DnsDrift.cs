@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 using Sentinel.Probes.Running;
 
 namespace Sentinel.Probes.Dns;
@@ -8,44 +10,40 @@ namespace Sentinel.Probes.Dns;
 /// <summary>The stored baseline of a check: the question it answers and the normalised answer set.</summary>
 /// <param name="Query">The question, e.g. <c>www.example.com. A</c>; a baseline of another question does not apply.</param>
 /// <param name="Answers">The answer set in normal form, sorted.</param>
-internal sealed record DnsBaseline(string Query, IReadOnlyList<string> Answers)
+internal sealed record DnsBaseline([property: JsonRequired] string Query, [property: JsonRequired] IReadOnlyList<string> Answers)
 {
-    public string ToJson()
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("query", Query);
-            writer.WriteStartArray("answers");
-            foreach (var answer in Answers)
-            {
-                writer.WriteStringValue(answer);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public string ToJson() => JsonSerializer.Serialize(this, DnsJsonContext.Default.DnsBaseline);
 
     /// <summary>Reads a stored baseline; null when it is not one (edited by hand, or another version's).</summary>
     public static DnsBaseline? FromJson(string json)
     {
         try
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("answers", out var answers) || answers.ValueKind != JsonValueKind.Array
-                || answers.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.String))
-            {
-                return null;
-            }
+            return JsonSerializer.Deserialize(json, DnsJsonContext.Default.DnsBaseline) is { Query: not null, Answers: not null } baseline
+                && baseline.Answers.All(a => a is not null)
+                ? baseline with { Answers = baseline.Answers.Order(StringComparer.Ordinal).ToArray() }
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
 
-            return new DnsBaseline(query.GetString()!, answers.EnumerateArray().Select(a => a.GetString()!).Order(StringComparer.Ordinal).ToArray());
+/// <summary>The last drift verdict of a check, as stored under <see cref="DnsDrift.VerdictKey"/>.</summary>
+/// <param name="Query">The question it is for.</param>
+/// <param name="Drifted">Whether an answer set differed from the baseline.</param>
+internal sealed record DnsDriftVerdict([property: JsonRequired] string Query, [property: JsonRequired] bool Drifted)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, DnsJsonContext.Default.DnsDriftVerdict);
+
+    /// <summary>Reads a stored verdict; null when it is not one.</summary>
+    public static DnsDriftVerdict? FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, DnsJsonContext.Default.DnsDriftVerdict) is { Query: not null } verdict ? verdict : null;
         }
         catch (JsonException)
         {
@@ -176,32 +174,11 @@ internal static class DnsDrift
         }
     }
 
-    private static string VerdictJson(string question, bool drifted) =>
-        JsonSerializer.Serialize(new Dictionary<string, object> { ["query"] = question, ["drifted"] = drifted });
+    private static string VerdictJson(string question, bool drifted) => new DnsDriftVerdict(question, drifted).ToJson();
 
     /// <summary>The stored verdict for <paramref name="question"/>, or null (none, another question's, or unreadable).</summary>
-    private static bool? Verdict(CheckState? state, string question)
-    {
-        if (state is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(state.Json);
-            var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("query", out var query) && query.ValueKind == JsonValueKind.String && query.GetString() == question
-                && root.TryGetProperty("drifted", out var drifted) && drifted.ValueKind is JsonValueKind.True or JsonValueKind.False
-                    ? drifted.GetBoolean()
-                    : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static bool? Verdict(CheckState? state, string question) =>
+        state is not null && DnsDriftVerdict.FromJson(state.Json) is { } verdict && verdict.Query == question ? verdict.Drifted : null;
 
     /// <summary>
     /// What <c>sentinel dns accept</c> does (<see cref="BaselineAcceptance"/>): runs the check once (with its probe

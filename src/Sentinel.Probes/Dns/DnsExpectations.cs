@@ -45,7 +45,7 @@ internal sealed class DnsExpectations
         var expected = string.Join(", ", _section.ValidRcodes.Select(DnsVocabulary.Name));
         var hint = rcode == DnsHeaderResponseCode.NoError
             ? "the name exists (or answers) where the check expects it not to; compare the zone with the check's validRcodes"
-            : DnsRcodes.Hint(rcode, server, _query.Name, new DnsAsking(_section.Recursion, _section.EdnsBufferSize, CheckSetsEdns: true));
+            : DnsRcodes.Hint(rcode, server, _query.Name, _section.Asking);
         result.Problem(Dns(DnsRcodes.Category(rcode), rcode switch
         {
             DnsHeaderResponseCode.NotExistentDomain => $"{_query.Name} does not exist: {server} answered NXDOMAIN for {_query}",

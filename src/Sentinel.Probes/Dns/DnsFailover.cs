@@ -1,6 +1,7 @@
 using DnsClient;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 
@@ -27,14 +28,14 @@ internal static class DnsFailover
             DnsServerAnswer answer;
             if (i == servers.Count - 1)
             {
-                answer = await DnsExchange.QueryAsync(servers[i], query, section, check, context, cancellationToken, failed.Count > 0 ? left : null).ConfigureAwait(false);
+                answer = await DnsServerAnswer.AskAsync(servers[i], query, section, check, context, cancellationToken, failed.Count > 0 ? left : null).ConfigureAwait(false);
             }
             else
             {
                 var share = check.Timeout / servers.Count;
                 using var timer = new CancellationTokenSource(share, context.Time);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-                answer = await DnsExchange.QueryAsync(servers[i], query, section, check, context, attempt.Token, share).ConfigureAwait(false);
+                answer = await DnsServerAnswer.AskAsync(servers[i], query, section, check, context, attempt.Token, share).ConfigureAwait(false);
             }
 
             if (i == servers.Count - 1 || IsUsable(answer) || cancellationToken.IsCancellationRequested)

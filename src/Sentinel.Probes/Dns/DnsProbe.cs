@@ -46,17 +46,17 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         Summary = "Asks DNS servers for a name and record type; checks rcode, records and TTLs, agreement between servers and drift from a baseline.",
         Probe = new DnsProbe(),
         ReadSection = DnsSection.Read,
-        ValidateTarget = DnsQuery.ValidateTarget,
+        ValidateTarget = DnsTarget.Validate,
         ValidateCheck = (check, path) => ValidateCheck(check.Target, check.Section!, JsonPath.Member(path, "dns")),
         ResolvesTargetHost = false,
-        Measurements = ["dns.rcode", "dns.answer_count", "dns.authority_count", "dns.additional_count", "dns.lookup_ms", "dns.ttl_min", "dns.answers", "dns.serial"],
+        Measurements = DnsMeasurements.All,
         Metrics = [TargetResolution.LookupTime, Duration, AnswerRrs, AuthorityRrs, AdditionalRrs, Serial, QuerySucceeded, Drifted],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
     {
         var section = check.SectionAs<DnsSection>() ?? DnsSection.Default;
-        var query = DnsQuery.For(check.Target, section);
+        var query = DnsTarget.Query(check.Target, section);
         var result = new ProbeResultBuilder(check);
         var servers = section.Servers ?? (systemServers ?? (() => SystemNameServers.Read()))();
         if (servers.Count == 0)
@@ -68,12 +68,12 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
 
         var answers = section.Servers is null
             ? [await DnsFailover.AskAsync(servers, query, section, check, context, cancellationToken).ConfigureAwait(false)]
-            : await Task.WhenAll(servers.Select(s => DnsExchange.QueryAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
+            : await Task.WhenAll(servers.Select(s => DnsServerAnswer.AskAsync(s, query, section, check, context, cancellationToken))).ConfigureAwait(false);
 
         // Listed servers are asked at once, so each phase took as long as the slowest; the system's resolvers are
         // asked in turn, so theirs add up.
-        result.Phase("resolve", answers.Max(a => a.ResolveElapsed + Sum(a.FailedOver, f => f.ResolveElapsed)));
-        result.Phase("lookup", answers.Max(a => a.Elapsed + Sum(a.FailedOver, f => f.Elapsed)));
+        result.Phase(PhaseNames.Resolve, answers.Max(a => a.ResolveElapsed + Sum(a.FailedOver, f => f.ResolveElapsed)));
+        result.Phase(PhaseNames.Lookup, answers.Max(a => a.Elapsed + Sum(a.FailedOver, f => f.Elapsed)));
 
         var expectations = new DnsExpectations(section, query);
         var valid = new List<DnsServerAnswer>();
@@ -168,7 +168,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
             yield break;
         }
 
-        if (DnsQuery.TypeFor(target, dns.RecordType, out var error) is not { } type)
+        if (DnsTarget.TypeFor(target, dns.RecordType, out var error) is not { } type)
         {
             yield return (JsonPath.Member(path, "recordType"), error!);
             yield break;
@@ -206,14 +206,14 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         // blackbox_exporter's probe_dns_lookup_time_seconds is the time to resolve the DNS server's own name
         // (chooseProtocol); the query itself is probe_dns_duration_seconds{phase="request"}.
         result.Sample(TargetResolution.LookupTime, first.ResolveElapsed.TotalSeconds);
-        result.Sample(Duration, first.ResolveElapsed.TotalSeconds, "resolve");
+        result.Sample(Duration, first.ResolveElapsed.TotalSeconds, PhaseNames.Resolve);
         if (first.EndPoint is not null)
         {
-            result.Measure("dns.lookup_ms", first.Elapsed.TotalMilliseconds);
-            result.Sample(Duration, first.Elapsed.TotalSeconds, "request");
+            result.Measure(DnsMeasurements.LookupMs, first.Elapsed.TotalMilliseconds);
+            result.Sample(Duration, first.Elapsed.TotalSeconds, PhaseNames.Request);
             if (first.Transport == "udp")
             {
-                result.Sample(Duration, 0, "connect");
+                result.Sample(Duration, 0, PhaseNames.Connect);
             }
         }
 
@@ -228,22 +228,22 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
             return;
         }
 
-        result.Measure("dns.rcode", DnsVocabulary.Name(response.Header.ResponseCode));
-        result.Measure("dns.answer_count", first.Answers.Count);
-        result.Measure("dns.authority_count", first.Authority.Count);
-        result.Measure("dns.additional_count", first.Additional.Count);
-        result.Measure("dns.answers", first.NormalisedAnswers);
+        result.Measure(DnsMeasurements.Rcode, DnsVocabulary.Name(response.Header.ResponseCode));
+        result.Measure(DnsMeasurements.AnswerCount, first.Answers.Count);
+        result.Measure(DnsMeasurements.AuthorityCount, first.Authority.Count);
+        result.Measure(DnsMeasurements.AdditionalCount, first.Additional.Count);
+        result.Measure(DnsMeasurements.Answers, first.NormalisedAnswers);
         result.Sample(AnswerRrs, first.Answers.Count);
         result.Sample(AuthorityRrs, first.Authority.Count);
         result.Sample(AdditionalRrs, first.Additional.Count);
         if (first.Answers.Count > 0)
         {
-            result.Measure("dns.ttl_min", first.Answers.Min(a => a.Ttl));
+            result.Measure(DnsMeasurements.TtlMin, first.Answers.Min(a => a.Ttl));
         }
 
         if (response.Answers.OfType<SoaRecord>().FirstOrDefault() is { } soa)
         {
-            result.Measure("dns.serial", soa.Serial);
+            result.Measure(DnsMeasurements.Serial, soa.Serial);
             result.Sample(Serial, soa.Serial);
         }
     }

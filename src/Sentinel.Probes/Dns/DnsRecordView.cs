@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 using DnsClient;
 using DnsClient.Protocol;
 using Sentinel.Probes.Names;
@@ -11,17 +12,21 @@ namespace Sentinel.Probes.Dns;
 /// prints (and blackbox_exporter's regular expressions see): name, TTL, class, type and data, tab-separated.
 /// <see cref="Normalised"/> is what answer sets are compared by: owner and domain names in the data lower-cased
 /// (DNS names compare without regard to ASCII case, RFC 4343), no TTL (a TTL that counts down or is tuned is
-/// not a different answer), character strings octet for octet in dig's escaped form.
+/// not a different answer), character strings octet for octet in dig's escaped form. In a dns check's details'
+/// JSON it is <c>{"name", "ttl", "type", "data"}</c>.
 /// </summary>
-internal sealed record DnsRecordView(string Name, int Ttl, string Type, string Data, string NormalisedData)
+internal sealed record DnsRecordView(string Name, int Ttl, string Type, string Data, [property: JsonIgnore] string NormalisedData)
 {
     /// <summary>The owner name lower-cased.</summary>
+    [JsonIgnore]
     public string NormalisedName => DnsNames.LowerAscii(Name);
 
     /// <summary><c>name TTL IN TYPE data</c>, tab-separated, as dig prints it.</summary>
+    [JsonIgnore]
     public string Presentation => $"{Name}\t{Ttl.ToString(CultureInfo.InvariantCulture)}\tIN\t{Type}\t{Data}";
 
     /// <summary><c>name TYPE data</c> with names lower-cased and no TTL: the form answer sets are compared in.</summary>
+    [JsonIgnore]
     public string Normalised => $"{NormalisedName} {Type} {NormalisedData}";
 
     /// <summary>Views a record DnsClient parsed.</summary>

@@ -6,16 +6,6 @@ using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 
-/// <summary>Over which transport a query goes first.</summary>
-internal enum DnsTransport
-{
-    /// <summary>UDP, then TCP when the answer is truncated and <see cref="DnsSection.TcpFallback"/> allows it.</summary>
-    Udp,
-
-    /// <summary>TCP only.</summary>
-    Tcp,
-}
-
 /// <summary>What a check does with its answers between runs.</summary>
 internal enum DnsDriftMode
 {
@@ -102,6 +92,9 @@ internal sealed record DnsSection : CheckSection
 
     /// <summary>Whether all servers must return the same answer set.</summary>
     public bool Agree { get; init; }
+
+    /// <summary>How the check's query is asked: its transport, fallback, RD flag and EDNS0 buffer size.</summary>
+    public DnsAsking Asking => new(Recursion, EdnsBufferSize, CheckSetsEdns: true) { Transport = Transport, TcpFallback = TcpFallback };
 
     /// <summary>Every expected entry with its JSON path.</summary>
     public IEnumerable<DnsExpectedEntry> ExpectedEntries => (ExpectAnswers ?? []).Concat(AnswersInclude).Concat(AnswersExclude);

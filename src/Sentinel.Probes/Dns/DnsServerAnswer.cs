@@ -2,11 +2,17 @@ using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
 using DnsClient.Protocol.Options;
+using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 
-/// <summary>What one server said, or why it said nothing usable.</summary>
+/// <summary>
+/// What one server said, or why it said nothing usable. A server named by host name is first resolved with the
+/// system resolver, timed on its own, and asked at the first address it gives (as blackbox_exporter does); the
+/// exchange itself is <see cref="DnsExchange"/>, which a check's resolver uses too.
+/// </summary>
 internal sealed class DnsServerAnswer
 {
     public required DnsServer Server { get; init; }
@@ -52,4 +58,63 @@ internal sealed class DnsServerAnswer
 
     /// <summary>How the report names the server: as written, with the address asked when that was a name.</summary>
     public string Shown => Server.Address is null && EndPoint is { } endPoint ? $"{Server.Name} ({endPoint.Address})" : Server.Name;
+
+    /// <summary>
+    /// Asks <paramref name="server"/> within the deadline that <paramref name="cancellationToken"/> carries: the
+    /// check's, or the share of it given by <paramref name="share"/> when the server is one of several asked in turn
+    /// (null for the whole timeout), which the messages then name.
+    /// </summary>
+    public static async Task<DnsServerAnswer> AskAsync(
+        DnsServer server, DnsQuery query, DnsSection section, CheckDefinition check, ProbeContext context, CancellationToken cancellationToken, TimeSpan? share = null)
+    {
+        var resolveStart = context.Time.GetTimestamp();
+        var (endPoint, unresolved) = await LocateAsync(server, check, context, cancellationToken).ConfigureAwait(false);
+        var resolved = context.Time.GetElapsedTime(resolveStart);
+        if (endPoint is null)
+        {
+            return new DnsServerAnswer { Server = server, Transport = section.Transport == DnsTransport.Tcp ? "tcp" : "udp", ResolveElapsed = resolved, Elapsed = TimeSpan.Zero, Failure = unresolved };
+        }
+
+        var reply = await DnsExchange.AskAsync(server, endPoint, query, section.Asking, new DnsDeadline(check.Timeout, share), context.Time, cancellationToken).ConfigureAwait(false);
+        var response = reply.Response;
+        return new DnsServerAnswer
+        {
+            Server = server,
+            EndPoint = endPoint,
+            Transport = reply.Transport,
+            ResolveElapsed = resolved,
+            Elapsed = reply.Elapsed,
+            Truncated = reply.Truncated,
+            Response = response,
+            Failure = reply.Failure,
+            Answers = response?.Answers.Select(DnsRecordView.From).ToArray() ?? [],
+            Authority = response?.Authorities.Select(DnsRecordView.From).ToArray() ?? [],
+            Additional = response?.Additionals.Where(r => r.RecordType != ResourceRecordType.OPT).Select(DnsRecordView.From).ToArray() ?? [],
+        };
+    }
+
+    /// <summary>The server's address: its own, or the first the system resolver has for its name (getaddrinfo order).</summary>
+    private static async Task<(IPEndPoint? EndPoint, Problem? Failure)> LocateAsync(DnsServer server, CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
+    {
+        if (server.EndPoint is { } endPoint)
+        {
+            return (endPoint, null);
+        }
+
+        HostLookup lookup;
+        try
+        {
+            lookup = await context.SystemResolver.ResolveAsync(server.Host, IpVersion.Any, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (null, new Problem(Layers.Dns, FailureCategories.DnsTimeout,
+                $"resolving the DNS server's name {server.Host} did not finish within the check's timeout ({Duration.Format(check.Timeout)})",
+                "check this node's resolver, or name the DNS server by its IP address in dns.servers"));
+        }
+
+        return lookup.Failure is { } failure
+            ? (null, failure with { Message = $"the DNS server {server.Name} cannot be found: {failure.Message}", Hint = $"{failure.Hint}; or name the DNS server by its IP address in dns.servers" })
+            : (new IPEndPoint(lookup.Addresses[0], server.Port), null);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 

@@ -21,7 +21,8 @@ internal sealed class HeadersProbe : IProbe, IWarmUp
         Probe = new HeadersProbe(),
         ReadSection = HeadersSection.Read,
         ValidateTarget = HttpSectionRules.ValidateTarget,
-        Measurements = [.. HttpExchange.Measurements, .. AuditMetrics.Measurements],
+        Durations = HttpMeasurements.Durations,
+        Measurements = [.. HttpMeasurements.All, .. AuditMeasurements.All],
         Metrics = [.. HttpExchange.Metrics, AuditMetrics.Findings],
     };
 

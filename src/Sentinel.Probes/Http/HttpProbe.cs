@@ -19,7 +19,8 @@ internal sealed class HttpProbe : IProbe, IWarmUp
         Probe = new HttpProbe(),
         ReadSection = reader => HttpSection.Read(reader, AuditSettings.Read),
         ValidateTarget = HttpSectionRules.ValidateTarget,
-        Measurements = [.. HttpExchange.Measurements, .. AuditMetrics.Measurements],
+        Durations = HttpMeasurements.Durations,
+        Measurements = [.. HttpMeasurements.All, .. AuditMeasurements.All],
         Metrics = [.. HttpExchange.Metrics, AuditMetrics.Findings],
     };
 

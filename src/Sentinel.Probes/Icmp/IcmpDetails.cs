@@ -1,52 +1,46 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Icmp;
 
 /// <summary>What an <c>icmp</c> run pinged and what came back.</summary>
-internal sealed class IcmpDetails(string resolver, IReadOnlyList<IPAddress> addresses, IPAddress? target, Pinger.Outcome? outcome) : ProbeDetails
+internal sealed class IcmpDetails : TargetDetails
 {
-    public override void WriteJson(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("resolver", resolver);
-        writer.WriteStartArray("addresses");
-        foreach (var address in addresses)
-        {
-            writer.WriteStringValue(address.ToString());
-        }
+    private readonly IPAddress? _target;
+    private readonly Pinger.Outcome? _outcome;
 
-        writer.WriteEndArray();
-        writer.WriteString("target", target?.ToString());
-        if (outcome is not null)
-        {
-            writer.WriteNumber("sent", outcome.Sent);
-            writer.WriteNumber("received", outcome.Rtt.Count);
-        }
+    internal IcmpDetails(string resolver, IReadOnlyList<IPAddress> addresses, IPAddress? target, Pinger.Outcome? outcome)
+        : base(resolver, addresses) => (_target, _outcome) = (target, outcome);
 
-        writer.WriteEndObject();
-    }
+    /// <summary>The address pinged, or null when the name did not resolve.</summary>
+    public IPAddress? Target => _target;
+
+    /// <summary>Echo requests sent; absent when nothing was sent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Sent => _outcome?.Sent;
+
+    /// <summary>Replies received; absent when nothing was sent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Received => _outcome?.Rtt.Count;
+
+    internal override JsonTypeInfo JsonTypeInfo => IcmpJsonContext.Default.IcmpDetails;
 
     public override void WriteReport(TextWriter writer)
     {
-        writer.WriteLine($"  resolver    {resolver}");
-        if (addresses.Count > 0)
-        {
-            writer.WriteLine($"  addresses   {string.Join(", ", addresses)}");
-        }
-
-        if (target is null || outcome is null)
+        base.WriteReport(writer);
+        if (_target is null || _outcome is null)
         {
             return;
         }
 
-        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pinged      {target}: {outcome.Sent} sent, {outcome.Rtt.Count} received, {outcome.LossRatio * 100:0.#}% loss"));
-        if (outcome.Rtt.Count > 0)
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pinged      {_target}: {_outcome.Sent} sent, {_outcome.Rtt.Count} received, {_outcome.LossRatio * 100:0.#}% loss"));
+        if (_outcome.Rtt.Count > 0)
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  rtt         min/avg/max/stddev = {outcome.Rtt.Best.TotalMilliseconds:0.000}/{outcome.Rtt.Average.TotalMilliseconds:0.000}/{outcome.Rtt.Worst.TotalMilliseconds:0.000}/{outcome.Rtt.PopulationStdDev.TotalMilliseconds:0.000} ms"));
+                $"  rtt         min/avg/max/stddev = {_outcome.Rtt.Best.TotalMilliseconds:0.000}/{_outcome.Rtt.Average.TotalMilliseconds:0.000}/{_outcome.Rtt.Worst.TotalMilliseconds:0.000}/{_outcome.Rtt.PopulationStdDev.TotalMilliseconds:0.000} ms"));
         }
     }
 }

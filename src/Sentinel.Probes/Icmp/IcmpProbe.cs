@@ -40,12 +40,8 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         ReadSection = IcmpSection.Read,
         ValidateTarget = IcmpTarget.Validate,
         ValidateCheck = (check, path) => IcmpSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
-        Measurements =
-        [
-            "icmp.loss_ratio", "icmp.packets_sent", "icmp.packets_received",
-            "icmp.rtt_min_ms", "icmp.rtt_avg_ms", "icmp.rtt_max_ms", "icmp.rtt_stddev_ms",
-            "icmp.duration.*_ms",
-        ],
+        Durations = IcmpMeasurements.Durations,
+        Measurements = IcmpMeasurements.All,
         Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, Duration, PacketsSent, PacketsReceived, RttMin, RttMax, RttStdDev],
     };
 
@@ -68,8 +64,8 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
 
         result.Details = new IcmpDetails(context.ResolverFor(check).Name, addresses ?? [], address, outcome);
         Record(result, outcome);
-        result.MeasureDurations("icmp", context.Time.GetElapsedTime(start));
-        foreach (var phase in new[] { "resolve", "setup" })
+        result.MeasureDurations(IcmpMeasurements.Durations, context.Time.GetElapsedTime(start));
+        foreach (var phase in new[] { PhaseNames.Resolve, PhaseNames.Setup })
         {
             if (result.PhaseDuration(phase) is { } duration)
             {
@@ -103,9 +99,9 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
             return;
         }
 
-        result.Measure("icmp.packets_sent", o.Sent);
-        result.Measure("icmp.packets_received", o.Rtt.Count);
-        result.Measure("icmp.loss_ratio", o.LossRatio);
+        result.Measure(IcmpMeasurements.PacketsSent, o.Sent);
+        result.Measure(IcmpMeasurements.PacketsReceived, o.Rtt.Count);
+        result.Measure(IcmpMeasurements.LossRatio, o.LossRatio);
         result.Sample(PacketsSent, o.Sent);
         result.Sample(PacketsReceived, o.Rtt.Count);
         if (o.Rtt.Count == 0)
@@ -114,12 +110,12 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         }
 
         // The rtt phase is the average round trip, as the synthetic-monitoring agent reports it for several packets.
-        result.Phase("rtt", o.Rtt.Average);
-        result.Sample(Duration, o.Rtt.Average.TotalSeconds, "rtt");
-        result.Measure("icmp.rtt_min_ms", o.Rtt.Best.TotalMilliseconds);
-        result.Measure("icmp.rtt_avg_ms", o.Rtt.Average.TotalMilliseconds);
-        result.Measure("icmp.rtt_max_ms", o.Rtt.Worst.TotalMilliseconds);
-        result.Measure("icmp.rtt_stddev_ms", o.Rtt.PopulationStdDev.TotalMilliseconds);
+        result.Phase(PhaseNames.Rtt, o.Rtt.Average);
+        result.Sample(Duration, o.Rtt.Average.TotalSeconds, PhaseNames.Rtt);
+        result.Measure(IcmpMeasurements.RttMin, o.Rtt.Best.TotalMilliseconds);
+        result.Measure(IcmpMeasurements.RttAvg, o.Rtt.Average.TotalMilliseconds);
+        result.Measure(IcmpMeasurements.RttMax, o.Rtt.Worst.TotalMilliseconds);
+        result.Measure(IcmpMeasurements.RttStdDev, o.Rtt.PopulationStdDev.TotalMilliseconds);
         result.Sample(RttMin, o.Rtt.Best.TotalSeconds);
         result.Sample(RttMax, o.Rtt.Worst.TotalSeconds);
         result.Sample(RttStdDev, o.Rtt.PopulationStdDev.TotalSeconds);

@@ -47,12 +47,8 @@ internal sealed class PathProbe : IProbe, IWarmUp
         ReadSection = PathSection.Read,
         ValidateTarget = IcmpTarget.Validate,
         ValidateCheck = (check, path) => PathSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
-        Measurements =
-        [
-            "path.loss_ratio", "path.hops", "path.worst_hop_loss_ratio",
-            "path.rtt_last_ms", "path.rtt_avg_ms", "path.rtt_best_ms", "path.rtt_worst_ms", "path.rtt_stddev_ms",
-            "path.duration.*_ms",
-        ],
+        Durations = PathMeasurements.Durations,
+        Measurements = PathMeasurements.All,
         Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, LossRatio, Rtt, Hops, HopLoss, HopRtt],
     };
 
@@ -91,7 +87,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
             }
         }
 
-        result.MeasureDurations("path", context.Time.GetElapsedTime(start));
+        result.MeasureDurations(PathMeasurements.Durations, context.Time.GetElapsedTime(start));
         return result.Build();
     }
 
@@ -118,7 +114,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
         var start = context.Time.GetTimestamp();
         var sender = HopProbeSenders.Create(session, address, section, context.Time);
         var trace = await new PathTracer(sender, address, section, context.Time).RunAsync(cancellationToken).ConfigureAwait(false);
-        result.Phase("trace", context.Time.GetElapsedTime(start));
+        result.Phase(PhaseNames.Trace, context.Time.GetElapsedTime(start));
         if (trace.CutOff)
         {
             result.Fail(Layers.Probe, FailureCategories.ProbeError,
@@ -131,11 +127,11 @@ internal sealed class PathProbe : IProbe, IWarmUp
 
     private static void Record(PathTrace trace, ProbeResultBuilder result)
     {
-        result.Measure("path.hops", trace.Hops.Count);
+        result.Measure(PathMeasurements.Hops, trace.Hops.Count);
         result.Sample(Hops, trace.Hops.Count);
         if (trace.Hops.Count > 0)
         {
-            result.Measure("path.worst_hop_loss_ratio", trace.Hops.Max(h => h.LossRatio));
+            result.Measure(PathMeasurements.WorstHopLossRatio, trace.Hops.Max(h => h.LossRatio));
         }
 
         foreach (var hop in trace.Hops)
@@ -150,20 +146,21 @@ internal sealed class PathProbe : IProbe, IWarmUp
 
         var destination = trace.Destination;
         var loss = destination?.LossRatio ?? 1;
-        result.Measure("path.loss_ratio", loss);
+        result.Measure(PathMeasurements.LossRatio, loss);
         result.Sample(LossRatio, loss);
         if (destination is not { Received: > 0 })
         {
             return;
         }
 
-        foreach (var (stat, value) in new[]
+        foreach (var (measurement, stat, value) in new[]
         {
-            ("last", destination.Rtt.Last), ("avg", destination.Rtt.Average), ("best", destination.Rtt.Best),
-            ("worst", destination.Rtt.Worst), ("stddev", destination.Rtt.SampleStdDev),
+            (PathMeasurements.RttLast, "last", destination.Rtt.Last), (PathMeasurements.RttAvg, "avg", destination.Rtt.Average),
+            (PathMeasurements.RttBest, "best", destination.Rtt.Best), (PathMeasurements.RttWorst, "worst", destination.Rtt.Worst),
+            (PathMeasurements.RttStdDev, "stddev", destination.Rtt.SampleStdDev),
         })
         {
-            result.Measure($"path.rtt_{stat}_ms", value.TotalMilliseconds);
+            result.Measure(measurement, value.TotalMilliseconds);
             result.Sample(Rtt, value.TotalSeconds, stat);
         }
     }

@@ -58,7 +58,7 @@ internal static class RouteHistory
             }
 
             var state = new StoredRoute(current, trace.Reached ? trace.Hops.Count : null, previous);
-            await context.State.SetAsync(check.Id, Key, JsonSerializer.Serialize(state, StoredRouteJson.Default.StoredRoute), context.Node, cancellationToken).ConfigureAwait(false);
+            await context.State.SetAsync(check.Id, Key, JsonSerializer.Serialize(state, PathJsonContext.Default.StoredRoute), context.Node, cancellationToken).ConfigureAwait(false);
 
             // Reported once stored: a change that could not be stored would be reported again by the next run.
             if (changed is not null)
@@ -95,7 +95,7 @@ internal static class RouteHistory
     {
         try
         {
-            return JsonSerializer.Deserialize(json, StoredRouteJson.Default.StoredRoute) is { Route: not null } route ? route : null;
+            return JsonSerializer.Deserialize(json, PathJsonContext.Default.StoredRoute) is { Route: not null } route ? route : null;
         }
         catch (JsonException)
         {
@@ -107,7 +107,3 @@ internal static class RouteHistory
 
 /// <summary>The stored route: addresses per hop, the destination's hop when reached, and the route before the last change.</summary>
 internal sealed record StoredRoute(List<List<string>> Route, int? DestinationHop, List<List<string>>? Previous);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(StoredRoute))]
-internal sealed partial class StoredRouteJson : System.Text.Json.Serialization.JsonSerializerContext;

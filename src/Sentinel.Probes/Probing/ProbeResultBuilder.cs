@@ -35,17 +35,17 @@ public sealed class ProbeResultBuilder(CheckDefinition check)
     public TimeSpan? PhaseDuration(string name) => _phases.Find(p => p.Name == name) is { Name: not null } phase ? phase.Duration : null;
 
     /// <summary>
-    /// Records each phase so far as the measurement <c>{prefix}.duration.{phase}_ms</c>, and
-    /// <paramref name="total"/> as <c>{prefix}.duration.total_ms</c>, the names assertions use.
+    /// Records each phase so far as its measurement in <paramref name="durations"/> (<c>{prefix}.duration.{phase}_ms</c>),
+    /// and <paramref name="total"/> as <c>{prefix}.duration.total_ms</c>, the names assertions use.
     /// </summary>
-    public void MeasureDurations(string prefix, TimeSpan total)
+    public void MeasureDurations(DurationMeasurements durations, TimeSpan total)
     {
         foreach (var phase in _phases)
         {
-            Measure($"{prefix}.duration.{phase.Name}_ms", phase.Duration.TotalMilliseconds);
+            Measure(durations.Name(phase.Name), phase.Duration.TotalMilliseconds);
         }
 
-        Measure($"{prefix}.duration.total_ms", total.TotalMilliseconds);
+        Measure(durations.Total, total.TotalMilliseconds);
     }
 
     /// <summary>Records a numeric measurement.</summary>

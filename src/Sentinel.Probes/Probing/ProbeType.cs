@@ -12,6 +12,12 @@ internal sealed record ProbeType : CheckType
     /// <summary>The probe that runs checks of this type.</summary>
     public required IProbe Probe { get; init; }
 
+    /// <summary>
+    /// The type's <c>{prefix}.duration.{phase}_ms</c> measurements (their <see cref="DurationMeasurements.Declared"/>
+    /// entries are in <see cref="CheckType.Measurements"/>), or null when it has none.
+    /// </summary>
+    public DurationMeasurements? Durations { get; init; }
+
     /// <summary>The probe-declared series of this type.</summary>
     public IReadOnlyList<MetricDescriptor> Metrics { get; init; } = [];
 }

@@ -22,7 +22,7 @@ public static class ProbeReport
         }
 
         result.Details?.WriteReport(writer);
-        foreach (var (name, value) in result.Measurements.Where(m => !m.Key.Contains(".duration.", StringComparison.Ordinal)))
+        foreach (var (name, value) in result.Measurements.Where(m => !DurationMeasurements.IsDuration(m.Key)))
         {
             writer.WriteLine($"  {name} = {value}");
         }

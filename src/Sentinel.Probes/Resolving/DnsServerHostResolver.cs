@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using Sentinel.Probes.Checks;
@@ -9,44 +8,43 @@ using Sentinel.Probes.Protocols.Dns;
 namespace Sentinel.Probes.Resolving;
 
 /// <summary>
-/// Resolves through one named DNS server (a check's <c>resolver</c>) with DnsClient, so that the rcode is
-/// known exactly: NXDOMAIN, SERVFAIL, REFUSED, the other rcodes (<c>dns_rcode</c>, as the dns probe has them) and
-/// an empty answer are told apart, unlike with getaddrinfo.
+/// Resolves through one named DNS server (a check's <c>resolver</c>) with the dns probe's exchange
+/// (<see cref="DnsExchange"/>), so that the rcode is known exactly: NXDOMAIN, SERVFAIL, REFUSED, the other rcodes
+/// (<c>dns_rcode</c>) and an empty answer are told apart, unlike with getaddrinfo; a truncated UDP answer is asked
+/// again over TCP; and a fault of the server (refused, unreachable, a malformed answer) has the category and the
+/// words a dns check asking the same server gets. A deadline hit is the caller's to word, as for the system resolver.
 /// With <see cref="IpVersion.Any"/>, A and AAAA are asked together and IPv4 addresses come first.
 /// </summary>
 internal sealed class DnsServerHostResolver : IHostResolver
 {
-    private readonly IPEndPoint _server;
+    /// <summary>
+    /// How a resolver is asked: over UDP with TCP fallback, recursion desired, offering a 4096-byte EDNS0 buffer (the
+    /// size the resolver has always offered, DnsClient's default); a check cannot change these.
+    /// </summary>
+    private static readonly DnsAsking Asking = new(Recursion: true, EdnsBufferSize: 4096, CheckSetsEdns: false);
 
-    public DnsServerHostResolver(string server)
+    private readonly DnsServer _server;
+    private readonly IPEndPoint _endPoint;
+    private readonly TimeProvider _time;
+
+    /// <param name="server">The check's <c>resolver</c>: an IP address with an optional port (default 53).</param>
+    /// <param name="time">Times each exchange; default the system's clock.</param>
+    public DnsServerHostResolver(string server, TimeProvider? time = null)
     {
         if (!ResolverAddress.TryParse(server, out var endpoint, out var error))
         {
             throw new ArgumentException(error, nameof(server));
         }
 
-        _server = endpoint;
-        Name = server;
+        _server = DnsServer.At(endpoint) with { Name = server };
+        _endPoint = endpoint;
+        _time = time ?? TimeProvider.System;
     }
 
-    public string Name { get; }
+    public string Name => _server.Name;
 
     public async ValueTask<HostLookup> ResolveAsync(string host, IpVersion version, CancellationToken cancellationToken)
     {
-        var options = new LookupClientOptions(new NameServer(_server))
-        {
-            UseCache = false,
-            Retries = 0,
-            ThrowDnsErrors = false,
-            ContinueOnDnsError = false,
-            ContinueOnEmptyResponse = false,
-            UseTcpFallback = true,
-
-            // The check's deadline is the real bound; this only keeps a lost datagram from waiting forever.
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        var client = new LookupClient(options);
-
         var queries = version switch
         {
             IpVersion.V4 => [QueryType.A],
@@ -54,53 +52,39 @@ internal sealed class DnsServerHostResolver : IHostResolver
             _ => new[] { QueryType.A, QueryType.AAAA },
         };
 
-        try
+        // The deadline is the caller's (the check's), which words it: DnsDeadline's is never shown here.
+        var replies = await Task.WhenAll(queries.Select(type =>
+            DnsExchange.AskAsync(_server, _endPoint, DnsQuery.ForHost(host, type), Asking, default, _time, cancellationToken))).ConfigureAwait(false);
+        if (replies.Select(r => r.Failure).FirstOrDefault(f => f is not null) is { } failure)
         {
-            var responses = await Task.WhenAll(queries.Select(q => client.QueryAsync(host, q, QueryClass.IN, cancellationToken)))
-                .ConfigureAwait(false);
-            var addresses = new List<IPAddress>();
-            foreach (var (response, type) in responses.Zip(queries))
-            {
-                var rcode = response.Header.ResponseCode;
-                if (rcode == DnsHeaderResponseCode.NoError)
-                {
-                    addresses.AddRange(response.Answers.OfType<AddressRecord>().Select(r => r.Address));
-                    continue;
-                }
+            cancellationToken.ThrowIfCancellationRequested();
+            return HostLookup.Failed(failure);
+        }
 
-                // The dns probe's categories and hints: one rcode means the same whichever check asked.
-                var asking = new DnsAsking(options.Recursion, options.ExtendedDnsBufferSize, CheckSetsEdns: false);
-                return HostLookup.Failed(new Problem(Layers.Dns, DnsRcodes.Category(rcode), rcode switch
-                {
-                    DnsHeaderResponseCode.NotExistentDomain => $"{host} does not exist: {Name} answered NXDOMAIN",
-                    DnsHeaderResponseCode.ServerFailure => $"{Name} answered SERVFAIL for {host}",
-                    DnsHeaderResponseCode.Refused => $"{Name} refused to resolve {host} (REFUSED)",
-                    _ => $"{Name} answered {DnsVocabulary.Name(rcode)} for {host} {DnsVocabulary.Name(type)}",
-                }, DnsRcodes.Hint(rcode, Name, host, asking)));
+        var addresses = new List<IPAddress>();
+        foreach (var (response, type) in replies.Select(r => r.Response!).Zip(queries))
+        {
+            var rcode = response.Header.ResponseCode;
+            if (rcode == DnsHeaderResponseCode.NoError)
+            {
+                addresses.AddRange(response.Answers.OfType<AddressRecord>().Select(r => r.Address));
+                continue;
             }
 
-            return addresses.Count > 0
-                ? HostLookup.Of(addresses)
-                : HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsNoAddress,
-                    $"{host} has no {SystemHostResolver.Family(version)} address at {Name}",
-                    $"publish the A/AAAA record for {host}, or change the check's ipVersion"));
+            // The dns probe's categories and hints: one rcode means the same whichever check asked.
+            return HostLookup.Failed(new Problem(Layers.Dns, DnsRcodes.Category(rcode), rcode switch
+            {
+                DnsHeaderResponseCode.NotExistentDomain => $"{host} does not exist: {Name} answered NXDOMAIN",
+                DnsHeaderResponseCode.ServerFailure => $"{Name} answered SERVFAIL for {host}",
+                DnsHeaderResponseCode.Refused => $"{Name} refused to resolve {host} (REFUSED)",
+                _ => $"{Name} answered {DnsVocabulary.Name(rcode)} for {host} {DnsVocabulary.Name(type)}",
+            }, DnsRcodes.Hint(rcode, Name, host, Asking)));
         }
-        catch (DnsResponseException) when (cancellationToken.IsCancellationRequested)
-        {
-            // DnsClient reports the caller's cancellation as a timeout of its own; the deadline is the caller's.
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (DnsResponseException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset })
-        {
-            return HostLookup.Failed(new Problem(Layers.Probe, FailureCategories.ProbeError,
-                $"the resolver {Name} is not reachable: nothing answers on its port",
-                $"start the resolver at {Name} or correct the check's resolver; the target itself may be fine"));
-        }
-        catch (DnsResponseException ex)
-        {
-            return HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsTimeout,
-                $"no answer from {Name} for {host}: {ex.Message}",
-                $"check that {Name} is reachable from this node over UDP and TCP"));
-        }
+
+        return addresses.Count > 0
+            ? HostLookup.Of(addresses)
+            : HostLookup.Failed(new Problem(Layers.Dns, FailureCategories.DnsNoAddress,
+                $"{host} has no {SystemHostResolver.Family(version)} address at {Name}",
+                $"publish the A/AAAA record for {host}, or change the check's ipVersion"));
     }
 }

@@ -26,7 +26,7 @@ internal static class TargetResolution
 
     /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the context's system resolver.</summary>
     public static IHostResolver ResolverFor(this ProbeContext context, CheckDefinition check) =>
-        check.Resolver is { } server ? new DnsServerHostResolver(server) : context.SystemResolver;
+        check.Resolver is { } server ? new DnsServerHostResolver(server, context.Time) : context.SystemResolver;
 
     /// <summary>Resolves the host; null when it failed, with the failure recorded in <paramref name="result"/>.</summary>
     public static async ValueTask<IReadOnlyList<IPAddress>?> ResolveAsync(
@@ -49,7 +49,7 @@ internal static class TargetResolution
         }
 
         var elapsed = context.Time.GetElapsedTime(start);
-        result.Phase("resolve", elapsed);
+        result.Phase(PhaseNames.Resolve, elapsed);
         result.Sample(LookupTime, elapsed.TotalSeconds);
         if (lookup.Failure is { } failure)
         {

@@ -15,6 +15,9 @@ internal sealed class TcpProbe : IProbe, IWarmUp
 {
     private const int WarmUpRounds = 5;
 
+    /// <summary>The phases a run times, each a measurement, and its total.</summary>
+    public static readonly DurationMeasurements Durations = DurationMeasurements.Listed("tcp", PhaseNames.Resolve, PhaseNames.Connect);
+
     public static ProbeType Type { get; } = new()
     {
         Name = "tcp",
@@ -22,7 +25,8 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         Probe = new TcpProbe(),
         ReadSection = TcpSection.Read,
         ValidateTarget = target => HostPort.TryParse(target, 0, out _, out var error) ? null : error,
-        Measurements = ["tcp.duration.resolve_ms", "tcp.duration.connect_ms", "tcp.duration.total_ms"],
+        Durations = Durations,
+        Measurements = Durations.Declared,
         Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol],
     };
 
@@ -43,7 +47,7 @@ internal sealed class TcpProbe : IProbe, IWarmUp
         }
 
         result.Details = new TcpDetails(context.ResolverFor(check).Name, addresses ?? [], remote, local);
-        result.MeasureDurations("tcp", context.Time.GetElapsedTime(start));
+        result.MeasureDurations(Durations, context.Time.GetElapsedTime(start));
         return result.Build();
     }
 

@@ -1,10 +1,12 @@
+using Sentinel.Probes.Protocols;
+
 namespace Sentinel.Probes.Tls;
 
 /// <summary>
 /// Passes reads and writes through, keeping a copy of the first bytes the peer sent, so that a failed handshake
 /// can say what the peer answered when it was not TLS ("SSH-2.0-…", "HTTP/1.1 400 …", an SMTP banner).
 /// </summary>
-internal sealed class FirstBytesStream(Stream inner) : ReadTapStream(inner)
+internal sealed class FirstBytesStream(Stream inner) : PassThroughStream(inner)
 {
     /// <summary>How many of the first bytes are kept.</summary>
     public const int Capacity = 64;

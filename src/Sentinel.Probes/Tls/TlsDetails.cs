@@ -1,96 +1,36 @@
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Tls;
 
 /// <summary>What a <c>tls</c> check connected to, how it upgraded, and what the handshake showed.</summary>
-internal sealed class TlsDetails : ProbeDetails
+internal sealed class TlsDetails(string resolver, IReadOnlyList<IPAddress> addresses, IPEndPoint? remote = null, IPEndPoint? local = null)
+    : ConnectionDetails(resolver, addresses, remote, local)
 {
-    public required string Resolver { get; init; }
-
-    public required IReadOnlyList<IPAddress> Addresses { get; init; }
-
-    public IPEndPoint? Remote { get; init; }
-
-    public IPEndPoint? Local { get; init; }
-
+    [JsonIgnore]
     public StartTlsProtocol? StartTls { get; init; }
 
+    /// <summary>The upgrade before the handshake, as check files name it (<c>smtp</c>), or null.</summary>
+    [JsonPropertyName("starttls")]
+    public string? StartTlsName => StartTls is { } p ? Tls.StartTls.Name(p) : null;
+
     /// <summary>The handshake's inspection, or null when the run ended before the handshake.</summary>
+    [JsonPropertyName("tls")]
+    [JsonConverter(typeof(EmbeddedDetailsJsonConverter<TlsInspectionDetails>))]
     public TlsInspectionDetails? Handshake { get; init; }
 
     /// <summary>The tlsVersions audit, when the check asked for it and the handshake was reached.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<VersionOutcome>? Versions { get; init; }
 
-    public override void WriteJson(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("resolver", Resolver);
-        writer.WriteStartArray("addresses");
-        foreach (var address in Addresses)
-        {
-            writer.WriteStringValue(address.ToString());
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("remote", Remote?.ToString());
-        writer.WriteString("local", Local?.ToString());
-        writer.WriteString("starttls", StartTls is { } p ? Tls.StartTls.Name(p) : null);
-        writer.WritePropertyName("tls");
-        if (Handshake is { } handshake)
-        {
-            handshake.WriteJson(writer);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-
-        if (Versions is { } versions)
-        {
-            writer.WriteStartArray("versions");
-            foreach (var outcome in versions)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("version", outcome.Version);
-                if (outcome.Accepted is { } accepted)
-                {
-                    writer.WriteBoolean("accepted", accepted);
-                }
-                else
-                {
-                    writer.WriteNull("accepted");
-                }
-
-                writer.WriteString("detail", outcome.Detail);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndObject();
-    }
+    internal override JsonTypeInfo JsonTypeInfo => TlsProbeJsonContext.Default.TlsDetails;
 
     public override void WriteReport(TextWriter writer)
     {
-        writer.WriteLine($"  resolver    {Resolver}");
-        if (Addresses.Count > 0)
-        {
-            writer.WriteLine($"  addresses   {string.Join(", ", Addresses)}");
-        }
-
-        if (Local is not null)
-        {
-            writer.WriteLine($"  connected   {Local} -> {Remote}");
-        }
-        else if (Remote is not null)
-        {
-            writer.WriteLine($"  remote      {Remote}");
-        }
-
+        base.WriteReport(writer);
         if (StartTls is { } protocol)
         {
             writer.WriteLine($"  starttls    {Tls.StartTls.Name(protocol)}");

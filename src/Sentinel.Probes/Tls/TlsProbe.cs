@@ -19,6 +19,10 @@ namespace Sentinel.Probes.Tls;
 /// </summary>
 internal sealed class TlsProbe : IProbe, IWarmUp
 {
+    /// <summary>The phases a run times, each a measurement, and its total.</summary>
+    public static readonly DurationMeasurements Durations = DurationMeasurements.Listed(
+        "tls", PhaseNames.Resolve, PhaseNames.Connect, PhaseNames.StartTls, PhaseNames.Tls);
+
     public static ProbeType Type { get; } = new()
     {
         Name = "tls",
@@ -26,10 +30,11 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         Probe = new TlsProbe(),
         ReadSection = TlsSection.Read,
         ValidateTarget = ValidateTarget,
+        Durations = Durations,
         Measurements =
         [
-            "tls.duration.resolve_ms", "tls.duration.connect_ms", "tls.duration.starttls_ms", "tls.duration.tls_ms", "tls.duration.total_ms",
-            "tls.handshake_ms", "tls.version", "tls.cipher", "tls.versions_accepted", "cert.days_left", "cert.chain_days_left",
+            .. Durations.Declared, TlsMeasurements.HandshakeMs, TlsMeasurements.Version, TlsMeasurements.Cipher, TlsVersionAudit.VersionsAccepted,
+            TlsMeasurements.CertDaysLeft, TlsMeasurements.CertChainDaysLeft,
         ],
         Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
     };
@@ -59,7 +64,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
         if (trustProblem is not null)
         {
             result.Problem(trustProblem);
-            result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
+            result.Details = new TlsDetails(resolver, []) { StartTls = section.StartTls };
             return result.Build();
         }
 
@@ -68,25 +73,21 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             var addresses = await TargetResolution.ResolveAsync(check, target, context, result, cancellationToken).ConfigureAwait(false);
             if (addresses is null)
             {
-                result.Details = new TlsDetails { Resolver = resolver, Addresses = [], StartTls = section.StartTls };
-                result.MeasureDurations("tls", context.Time.GetElapsedTime(start));
+                result.Details = new TlsDetails(resolver, []) { StartTls = section.StartTls };
+                result.MeasureDurations(Durations, context.Time.GetElapsedTime(start));
                 return result.Build();
             }
 
             var remote = new IPEndPoint(addresses[0], target.Port);
             var run = new Run(check, target, section, trust, clientCertificate, remote, context, result);
             var details = await run.ConnectAndInspectAsync(cancellationToken).ConfigureAwait(false);
-            result.Details = new TlsDetails
+            result.Details = new TlsDetails(resolver, addresses, remote, details.Local)
             {
-                Resolver = resolver,
-                Addresses = addresses,
-                Remote = remote,
-                Local = details.Local,
                 StartTls = section.StartTls,
                 Handshake = details.Handshake,
                 Versions = details.Versions,
             };
-            result.MeasureDurations("tls", context.Time.GetElapsedTime(start));
+            result.MeasureDurations(Durations, context.Time.GetElapsedTime(start));
             return result.Build();
         }
     }
@@ -153,9 +154,9 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             }
 
             // The handshake under the name https checks give it too: the tls phase, however the handshake ended.
-            if (result.PhaseDuration("tls") is { } handshake)
+            if (result.PhaseDuration(PhaseNames.Tls) is { } handshake)
             {
-                result.Measure("tls.handshake_ms", handshake.TotalMilliseconds);
+                result.Measure(TlsMeasurements.HandshakeMs, handshake.TotalMilliseconds);
             }
 
             var inspection = await TlsInspector.InspectAsync(capture,
@@ -185,7 +186,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                 problem = TlsHandshakeFailure.Timeout(_name, Duration.Format(check.Timeout), $"the {StartTls.Name(protocol)} STARTTLS exchange");
             }
 
-            result.Phase("starttls", context.Time.GetElapsedTime(started));
+            result.Phase(PhaseNames.StartTls, context.Time.GetElapsedTime(started));
             if (problem is not null)
             {
                 result.Problem(problem);
@@ -211,7 +212,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
                 Trust = trust,
                 ClientCertificate = clientCertificate,
             }, capture, context.Time, cancellationToken).ConfigureAwait(false);
-            result.Phase("tls", handshake.Phase);
+            result.Phase(PhaseNames.Tls, handshake.Phase);
             if (handshake.Stream is not { } ssl)
             {
                 return handshake;

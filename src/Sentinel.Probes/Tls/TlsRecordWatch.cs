@@ -1,3 +1,5 @@
+using Sentinel.Probes.Protocols;
+
 namespace Sentinel.Probes.Tls;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace Sentinel.Probes.Tls;
 /// it sends its NewSessionTicket messages once it has checked the client's flight, and SslStream consumes them
 /// without returning anything to its caller.
 /// </summary>
-internal sealed class TlsRecordWatch(Stream inner) : ReadTapStream(inner)
+internal sealed class TlsRecordWatch(Stream inner) : PassThroughStream(inner)
 {
     private const int HeaderLength = 5;
 

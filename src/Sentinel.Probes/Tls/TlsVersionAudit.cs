@@ -22,6 +22,9 @@ internal static class TlsVersionAudit
     /// <summary>The finding for TLS 1.0 or 1.1 still accepted.</summary>
     public const string LegacyFinding = "tls.legacy_version_accepted";
 
+    /// <summary>The measurement of the versions the server accepted (<c>["TLS 1.2", "TLS 1.3"]</c>).</summary>
+    public const string VersionsAccepted = "tls.versions_accepted";
+
     private static readonly (ushort Wire, string Name)[] Versions = [(0x0301, "TLS 1.0"), (0x0302, "TLS 1.1"), (0x0303, "TLS 1.2"), (0x0304, "TLS 1.3")];
 
     /// <summary>Offers each version in turn; stops at the deadline, leaving the rest unanswered.</summary>
@@ -52,10 +55,10 @@ internal static class TlsVersionAudit
         return outcomes;
     }
 
-    /// <summary>Records <c>tls.versions_accepted</c> and the legacy-version finding.</summary>
+    /// <summary>Records <see cref="VersionsAccepted"/> and the legacy-version finding.</summary>
     public static void Record(IReadOnlyList<VersionOutcome> outcomes, ProbeResultBuilder result)
     {
-        result.Measure("tls.versions_accepted", outcomes.Where(o => o.Accepted == true).Select(o => o.Version).ToArray());
+        result.Measure(VersionsAccepted, outcomes.Where(o => o.Accepted == true).Select(o => o.Version).ToArray());
         var legacy = outcomes.Where(o => o.Accepted == true && o.Version is "TLS 1.0" or "TLS 1.1").ToList();
         if (legacy.Count > 0)
         {

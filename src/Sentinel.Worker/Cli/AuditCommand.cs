@@ -48,7 +48,7 @@ internal static class AuditCommand
     private static async Task<(ProbeResult Result, string? Accepted)> AcceptAsync(CheckDefinition check, ProbeContext context, ICheckStateStore store, string by, CancellationToken cancellationToken)
     {
         var (result, accepted) = await AuditBaseline.AcceptAsync(ProbeCatalog.Default, check, context, store, by, cancellationToken).ConfigureAwait(false);
-        return (result, accepted is null ? null : System.Text.Json.JsonSerializer.Serialize(accepted, AuditPostureJsonContext.Default.AuditPosture));
+        return (result, accepted is null ? null : AuditBaseline.Write(accepted));
     }
 
     private static IEnumerable<string> Describe(string id, string by, string json, CheckState? previous)

@@ -110,7 +110,7 @@ internal sealed class CheckStore(NpgsqlDataSource dataSource)
             IntervalMs = (int)d.Interval.TotalMilliseconds,
             TimeoutMs = (int)d.Timeout.TotalMilliseconds,
             d.Enabled,
-            Labels = JsonSerializer.Serialize(d.Labels),
+            Labels = JsonSerializer.Serialize(d.Labels, StorageJsonContext.Default.IReadOnlyDictionaryStringString),
             Definition = check.Json,
             Origin = origin,
             Source = source,

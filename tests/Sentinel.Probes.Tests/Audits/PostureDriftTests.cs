@@ -177,6 +177,35 @@ public sealed class PostureDriftTests
     }
 
     [Fact]
+    public async Task CompareAsync_PostureStoredByAnEarlierVersion_IsReadAndKeptInItsFormat()
+    {
+        var state = new InMemoryCheckStateStore();
+        var context = new ProbeContext { State = state, Node = "node-a" };
+        // As stored before the posture recorded its target: it applies to any target.
+        const string Earlier = """{"hsts":{"valid":true,"maxAge":31536000,"includeSubDomains":true,"preload":false},"cors":null,"headers":{"nosniff":true,"csp":true,"framing":false,"referrerPolicy":false}}""";
+        await state.SetAsync("h", AuditPosture.StateKey, Earlier, "old", CancellationToken.None);
+        var now = new AuditPosture(new HstsPosture(true, 600, false, false), null, new HeadersPosture(true, false, false, false), "https://h.sentinel.test/");
+
+        var compared = await AuditBaseline.CompareAsync(now, "h", context, CancellationToken.None);
+
+        Assert.Equal(AuditBaseline.Read(Earlier), compared!.Value.Baseline);
+        Assert.Equal(["HSTS max-age lowered from 31536000 to 600", "HSTS includeSubDomains dropped", "Content-Security-Policy removed"], now.RegressionsSince(compared.Value.Baseline));
+        Assert.Equal(
+            """{"hsts":{"valid":true,"maxAge":31536000,"includeSubDomains":true,"preload":false},"cors":null,"headers":{"nosniff":true,"csp":true,"framing":false,"referrerPolicy":false},"target":"https://h.sentinel.test/"}""",
+            (await state.GetAsync("h", AuditPosture.StateKey, CancellationToken.None))!.Json);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"hsts":5}""")]
+    [InlineData("""{"hsts":{"valid":"yes"}}""")]
+    [InlineData("""{"hsts":{"valid":true,"maxAge":"long"}}""")]
+    [InlineData("""{"target":7}""")]
+    public void Read_UnreadablePosture_IsNone(string json) => Assert.Null(AuditBaseline.Read(json));
+
+    [Fact]
     public async Task RunAsync_PostureOff_StoresNothing()
     {
         await using var server = await HeaderServer.StartAsync(Serving(null));

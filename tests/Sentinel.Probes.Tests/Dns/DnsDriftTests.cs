@@ -184,8 +184,16 @@ public sealed class DnsDriftTests : IDisposable
 
     [Theory]
     [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("null")]
     [InlineData("""{"query": 1}""")]
+    [InlineData("""{"query":"www.drift.test. A"}""")]
+    [InlineData("""{"answers":[]}""")]
+    [InlineData("""{"query":null,"answers":[]}""")]
+    [InlineData("""{"query":"www.drift.test. A","answers":null}""")]
+    [InlineData("""{"query":"www.drift.test. A","answers":"www.drift.test. A 192.0.2.1"}""")]
     [InlineData("""{"query":"www.drift.test. A","answers":[1]}""")]
+    [InlineData("""{"query":"www.drift.test. A","answers":["www.drift.test. A 192.0.2.1",null]}""")]
     [InlineData("[]")]
     public async Task RunAsync_StoredBaselineUnreadable_IsAProbeErrorNamingTheFix(string json)
     {
@@ -326,6 +334,68 @@ public sealed class DnsDriftTests : IDisposable
         var result = await RunAsync(timeout: "300ms");
 
         Assert.Null(DriftSample(result));
+    }
+
+    [Fact]
+    public async Task RunAsync_Drifted_StoresTheVerdictInItsFormat()
+    {
+        _dns.AddAddress(Name, "192.0.2.1");
+        await RunAsync();
+        Assert.Equal("""{"query":"www.drift.test. A","drifted":false}""", (await _state.GetAsync("drift", DnsDrift.VerdictKey, TestContext.Current.CancellationToken))!.Json);
+
+        _dns.Remove(Name);
+        _dns.AddAddress(Name, "192.0.2.9");
+        await RunAsync();
+
+        Assert.Equal("""{"query":"www.drift.test. A","drifted":true}""", (await _state.GetAsync("drift", DnsDrift.VerdictKey, TestContext.Current.CancellationToken))!.Json);
+    }
+
+    [Fact]
+    public async Task RunAsync_StateStoredByAnEarlierVersion_IsReadAsBefore()
+    {
+        // Exactly what versions before the source-generated JSON stored: the baseline's answers unsorted, as a hand edit
+        // may leave them, and the verdict written by a dictionary.
+        await _state.SetAsync("drift", DnsDrift.StateKey, """{"query":"www.drift.test. A","answers":["www.drift.test. A 192.0.2.2","www.drift.test. A 192.0.2.1"]}""", "old", TestContext.Current.CancellationToken);
+        await _state.SetAsync("drift", DnsDrift.VerdictKey, """{"query":"www.drift.test. A","drifted":true}""", "old", TestContext.Current.CancellationToken);
+        _dns.Silence(Name);
+
+        var silent = await RunAsync(timeout: "300ms");
+
+        Assert.Equal(1, DriftSample(silent));
+        Assert.Equal(["www.drift.test. A 192.0.2.1", "www.drift.test. A 192.0.2.2"], ((DnsDetails)silent.Details!).Drift!.Baseline!.Answers);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"query":"www.drift.test. A"}""")]
+    [InlineData("""{"query":"www.drift.test. A","drifted":"yes"}""")]
+    [InlineData("""{"query":"www.drift.test. A","drifted":null}""")]
+    [InlineData("""{"query":1,"drifted":true}""")]
+    [InlineData("""{"query":"www.drift.test. MX","drifted":true}""")]
+    public async Task RunAsync_StoredVerdictUnreadable_IsNoKnownVerdict(string json)
+    {
+        await _state.SetAsync("drift", DnsDrift.StateKey, """{"query":"www.drift.test. A","answers":["www.drift.test. A 192.0.2.1"]}""", "old", TestContext.Current.CancellationToken);
+        await _state.SetAsync("drift", DnsDrift.VerdictKey, json, "someone", TestContext.Current.CancellationToken);
+        _dns.Silence(Name);
+
+        var result = await RunAsync(timeout: "300ms");
+
+        Assert.Equal("dns_timeout", result.Failure!.Category);
+        Assert.Null(DriftSample(result));
+    }
+
+    [Fact]
+    public void Baseline_ToJsonAndBack_KeepsTheStoredFormat()
+    {
+        var baseline = new DnsBaseline("www.drift.test. TXT", ["www.drift.test. TXT \"a+b <c>\"", "www.drift.test. TXT \"é\""]);
+
+        var json = baseline.ToJson();
+
+        Assert.Equal("""{"query":"www.drift.test. TXT","answers":["www.drift.test. TXT \u0022a\u002Bb \u003Cc\u003E\u0022","www.drift.test. TXT \u0022\u00E9\u0022"]}""", json);
+        Assert.Equal(baseline.Answers, DnsBaseline.FromJson(json)!.Answers);
+        Assert.Equal(baseline.Query, DnsBaseline.FromJson(json)!.Query);
     }
 
     /// <summary>Takes a baseline, then changes the record: the check has drifted.</summary>

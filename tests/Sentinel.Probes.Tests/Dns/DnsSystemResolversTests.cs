@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Dns;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Dns;
 using Sentinel.Probes.Reporting;
 using Sentinel.Probes.Running;
 using Sentinel.Testing;

@@ -56,12 +56,36 @@ public sealed class RouteHistoryTests
     [InlineData("{\"route\": 5}")]
     [InlineData("[]")]
     [InlineData("null")]
+    [InlineData("")]
+    [InlineData("{}")]
+    [InlineData("{\"route\": [[1]]}")]
+    [InlineData("{\"route\": [\"198.18.1.2\"]}")]
+    [InlineData("{\"route\": [[\"198.18.1.2\"]], \"destinationHop\": \"two\"}")]
+    [InlineData("{\"route\": [[\"198.18.1.2\"]], \"previous\": 5}")]
     public async Task CompareAsync_UnreadableStoredState_StartsAfresh(string json)
     {
         await _context.State.SetAsync(Check.Id, RouteHistory.Key, json, "old-version", CancellationToken.None);
 
         Assert.Empty(await CompareAsync("198.18.1.2", "198.18.9.9"));
         Assert.Contains("\"route\":[[\"198.18.1.2\"],[\"198.18.9.9\"]]", (await _context.State.GetAsync(Check.Id, RouteHistory.Key, CancellationToken.None))!.Json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CompareAsync_RouteStoredByAnEarlierVersion_IsComparedAndKeptInItsFormat()
+    {
+        await _context.State.SetAsync(
+            Check.Id, RouteHistory.Key, """{"route":[["198.18.1.2"],["198.18.2.2","198.18.3.2"]],"destinationHop":3,"previous":null}""", "old-version", CancellationToken.None);
+
+        var finding = Assert.Single(await CompareAsync("198.18.1.2", "198.18.7.2", "198.18.9.9"));
+
+        Assert.Equal([new("hop 2", "198.18.2.2, 198.18.3.2 -> 198.18.7.2")], finding.Evidence!);
+        Assert.Equal(
+            """{"route":[["198.18.1.2"],["198.18.7.2"],["198.18.9.9"]],"destinationHop":3,"previous":[["198.18.1.2"],["198.18.2.2","198.18.3.2"]]}""",
+            (await _context.State.GetAsync(Check.Id, RouteHistory.Key, CancellationToken.None))!.Json);
+        Assert.Empty(await CompareAsync("198.18.1.2", null, "198.18.9.9"));
+        Assert.Equal(
+            """{"route":[["198.18.1.2"],["198.18.7.2"],["198.18.9.9"]],"destinationHop":3,"previous":[["198.18.1.2"],["198.18.2.2","198.18.3.2"]]}""",
+            (await _context.State.GetAsync(Check.Id, RouteHistory.Key, CancellationToken.None))!.Json);
     }
 
     private async Task<IReadOnlyList<Finding>> CompareAsync(params string?[] hops)

@@ -72,6 +72,17 @@ public sealed class CheckStoreTests(PostgresCluster postgres)
         Assert.True(CheckParser.Parse(check.Definition, "db", ProbeCatalog.Default.Checks).IsValid);
     }
 
+    [Fact]
+    public async Task SyncFileChecksAsync_Labels_AreStoredAsAJsonObject()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var labeled = """{ "id": "l", "type": "tcp", "target": "127.0.0.1:1", "labels": { "team": "pay\"ments", "env": "prod-é" } }""";
+
+        await new CheckStore(dataSource).SyncFileChecksAsync([Doc("l.json", labeled)], default);
+
+        Assert.Equal("""{"env": "prod-é", "team": "pay\"ments"}""", await dataSource.QueryValueAsync<string>("SELECT labels::text FROM checks WHERE id = 'l'"));
+    }
+
     private static string Check(string id, string target, bool enabled = true) =>
         $$"""{ "id": "{{id}}", "type": "tcp", "target": "{{target}}", "enabled": {{(enabled ? "true" : "false")}} }""";
 

@@ -3,12 +3,6 @@ using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Protocols.Dns;
 
-/// <summary>How a query was asked, which the hints for REFUSED and FORMERR depend on.</summary>
-/// <param name="Recursion">Whether the query set RD (recursion desired).</param>
-/// <param name="EdnsBufferSize">The EDNS0 UDP buffer size offered; 512 means no OPT record was sent (RFC 6891, 6.2.5).</param>
-/// <param name="CheckSetsEdns">Whether the check can change that (a dns check's <c>ednsBufferSize</c>); a check's resolver cannot.</param>
-internal readonly record struct DnsAsking(bool Recursion, int EdnsBufferSize, bool CheckSetsEdns);
-
 /// <summary>
 /// What a failing rcode means, for the dns probe and for the resolver of tcp, http and tls checks
 /// (<c>DnsServerHostResolver</c>) alike, so that one rcode gets one category and one hint whoever asked:

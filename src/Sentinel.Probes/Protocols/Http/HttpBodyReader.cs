@@ -105,45 +105,17 @@ internal static class HttpBodyReader
     private sealed class BodyTooLargeException : Exception;
 
     /// <summary>Counts the bytes of the body as transferred, enforces the cap, and notes when the last one arrived.</summary>
-    private sealed class CountingStream(Stream inner, HttpHop hop, long cap, TimeProvider time) : Stream
+    private sealed class CountingStream(Stream inner, HttpHop hop, long cap, TimeProvider time) : PassThroughStream(inner)
     {
         private bool _ended;
 
         public long Count { get; private set; }
 
-        public override bool CanRead => true;
+        // Once the body has ended no read reaches the connection again, so its last byte keeps the time it came.
+        public override int Read(Span<byte> buffer) => _ended ? 0 : base.Read(buffer);
 
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_ended)
-            {
-                return 0;
-            }
-
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                _ended = true;
-                hop.LastByteAt = time.GetTimestamp();
-                return 0;
-            }
-
-            Count += read;
-            hop.WireBytes = Count;
-            return Count > cap ? throw new BodyTooLargeException() : read;
-        }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _ended ? ValueTask.FromResult(0) : base.ReadAsync(buffer, cancellationToken);
 
         public async Task DrainAsync(CancellationToken cancellationToken)
         {
@@ -153,129 +125,81 @@ internal static class HttpBodyReader
             }
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override void Flush()
+        protected override void OnRead(ReadOnlySpan<byte> read)
         {
+            if (read.IsEmpty)
+            {
+                _ended = true;
+                hop.LastByteAt = time.GetTimestamp();
+                return;
+            }
+
+            Count += read.Length;
+            hop.WireBytes = Count;
+            if (Count > cap)
+            {
+                throw new BodyTooLargeException();
+            }
         }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>
     /// "deflate" is the zlib format (RFC 9110, 8.4.1.2), but some servers send raw DEFLATE: look at the first two
     /// bytes (a zlib header has compression method 8 and a check value divisible by 31, RFC 1950) and decode either.
     /// </summary>
-    private sealed class DeflateSniffingStream(Stream inner) : Stream
+    private sealed class DeflateSniffingStream(Stream inner) : PassThroughStream(inner)
     {
+        private const int HeadLength = 2;
+
         private Stream? _decoder;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
+        public override int Read(Span<byte> buffer)
         {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
+            if (_decoder is null)
+            {
+                var head = new byte[HeadLength];
+                _decoder = Decoder(head.AsMemory(0, Inner.ReadAtLeast(head, HeadLength, throwOnEndOfStream: false)));
+            }
+
+            return _decoder.Read(buffer);
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_decoder is null)
             {
-                var head = new byte[2];
-                var filled = 0;
-                while (filled < 2)
-                {
-                    var n = await inner.ReadAsync(head.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    filled += n;
-                }
-
-                var zlib = filled == 2 && (head[0] & 0x0F) == 8 && ((head[0] << 8) | head[1]) % 31 == 0;
-                var source = new PrefixedStream(head.AsMemory(0, filled), inner);
-                _decoder = zlib ? new ZLibStream(source, CompressionMode.Decompress) : new DeflateStream(source, CompressionMode.Decompress);
+                var head = new byte[HeadLength];
+                _decoder = Decoder(head.AsMemory(0, await Inner.ReadAtLeastAsync(head, HeadLength, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)));
             }
 
             return await _decoder.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override void Flush()
+        private Stream Decoder(ReadOnlyMemory<byte> head)
         {
+            var bytes = head.Span;
+            var zlib = bytes.Length == HeadLength && (bytes[0] & 0x0F) == 8 && ((bytes[0] << 8) | bytes[1]) % 31 == 0;
+            var source = new PrefixedStream(head, Inner);
+            return zlib ? new ZLibStream(source, CompressionMode.Decompress) : new DeflateStream(source, CompressionMode.Decompress);
         }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+    /// <summary>Reads <paramref name="prefix"/> first, then passes through to <paramref name="inner"/>.</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : PassThroughStream(inner)
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
 
-        public override bool CanRead => true;
+        public override int Read(Span<byte> buffer) => _prefix.IsEmpty ? base.Read(buffer) : TakePrefix(buffer);
 
-        public override bool CanSeek => false;
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _prefix.IsEmpty ? base.ReadAsync(buffer, cancellationToken) : ValueTask.FromResult(TakePrefix(buffer.Span));
 
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
+        private int TakePrefix(Span<byte> buffer)
         {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_prefix.IsEmpty)
-            {
-                return inner.ReadAsync(buffer, cancellationToken);
-            }
-
             var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix[..n].CopyTo(buffer);
+            _prefix.Span[..n].CopyTo(buffer);
             _prefix = _prefix[n..];
-            return ValueTask.FromResult(n);
+            return n;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

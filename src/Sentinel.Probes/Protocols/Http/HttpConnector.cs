@@ -91,7 +91,7 @@ internal sealed class HttpConnector(
         if (socket is null)
         {
             var failed = scratch.Build();
-            hop.AddPhase("connect", failed.Phase("connect") ?? TimeSpan.Zero);
+            hop.AddPhase(PhaseNames.Connect, failed.Phase(PhaseNames.Connect) ?? TimeSpan.Zero);
             throw new HttpConnectFailedException(pin.Proxy is null ? failed.Failure! : HttpProxyTunnel.Describe(failed.Failure!, pin.Proxy));
         }
 
@@ -107,14 +107,14 @@ internal sealed class HttpConnector(
 
             // With a proxy, connect spans the TCP connection to the proxy and the CONNECT exchange: the tunnel
             // is the connection to the target. Forwarded, it is the connection to the proxy alone.
-            hop.AddPhase("connect", context.Time.GetElapsedTime(connectStart));
+            hop.AddPhase(PhaseNames.Connect, context.Time.GetElapsedTime(connectStart));
             return https ? await HandshakeAsync(hop, stream, host, port, cancellationToken).ConfigureAwait(false) : stream;
         }
         catch (HttpConnectFailedException)
         {
-            if (hop.Phases.All(p => p.Name != "connect"))
+            if (hop.Phases.All(p => p.Name != PhaseNames.Connect))
             {
-                hop.AddPhase("connect", context.Time.GetElapsedTime(connectStart));
+                hop.AddPhase(PhaseNames.Connect, context.Time.GetElapsedTime(connectStart));
             }
 
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -135,7 +135,7 @@ internal sealed class HttpConnector(
             : new HostPort(host, 443, null);
         var addresses = await TargetResolution.ResolveAsync(check, target, context, scratch, cancellationToken).ConfigureAwait(false);
         var resolved = scratch.Build();
-        hop.AddPhase("resolve", resolved.Phase("resolve") ?? TimeSpan.Zero);
+        hop.AddPhase(PhaseNames.Resolve, resolved.Phase(PhaseNames.Resolve) ?? TimeSpan.Zero);
         return addresses?[0] ?? throw new HttpConnectFailedException(resolved.Failure!);
     }
 
@@ -160,7 +160,7 @@ internal sealed class HttpConnector(
                 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]
                 : [SslApplicationProtocol.Http11],
         }, Capture, context.Time, cancellationToken).ConfigureAwait(false);
-        hop.AddPhase("tls", handshake.Phase);
+        hop.AddPhase(PhaseNames.Tls, handshake.Phase);
         hop.Bookkeeping += handshake.Bookkeeping;
         TlsHost = expected;
         if (handshake.Stream is not { } ssl)

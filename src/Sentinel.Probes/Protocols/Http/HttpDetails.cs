@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Protocols.Http;
 
@@ -10,82 +12,67 @@ namespace Sentinel.Probes.Protocols.Http;
 /// secrets redacted), the negotiated protocol, and the certificate inspection. The readable report reads like
 /// <c>curl -v</c>: what was connected to, the request lines (&gt;) and the response lines (&lt;) of interest.
 /// </summary>
-internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeDetails
+internal sealed class HttpDetails : TargetDetails
 {
     private static readonly string[] HeadersOfInterest =
         ["Content-Type", "Content-Length", "Content-Encoding", "Transfer-Encoding", "Location", "Server", "Cache-Control", "Strict-Transport-Security"];
 
-    public IReadOnlyList<IPAddress> Addresses { get; set; } = [];
+    private readonly HttpSection _section;
 
-    public IReadOnlyList<HttpAddressOutcome> Outcomes { get; set; } = [];
+    internal HttpDetails(string resolver, HttpSection section)
+        : base(resolver, []) => _section = section;
 
-    public IReadOnlyList<bool> Up { get; set; } = [];
+    /// <summary>The <c>addresses</c> policy: <c>first</c>, <c>any</c>, <c>all</c> or <c>quorum:N</c>.</summary>
+    public string Policy => _section.Addresses.ToString();
 
-    public int Representative { get; set; }
-
+    /// <summary>How the addresses' outcomes combined, when more than one was probed.</summary>
     public string? Verdict { get; set; }
 
+    /// <summary>The proxy's authority (<c>host:port</c>), or null.</summary>
+    public string? Proxy => _section.Proxy?.Authority;
+
+    /// <summary>Each address probed, with its hops.</summary>
+    public IEnumerable<HttpProbedJson> Probed => Outcomes.Select((o, i) => new HttpProbedJson(o, Up[i]));
+
+    /// <summary>The TLS inspection of the address the result describes; absent without one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(EmbeddedDetailsJsonConverter<TlsInspectionDetails>))]
+    public TlsInspectionDetails? Tls => Outcomes.Count > 0 ? Outcomes[Representative].Inspection?.Details : null;
+
     /// <summary>What the header audit did, when the check has one and it ran.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(EmbeddedDetailsJsonConverter<ProbeDetails>))]
     public ProbeDetails? Audit { get; set; }
 
-    public override void WriteJson(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("resolver", resolver);
-        writer.WriteStartArray("addresses");
-        foreach (var address in Addresses)
-        {
-            writer.WriteStringValue(address.ToString());
-        }
+    [JsonIgnore]
+    public IReadOnlyList<HttpAddressOutcome> Outcomes { get; set; } = [];
 
-        writer.WriteEndArray();
-        writer.WriteString("policy", section.Addresses.ToString());
-        writer.WriteString("verdict", Verdict);
-        writer.WriteString("proxy", section.Proxy?.Authority);
-        writer.WriteStartArray("probed");
-        for (var i = 0; i < Outcomes.Count; i++)
-        {
-            WriteOutcome(writer, Outcomes[i], Up[i]);
-        }
+    [JsonIgnore]
+    public IReadOnlyList<bool> Up { get; set; } = [];
 
-        writer.WriteEndArray();
-        if (Outcomes.Count > 0 && Outcomes[Representative].Inspection is { } inspection)
-        {
-            writer.WritePropertyName("tls");
-            inspection.Details.WriteJson(writer);
-        }
+    /// <summary>The outcome the result describes.</summary>
+    [JsonIgnore]
+    public int Representative { get; set; }
 
-        if (Audit is not null)
-        {
-            writer.WritePropertyName("audit");
-            Audit.WriteJson(writer);
-        }
-
-        writer.WriteEndObject();
-    }
+    internal override JsonTypeInfo JsonTypeInfo => HttpJsonContext.Default.HttpDetails;
 
     public override void WriteReport(TextWriter writer)
     {
-        writer.WriteLine($"  resolver    {resolver}");
-        if (Addresses.Count > 0)
+        base.WriteReport(writer);
+        if (_section.Proxy is { } proxy)
         {
-            writer.WriteLine($"  addresses   {string.Join(", ", Addresses)}");
-        }
-
-        if (section.Proxy is { } proxy)
-        {
-            var how = HttpForwardProxy.For(section) is null ? "CONNECT tunnel" : "http forwarded, https through a CONNECT tunnel";
+            var how = HttpForwardProxy.For(_section) is null ? "CONNECT tunnel" : "http forwarded, https through a CONNECT tunnel";
             writer.WriteLine($"  proxy       {proxy.Authority} ({how})");
         }
 
         if (Outcomes.Count > 1)
         {
-            writer.WriteLine($"  policy      {section.Addresses}: {Verdict}");
+            writer.WriteLine($"  policy      {_section.Addresses}: {Verdict}");
             for (var i = 0; i < Outcomes.Count; i++)
             {
                 var o = Outcomes[i];
-                var failure = o.Exchange.Problems.Concat(o.Inspection?.Problems ?? []).FirstOrDefault(p => p.Severity == ProblemSeverity.Error);
-                writer.WriteLine($"  address {i + 1,-3} {o.Address,-15} {(Up[i] ? "UP" : "DOWN"),-5} {Ms(o.Duration)}{(failure is null ? "" : $"  {failure.Category}")}");
+                var failure = HttpProbedJson.FailureOf(o);
+                writer.WriteLine($"  address {i + 1,-3} {o.Address,-15} {(Up[i] ? "UP" : "DOWN"),-5} {Ms(o.Duration)}{(failure is null ? "" : $"  {failure}")}");
             }
         }
 
@@ -120,7 +107,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
 
         if (hop.Remote is not null)
         {
-            writer.WriteLine($"  connected   {hop.Local} -> {hop.Remote}{(section.Proxy is null ? "" : " (the proxy)")}");
+            writer.WriteLine($"  connected   {hop.Local} -> {hop.Remote}{(_section.Proxy is null ? "" : " (the proxy)")}");
         }
         else if (!hop.NewConnection && hop.Status is not null)
         {
@@ -149,7 +136,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
 
         writer.WriteLine($"  < HTTP/{VersionText(hop.Version)} {status} {hop.Reason}".TrimEnd());
-        var interesting = HeadersOfInterest.Concat(section.HeaderMatches.Select(h => h.Name)).Concat(section.HeaderNotMatches.Select(h => h.Name));
+        var interesting = HeadersOfInterest.Concat(_section.HeaderMatches.Select(h => h.Name)).Concat(_section.HeaderNotMatches.Select(h => h.Name));
         foreach (var (name, value) in hop.ResponseHeaders.Where(h => interesting.Contains(h.Key, StringComparer.OrdinalIgnoreCase)))
         {
             writer.WriteLine($"  < {name}: {value}");
@@ -162,92 +149,7 @@ internal sealed class HttpDetails(string resolver, HttpSection section) : ProbeD
         }
     }
 
-    private static void WriteOutcome(Utf8JsonWriter writer, HttpAddressOutcome outcome, bool up)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("index", outcome.Index);
-        writer.WriteString("address", outcome.Address.ToString());
-        writer.WriteString("family", outcome.Family);
-        writer.WriteBoolean("up", up);
-        writer.WriteNumber("durationMs", Math.Round(outcome.Duration.TotalMilliseconds, 3));
-        writer.WriteString("failure", outcome.Exchange.Problems.Concat(outcome.Inspection?.Problems ?? []).FirstOrDefault(p => p.Severity == ProblemSeverity.Error)?.Category);
-        writer.WriteStartArray("hops");
-        foreach (var hop in outcome.Exchange.Hops)
-        {
-            WriteHop(writer, hop);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-    }
-
-    private static void WriteHop(Utf8JsonWriter writer, HttpHop hop)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("url", hop.Url.ToString());
-        writer.WriteString("method", hop.Method);
-        writer.WriteBoolean("newConnection", hop.NewConnection);
-        writer.WriteString("remote", hop.Remote?.ToString());
-        writer.WriteString("local", hop.Local?.ToString());
-        writer.WriteStartObject("phasesMs");
-        foreach (var phase in hop.Phases)
-        {
-            writer.WriteNumber(phase.Name, Math.Round(phase.Duration.TotalMilliseconds, 3));
-        }
-
-        writer.WriteEndObject();
-        if (hop.Status is { } status)
-        {
-            writer.WriteNumber("status", status);
-            writer.WriteString("reason", hop.Reason);
-            writer.WriteString("version", VersionText(hop.Version));
-        }
-
-        writer.WriteString("location", hop.Location);
-        writer.WriteString("contentEncoding", hop.ContentEncoding);
-        if (hop.ContentLength is { } length)
-        {
-            writer.WriteNumber("contentLength", length);
-        }
-
-        if (hop.WireBytes is { } wire)
-        {
-            writer.WriteNumber("wireBytes", wire);
-        }
-
-        if (hop.DecodedBytes is { } decoded)
-        {
-            writer.WriteNumber("decodedBytes", decoded);
-        }
-
-        WriteHeaders(writer, "requestHeaders", hop.RequestHeaders);
-        writer.WriteStartArray("withheldHeaders");
-        foreach (var name in hop.WithheldHeaders)
-        {
-            writer.WriteStringValue(name);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteBoolean("certificateRejected", hop.CertificateRejection is not null);
-        WriteHeaders(writer, "responseHeaders", hop.ResponseHeaders);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteHeaders(Utf8JsonWriter writer, string name, IReadOnlyList<KeyValuePair<string, string>> headers)
-    {
-        writer.WriteStartArray(name);
-        foreach (var (key, value) in headers)
-        {
-            writer.WriteStartArray();
-            writer.WriteStringValue(key);
-            writer.WriteStringValue(value);
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private static string VersionText(Version? version) => version is null ? "?" : HttpVersionText.Of(version);
+    internal static string VersionText(Version? version) => version is null ? "?" : HttpVersionText.Of(version);
 
     private static string Ms(TimeSpan duration) => duration.TotalMilliseconds.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
 }

@@ -19,15 +19,6 @@ namespace Sentinel.Probes.Protocols.Http;
 /// </summary>
 internal static class HttpExchange
 {
-    /// <summary>The measurements an exchange produces, for assertions (an audit step adds its own).</summary>
-    public static IReadOnlyList<string> Measurements { get; } =
-    [
-        "http.status_code", "http.version", "http.redirects", "http.body_bytes", "http.body_wire_bytes",
-        "http.duration.resolve_ms", "http.duration.connect_ms", "http.duration.tls_ms", "http.duration.processing_ms",
-        "http.duration.transfer_ms", "http.duration.total_ms", "http.addresses_up", "http.addresses_probed",
-        "cert.days_left", "cert.chain_days_left", "tls.version", "tls.cipher", "tls.handshake_ms",
-    ];
-
     /// <summary>The series an exchange exports (an audit step adds its own).</summary>
     public static IReadOnlyList<MetricDescriptor> Metrics { get; } =
         [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All];
@@ -51,7 +42,7 @@ internal static class HttpExchange
         if ((trustProblem ?? certificateProblem) is { } configuration)
         {
             result.Problem(configuration);
-            result.MeasureDurations("http", context.Time.GetElapsedTime(loading));
+            result.MeasureDurations(HttpMeasurements.Durations, context.Time.GetElapsedTime(loading));
             return result.Build();
         }
 
@@ -64,7 +55,7 @@ internal static class HttpExchange
         var resolvedAt = context.Time.GetTimestamp();
         if (addresses is null)
         {
-            result.MeasureDurations("http", context.Time.GetElapsedTime(start));
+            result.MeasureDurations(HttpMeasurements.Durations, context.Time.GetElapsedTime(start));
             return result.Build();
         }
 
@@ -90,7 +81,7 @@ internal static class HttpExchange
         var setup = shown.Exchange.Hops.Count > 0 && shown.Exchange.Hops[0].ConnectStartedAt is { } connecting && connecting > resolvedAt
             ? context.Time.GetElapsedTime(resolvedAt, connecting)
             : TimeSpan.Zero;
-        result.MeasureDurations("http", context.Time.GetElapsedTime(start, shown.EndedAt) - setup - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
+        result.MeasureDurations(HttpMeasurements.Durations, context.Time.GetElapsedTime(start, shown.EndedAt) - setup - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
         return result.Build();
     }
 

@@ -188,14 +188,14 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
         {
             if (sent is { } s)
             {
-                AddPhase("processing", time.GetElapsedTime(s, first));
+                AddPhase(PhaseNames.Processing, time.GetElapsedTime(s, first));
             }
 
-            AddPhase("transfer", time.GetElapsedTime(first, LastByteAt ?? end));
+            AddPhase(PhaseNames.Transfer, time.GetElapsedTime(first, LastByteAt ?? end));
         }
         else if (sent is { } s)
         {
-            AddPhase("processing", time.GetElapsedTime(s, end));
+            AddPhase(PhaseNames.Processing, time.GetElapsedTime(s, end));
         }
     }
 }

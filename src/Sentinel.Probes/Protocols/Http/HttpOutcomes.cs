@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Probes.Protocols.Http;
 
@@ -49,8 +50,8 @@ internal static class HttpOutcomes
                 }
             }
 
-            result.Measure("http.addresses_probed", outcomes.Count);
-            result.Measure("http.addresses_up", passing);
+            result.Measure(HttpMeasurements.AddressesProbed, outcomes.Count);
+            result.Measure(HttpMeasurements.AddressesUp, passing);
         }
 
         Measure(result, outcomes[representative]);
@@ -89,7 +90,7 @@ internal static class HttpOutcomes
     private static void Measure(ProbeResultBuilder result, HttpAddressOutcome outcome)
     {
         var hops = outcome.Exchange.Hops;
-        var resolved = result.Build().Phase("resolve");
+        var resolved = result.Build().Phase(PhaseNames.Resolve);
         foreach (var hop in hops)
         {
             foreach (var phase in hop.Phases)
@@ -106,9 +107,9 @@ internal static class HttpOutcomes
             // Written 1.0, 1.1, 2, 3 everywhere; the series has blackbox_exporter's value for the same response.
             var version = HttpVersionText.Measurement(protocol);
             var ssl = final.Url.Scheme == Uri.UriSchemeHttps ? 1 : 0;
-            result.Measure("http.status_code", status);
-            result.Measure("http.version", version);
-            result.Measure("http.redirects", redirects);
+            result.Measure(HttpMeasurements.StatusCode, status);
+            result.Measure(HttpMeasurements.Version, version);
+            result.Measure(HttpMeasurements.Redirects, redirects);
             result.Sample(HttpMetrics.StatusCode, status);
             result.Sample(HttpMetrics.Version, version.Number!.Value);
             result.Sample(HttpMetrics.Redirects, redirects);
@@ -120,13 +121,13 @@ internal static class HttpOutcomes
 
             if (final.WireBytes is { } wire)
             {
-                result.Measure("http.body_wire_bytes", wire);
+                result.Measure(HttpMeasurements.BodyWireBytes, wire);
                 result.Sample(HttpMetrics.BodyWireBytes, wire);
             }
 
             if (final.DecodedBytes is { } decoded)
             {
-                result.Measure("http.body_bytes", decoded);
+                result.Measure(HttpMeasurements.BodyBytes, decoded);
                 result.Sample(HttpMetrics.UncompressedBodyLength, decoded);
             }
         }
@@ -135,7 +136,7 @@ internal static class HttpOutcomes
         var sums = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         if (resolved is { } resolve)
         {
-            sums["resolve"] = resolve;
+            sums[PhaseNames.Resolve] = resolve;
         }
 
         foreach (var phase in hops.SelectMany(h => h.Phases))
@@ -149,9 +150,9 @@ internal static class HttpOutcomes
         }
 
         // The handshake under the name tls checks give it, so that one assertion fits both types.
-        if (sums.TryGetValue("tls", out var handshake))
+        if (sums.TryGetValue(PhaseNames.Tls, out var handshake))
         {
-            result.Measure("tls.handshake_ms", handshake.TotalMilliseconds);
+            result.Measure(TlsMeasurements.HandshakeMs, handshake.TotalMilliseconds);
         }
 
         if (outcome.Inspection is { } inspection)

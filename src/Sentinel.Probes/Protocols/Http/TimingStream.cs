@@ -14,98 +14,54 @@ namespace Sentinel.Probes.Protocols.Http;
 /// the request is sent with the frame that carries END_STREAM, and the response starts with the first HEADERS
 /// frame of a request stream.
 /// </remarks>
-internal sealed class TimingStream(Stream inner, HttpConnector connector, TimeProvider time, bool http2) : Stream
+internal sealed class TimingStream(Stream inner, HttpConnector connector, TimeProvider time, bool http2) : PassThroughStream(inner)
 {
     // RFC 9113, 3.4: the client connection preface precedes the client's first frame.
     private readonly Http2FrameScanner? _writes = http2 ? new Http2FrameScanner(prefaceBytes: 24) : null;
     private readonly Http2FrameScanner? _reads = http2 ? new Http2FrameScanner(prefaceBytes: 0) : null;
 
-    public override bool CanRead => inner.CanRead;
+    // Whether the write under way ends the request. The HTTP stack writes a connection from one writer at a time.
+    private bool _writeCompletesRequest;
 
-    public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
+    protected override void OnRead(ReadOnlySpan<byte> read)
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (read > 0)
+        if (read.IsEmpty)
         {
-            var now = time.GetTimestamp();
-            var responseStarts = _reads is null || _reads.Scan(buffer.Span[..read], static (type, flags, stream) => type == Http2FrameScanner.Headers && stream != 0);
-            if (responseStarts)
-            {
-                connector.Hop?.OnResponseBytes(now);
-            }
-
-            if (_reads?.TakeGoAway() is { } goAway)
-            {
-                connector.Hop?.OnGoAway(goAway);
-            }
+            return;
         }
 
-        return read;
+        var now = time.GetTimestamp();
+        var responseStarts = _reads is null || _reads.Scan(read, static (type, flags, stream) => type == Http2FrameScanner.Headers && stream != 0);
+        if (responseStarts)
+        {
+            connector.Hop?.OnResponseBytes(now);
+        }
+
+        if (_reads?.TakeGoAway() is { } goAway)
+        {
+            connector.Hop?.OnGoAway(goAway);
+        }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        // Scan before writing: the frames are known before they leave; the time taken is when the write completes.
-        var completesRequest = _writes is null || _writes.Scan(buffer.Span,
+    // Scan before writing: the frames are known before they leave; the time taken is when the write completes.
+    protected override void OnWriting(ReadOnlySpan<byte> data) =>
+        _writeCompletesRequest = _writes is null || _writes.Scan(data,
             static (type, flags, stream) => type is Http2FrameScanner.Headers or Http2FrameScanner.Data && stream != 0 && (flags & Http2FrameScanner.EndStream) != 0);
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (completesRequest || _writes is null)
+
+    protected override void OnWritten()
+    {
+        if (_writeCompletesRequest)
         {
             connector.Hop?.OnRequestBytesSent(time.GetTimestamp());
         }
     }
 
-    public override async Task FlushAsync(CancellationToken cancellationToken)
+    protected override void OnFlushed()
     {
-        await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (_writes is null)
         {
             connector.Hop?.OnRequestBytesSent(time.GetTimestamp());
         }
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush() => FlushAsync().GetAwaiter().GetResult();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }
 

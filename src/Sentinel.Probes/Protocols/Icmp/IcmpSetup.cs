@@ -36,7 +36,7 @@ internal static class IcmpSetup
         }
         finally
         {
-            result.Phase("setup", context.Time.GetElapsedTime(start));
+            result.Phase(PhaseNames.Setup, context.Time.GetElapsedTime(start));
         }
     }
 

@@ -38,19 +38,19 @@ internal static class TcpConnector
         try
         {
             await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
-            result.Phase("connect", context.Time.GetElapsedTime(start));
+            result.Phase(PhaseNames.Connect, context.Time.GetElapsedTime(start));
             return socket;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            result.Phase("connect", context.Time.GetElapsedTime(start));
+            result.Phase(PhaseNames.Connect, context.Time.GetElapsedTime(start));
             result.Fail(Layers.Tcp, FailureCategories.TcpTimeout,
                 $"no answer from {remote} to the connection attempt within the check's timeout ({Duration.Format(check.Timeout)})",
                 $"a firewall may be dropping packets to port {remote.Port}, or the host is down or overloaded");
         }
         catch (SocketException ex)
         {
-            result.Phase("connect", context.Time.GetElapsedTime(start));
+            result.Phase(PhaseNames.Connect, context.Time.GetElapsedTime(start));
             result.Problem(Classify(ex, remote));
         }
 

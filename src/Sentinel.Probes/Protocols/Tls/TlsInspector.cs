@@ -57,13 +57,13 @@ internal static class TlsInspector
         if (capture.Protocol is { } protocol)
         {
             var version = TlsVersionNames.Of(protocol);
-            measurements.Add(new("tls.version", MeasurementValue.Of(version)));
+            measurements.Add(new(TlsMeasurements.Version, MeasurementValue.Of(version)));
             samples.Add(new MetricSample(TlsMetrics.TlsVersionInfo, 1, [version]));
         }
 
         if (capture.CipherSuite is { } cipher)
         {
-            measurements.Add(new("tls.cipher", MeasurementValue.Of(cipher.ToString())));
+            measurements.Add(new(TlsMeasurements.Cipher, MeasurementValue.Of(cipher.ToString())));
         }
 
         TlsChain? chain = null;
@@ -78,10 +78,10 @@ internal static class TlsInspector
                 problems.Add(overdue);
             }
 
-            measurements.Add(new("cert.days_left", MeasurementValue.Of(Math.Round(served[0].DaysLeft(now), 3))));
+            measurements.Add(new(TlsMeasurements.CertDaysLeft, MeasurementValue.Of(Math.Round(served[0].DaysLeft(now), 3))));
             // The chain clients use, as the date verdicts judge it: a stale extra certificate the server sends does not
             // count here (probe_ssl_earliest_cert_expiry, as blackbox_exporter's, still does).
-            measurements.Add(new("cert.chain_days_left", MeasurementValue.Of(Math.Round(chain.Judged.Min(c => c.Facts.DaysLeft(now)), 3))));
+            measurements.Add(new(TlsMeasurements.CertChainDaysLeft, MeasurementValue.Of(Math.Round(chain.Judged.Min(c => c.Facts.DaysLeft(now)), 3))));
             samples.AddRange(Samples(served, chain, now));
         }
 

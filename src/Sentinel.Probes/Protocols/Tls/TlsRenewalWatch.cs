@@ -62,7 +62,7 @@ internal static class TlsRenewalWatch
 
             if (seen?.Fingerprint != leaf.Sha256)
             {
-                var json = JsonSerializer.Serialize(new Seen(leaf.Sha256, now), TlsRenewalJsonContext.Default.Seen);
+                var json = JsonSerializer.Serialize(new Seen(leaf.Sha256, now), TlsJsonContext.Default.Seen);
                 await context.State.SetAsync(checkId, StateKey, json, context.Node, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -79,7 +79,7 @@ internal static class TlsRenewalWatch
     {
         try
         {
-            return JsonSerializer.Deserialize(json, TlsRenewalJsonContext.Default.Seen);
+            return JsonSerializer.Deserialize(json, TlsJsonContext.Default.Seen);
         }
         catch (JsonException)
         {
@@ -90,7 +90,3 @@ internal static class TlsRenewalWatch
     /// <summary>The fingerprint of the leaf and when a run first found it past two thirds of its life.</summary>
     internal sealed record Seen(string Fingerprint, DateTimeOffset Since);
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(TlsRenewalWatch.Seen))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class TlsRenewalJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

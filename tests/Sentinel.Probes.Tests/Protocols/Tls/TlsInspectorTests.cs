@@ -234,6 +234,48 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         Assert.Equal(["tls_renewal_overdue"], second.Problems.Select(p => p.Category));
     }
 
+    [Fact]
+    public async Task InspectAsync_RenewalStateStoredByAnEarlierVersion_IsReadAndKeptInItsFormat()
+    {
+        var now = new DateTimeOffset(Now.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var time = new FakeTimeProvider(now);
+        var state = new InMemoryCheckStateStore(time);
+        var chain = pki.Trusted.Issue(new CertificateSpec { NotBefore = now.AddDays(-70), NotAfter = now.AddDays(20) });
+        await using var server = TlsServer.Start(chain);
+        var fingerprint = Convert.ToHexStringLower(chain.Leaf.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
+        var since = now.AddDays(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", System.Globalization.CultureInfo.InvariantCulture);
+        await state.SetAsync("check", TlsRenewalWatch.StateKey, $$"""{"fingerprint":"{{fingerprint}}","since":"{{since}}"}""", "old", CancellationToken.None);
+
+        var (_, first) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
+
+        Assert.Equal(["tls_renewal_overdue"], first.Problems.Select(p => p.Category));
+        await state.SetAsync("check", TlsRenewalWatch.StateKey, "{}", "someone", CancellationToken.None);
+        Assert.Empty((await HandshakeAsync(server, RootTrust(), time: time, state: state)).Inspection.Problems);
+        Assert.Equal(
+            $$"""{"fingerprint":"{{fingerprint}}","since":"{{now.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", System.Globalization.CultureInfo.InvariantCulture)}}"}""",
+            (await state.GetAsync("check", TlsRenewalWatch.StateKey, CancellationToken.None))!.Json);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"fingerprint":5,"since":"2020-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"fingerprint":"ab","since":"yesterday"}""")]
+    public async Task InspectAsync_RenewalStateUnreadable_StartsAfresh(string json)
+    {
+        var time = new FakeTimeProvider(Now);
+        var state = new InMemoryCheckStateStore(time);
+        var chain = pki.Trusted.Issue(new CertificateSpec { NotBefore = Now.AddDays(-70), NotAfter = Now.AddDays(20) });
+        await using var server = TlsServer.Start(chain);
+        await state.SetAsync("check", TlsRenewalWatch.StateKey, json, "someone", CancellationToken.None);
+
+        var (_, first) = await HandshakeAsync(server, RootTrust(), time: time, state: state);
+
+        Assert.Empty(first.Problems);
+        Assert.StartsWith("{\"fingerprint\":\"", (await state.GetAsync("check", TlsRenewalWatch.StateKey, CancellationToken.None))!.Json, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(90, 4.5)]
     [InlineData(30, 2)]
@@ -341,16 +383,7 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
 
     private static MetricSample Single(IReadOnlyList<MetricSample> samples, string name) => Assert.Single(samples, s => s.Metric.Name == name);
 
-    private static string Json(ProbeDetails details)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            details.WriteJson(writer);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    private static string Json(ProbeDetails details) => JsonSerializer.Serialize(details, details.JsonTypeInfo);
 
     /// <summary>A handshake wired exactly as TlsCapture's documentation tells probes to wire it.</summary>
     private static async Task<(TlsCapture Capture, TlsInspection Inspection)> HandshakeAsync(

@@ -1,7 +1,7 @@
 using DnsClient;
 using DnsClient.Internal;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Protocols.Dns;
 
 /// <summary>
 /// What DnsClient logs about one exchange, where it keeps nothing else. With its own TCP fallback off, DnsClient

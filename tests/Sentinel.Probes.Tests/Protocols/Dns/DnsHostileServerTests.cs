@@ -2,14 +2,16 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
+using Sentinel.Probes.Tests.Dns;
 using Sentinel.Testing;
 using Xunit;
 
-namespace Sentinel.Probes.Tests.Dns;
+namespace Sentinel.Probes.Tests.Protocols.Dns;
 
 /// <summary>
-/// Servers that answer with what is not a DNS answer. Each case must end as a classified problem within the
-/// check's timeout (plus the runner's grace), never as a crash, a hang or a stack trace.
+/// Servers that answer with what is not a DNS answer, asked by dns checks. Each case must end as a classified problem
+/// within the check's timeout (plus the runner's grace), never as a crash, a hang or a stack trace. The classification
+/// is the shared exchange's (<c>DnsExchange</c>), which a check's resolver uses too.
 /// </summary>
 public sealed class DnsHostileServerTests
 {

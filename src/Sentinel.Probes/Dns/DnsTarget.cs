@@ -6,17 +6,14 @@ using Sentinel.Probes.Protocols.Dns;
 namespace Sentinel.Probes.Dns;
 
 /// <summary>
-/// What a check asks: a fully qualified name and a record type, class IN. The target is the name as written,
-/// or an IP address, which is looked up in reverse as dig -x does: its in-addr.arpa or ip6.arpa name, type PTR.
-/// The name is asked as given, without the resolver's search domains (as dig does by default).
+/// A dns check's target and the query it makes: the target is the name as written, or an IP address, which is
+/// looked up in reverse as dig -x does: its in-addr.arpa or ip6.arpa name, type PTR. The name is asked as given,
+/// without the resolver's search domains (as dig does by default).
 /// </summary>
-internal sealed record DnsQuery(string Name, QueryType Type)
+internal static class DnsTarget
 {
-    /// <summary>How messages and the baseline name the question: <c>www.example.com. A</c>.</summary>
-    public override string ToString() => $"{Name} {DnsVocabulary.Name(Type)}";
-
     /// <summary>Checks a target: a DNS name (any label RFC 2181 §11 allows, such as <c>*</c>, <c>_dmarc</c> or <c>0/25</c>; <c>.</c> for the root) or an IP address.</summary>
-    public static string? ValidateTarget(string target)
+    public static string? Validate(string target)
     {
         if (!target.StartsWith('[') && (target == "." || IsAddress(target, out _)))
         {
@@ -50,7 +47,7 @@ internal sealed record DnsQuery(string Name, QueryType Type)
     }
 
     /// <summary>The query of a valid check.</summary>
-    public static DnsQuery For(string target, DnsSection section)
+    public static DnsQuery Query(string target, DnsSection section)
     {
         var type = TypeFor(target, section.RecordType, out var error) ?? throw new ArgumentException(error, nameof(target));
         if (IsAddress(target, out var address))

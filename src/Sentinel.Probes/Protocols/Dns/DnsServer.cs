@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Sentinel.Probes.Checks;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Protocols.Dns;
 
 /// <summary>A server to ask: as written in the check (<c>host[:port]</c>), and where it is.</summary>
 /// <param name="Name">As written, e.g. <c>ns1.example.com</c> or <c>192.0.2.53:5353</c>.</param>

@@ -1,108 +1,53 @@
 using System.Net;
 using System.Net.Sockets;
 using DnsClient;
-using DnsClient.Protocol;
-using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
-namespace Sentinel.Probes.Dns;
+namespace Sentinel.Probes.Protocols.Dns;
 
 /// <summary>
-/// Sends one query to one server with DnsClient and classifies what went wrong. A server named by host name is
-/// first resolved with the system resolver, timed on its own, and asked at the first address it gives (as
-/// blackbox_exporter does). Each query gets its own client, so nothing is cached and each run opens its own TCP
-/// connection. DnsClient's own retries and TCP fallback are off: the fallback is done here, so that a truncated
-/// answer is seen and reported, and the deadline passed in is the only bound.
+/// The exchange of one query with one server, for the dns probe and for a check's own resolver alike: over UDP,
+/// with a truncated answer asked again over TCP (RFC 7766 §5), or over TCP only; bounded by the caller's deadline
+/// alone; and what went wrong classified (refused, unreachable, timeout, malformed answer), so that one fault of a
+/// server gets one category and one message whoever asked. DnsClient sends and parses; its cache, retries and TCP
+/// fallback are off, and each exchange builds its own client, so nothing is cached and each run opens its own TCP
+/// connection. The fallback is done here, so that a truncated answer is seen and reported, and each exchange timed.
 /// </summary>
 internal static class DnsExchange
 {
     /// <summary>
-    /// Asks <paramref name="server"/> within the deadline that <paramref name="cancellationToken"/> carries:
-    /// the check's, or the share of it given by <paramref name="share"/> when the server is one of several asked
-    /// in turn (null for the whole timeout), which the messages then name.
+    /// Asks <paramref name="server"/>, at <paramref name="endPoint"/>, within the deadline that
+    /// <paramref name="cancellationToken"/> carries, which <paramref name="deadline"/> describes for the messages.
+    /// Never throws for the server's faults: they are the reply's <see cref="DnsReply.Failure"/>, a deadline hit
+    /// included (<c>dns_timeout</c>). A fault of this node's own that is not about the server propagates.
     /// </summary>
-    public static async Task<DnsServerAnswer> QueryAsync(
-        DnsServer server, DnsQuery query, DnsSection section, CheckDefinition check, ProbeContext context, CancellationToken cancellationToken, TimeSpan? share = null)
+    public static async Task<DnsReply> AskAsync(
+        DnsServer server, IPEndPoint endPoint, DnsQuery query, DnsAsking asking, DnsDeadline deadline, TimeProvider time, CancellationToken cancellationToken)
     {
-        var resolveStart = context.Time.GetTimestamp();
-        var (endPoint, unresolved) = await LocateAsync(server, check, context, cancellationToken).ConfigureAwait(false);
-        var resolved = context.Time.GetElapsedTime(resolveStart);
-        if (endPoint is null)
-        {
-            return new DnsServerAnswer { Server = server, Transport = section.Transport == DnsTransport.Tcp ? "tcp" : "udp", ResolveElapsed = resolved, Elapsed = TimeSpan.Zero, Failure = unresolved };
-        }
-
-        var overTcp = section.Transport == DnsTransport.Tcp;
-        var deadline = new Deadline(check.Timeout, share);
-        var outcome = await AskAsync(server, endPoint, query, section, deadline, overTcp, context, cancellationToken).ConfigureAwait(false);
-        if (outcome.Truncated && !overTcp && section.TcpFallback)
+        var overTcp = asking.Transport == DnsTransport.Tcp;
+        var outcome = await SendAsync(server, endPoint, query, asking, deadline, overTcp, time, cancellationToken).ConfigureAwait(false);
+        if (outcome.Truncated && !overTcp && asking.TcpFallback)
         {
             // RFC 7766 §5: a truncated UDP answer is asked again over TCP, which has no size limit. The lookup
             // time is both exchanges (dig reports only the TCP one).
-            var retry = await AskAsync(server, endPoint, query, section, deadline, true, context, cancellationToken).ConfigureAwait(false);
-            return Answer(server, endPoint, "udp+tcp", resolved, outcome.Elapsed + retry.Elapsed, truncated: true, retry.Response, retry.Failure);
+            var retry = await SendAsync(server, endPoint, query, asking, deadline, true, time, cancellationToken).ConfigureAwait(false);
+            return new DnsReply(retry.Response, retry.Failure, "udp+tcp", Truncated: true, outcome.Elapsed + retry.Elapsed);
         }
 
-        return Answer(server, endPoint, overTcp ? "tcp" : "udp", resolved, outcome.Elapsed, outcome.Truncated, outcome.Response,
+        return new DnsReply(outcome.Response,
             outcome.Truncated
                 ? Fail(FailureCategories.DnsTruncated,
                     $"{server.Name} sent a truncated UDP answer for {query} (TC flag set), and the check does not allow TCP",
                     "allow TCP (remove \"tcpFallback\": false) or raise ednsBufferSize so that the answer fits")
-                : outcome.Failure);
-    }
-
-    /// <summary>The server's address: its own, or the first the system resolver has for its name (getaddrinfo order).</summary>
-    private static async Task<(IPEndPoint? EndPoint, Problem? Failure)> LocateAsync(DnsServer server, CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
-    {
-        if (server.EndPoint is { } endPoint)
-        {
-            return (endPoint, null);
-        }
-
-        HostLookup lookup;
-        try
-        {
-            lookup = await context.SystemResolver.ResolveAsync(server.Host, IpVersion.Any, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return (null, new Problem(Layers.Dns, FailureCategories.DnsTimeout,
-                $"resolving the DNS server's name {server.Host} did not finish within the check's timeout ({Duration.Format(check.Timeout)})",
-                "check this node's resolver, or name the DNS server by its IP address in dns.servers"));
-        }
-
-        return lookup.Failure is { } failure
-            ? (null, failure with { Message = $"the DNS server {server.Name} cannot be found: {failure.Message}", Hint = $"{failure.Hint}; or name the DNS server by its IP address in dns.servers" })
-            : (new IPEndPoint(lookup.Addresses[0], server.Port), null);
-    }
-
-    private static DnsServerAnswer Answer(DnsServer server, IPEndPoint endPoint, string transport, TimeSpan resolved, TimeSpan elapsed, bool truncated, IDnsQueryResponse? response, Problem? failure) => new()
-    {
-        Server = server,
-        EndPoint = endPoint,
-        Transport = transport,
-        ResolveElapsed = resolved,
-        Elapsed = elapsed,
-        Truncated = truncated,
-        Response = response,
-        Failure = failure,
-        Answers = response?.Answers.Select(DnsRecordView.From).ToArray() ?? [],
-        Authority = response?.Authorities.Select(DnsRecordView.From).ToArray() ?? [],
-        Additional = response?.Additionals.Where(r => r.RecordType != ResourceRecordType.OPT).Select(DnsRecordView.From).ToArray() ?? [],
-    };
-
-    /// <summary>How long a server may take: the check's timeout, or its share of it; for the messages.</summary>
-    private readonly record struct Deadline(TimeSpan CheckTimeout, TimeSpan? Share)
-    {
-        public override string ToString() => Share is { } share
-            ? $"within {Duration.Format(share)}, its share of the check's timeout ({Duration.Format(CheckTimeout)})"
-            : $"within the check's timeout ({Duration.Format(CheckTimeout)})";
+                : outcome.Failure,
+            overTcp ? "tcp" : "udp", outcome.Truncated, outcome.Elapsed);
     }
 
     private readonly record struct Outcome(IDnsQueryResponse? Response, Problem? Failure, bool Truncated, TimeSpan Elapsed);
 
-    private static async Task<Outcome> AskAsync(
-        DnsServer server, IPEndPoint endPoint, DnsQuery query, DnsSection section, Deadline deadline, bool overTcp, ProbeContext context, CancellationToken cancellationToken)
+    /// <summary>One query over one transport, with DnsClient.</summary>
+    private static async Task<Outcome> SendAsync(
+        DnsServer server, IPEndPoint endPoint, DnsQuery query, DnsAsking asking, DnsDeadline deadline, bool overTcp, TimeProvider time, CancellationToken cancellationToken)
     {
         var client = new LookupClient(new LookupClientOptions(new NameServer(endPoint))
         {
@@ -113,10 +58,10 @@ internal static class DnsExchange
             ContinueOnEmptyResponse = false,
             UseTcpFallback = false,
             UseTcpOnly = overTcp,
-            Recursion = section.Recursion,
+            Recursion = asking.Recursion,
 
             // DnsClient sends no OPT record for 512 and below, and offers this size otherwise (RFC 6891 §6.2.5).
-            ExtendedDnsBufferSize = section.EdnsBufferSize,
+            ExtendedDnsBufferSize = asking.EdnsBufferSize,
 
             // The deadline, passed as the cancellation token, is the only bound, so that a timeout DnsClient
             // reports before it can only mean a failure of another kind.
@@ -126,21 +71,21 @@ internal static class DnsExchange
         // Timed from the query sent to the answer parsed, as dig's query time: building the client is Sentinel's own work.
         var question = new DnsQuestion(query.Name, query.Type, QueryClass.IN);
         using var log = DnsClientLog.Begin();
-        var start = context.Time.GetTimestamp();
+        var start = time.GetTimestamp();
         try
         {
             var response = await client.QueryAsync(question, cancellationToken).ConfigureAwait(false);
-            return new Outcome(response, null, false, context.Time.GetElapsedTime(start));
+            return new Outcome(response, null, false, time.GetElapsedTime(start));
         }
         catch (Exception ex) when (Classify(ex, log.ParseFailure, server, query, deadline, overTcp, cancellationToken) is { } outcome)
         {
-            return outcome with { Elapsed = context.Time.GetElapsedTime(start) };
+            return outcome with { Elapsed = time.GetElapsedTime(start) };
         }
     }
 
     /// <summary>What a DnsClient exception means; null for one that is not about the server (a fault of Sentinel's, left to the runner).</summary>
     private static Outcome? Classify(
-        Exception exception, DnsResponseParseException? unparsable, DnsServer server, DnsQuery query, Deadline deadline, bool overTcp, CancellationToken cancellationToken) => exception switch
+        Exception exception, DnsResponseParseException? unparsable, DnsServer server, DnsQuery query, DnsDeadline deadline, bool overTcp, CancellationToken cancellationToken) => exception switch
     {
         // DnsClient reports the caller's cancellation as a timeout of its own; the deadline is the caller's.
         DnsResponseException when cancellationToken.IsCancellationRequested => Failed(Timeout(server, query, deadline, overTcp)),
@@ -173,7 +118,7 @@ internal static class DnsExchange
     /// Telling the two apart would take a datagram of Sentinel's own to the server, which is not the query the
     /// check asks for, so the hint names both causes instead.
     /// </remarks>
-    private static Problem Timeout(DnsServer server, DnsQuery query, Deadline deadline, bool overTcp) =>
+    private static Problem Timeout(DnsServer server, DnsQuery query, DnsDeadline deadline, bool overTcp) =>
         Fail(FailureCategories.DnsTimeout,
             $"no answer from {server.Name} over {(overTcp ? "TCP" : "UDP")} for {query} {deadline}",
             overTcp

@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sentinel.Api.Endpoints;
+
+/// <summary>The JSON bodies of the API, generated at build time with the web defaults (camelCase names).</summary>
+[JsonSerializable(typeof(HealthStatus))]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
