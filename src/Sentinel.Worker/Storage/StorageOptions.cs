@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace Sentinel.Worker.Storage;
 
@@ -16,7 +17,6 @@ internal sealed class StorageOptions : IValidatableObject
     /// that arrives older than this (replayed after a long outage) is not stored: it is counted in
     /// <c>sentinel_results_expired_total</c> and logged.
     /// </summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Sentinel:Storage:Retention must be from 1.00:00:00 to 3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
@@ -24,14 +24,12 @@ internal sealed class StorageOptions : IValidatableObject
     /// every 60 s a minute holds one run, so its minute rollups are as many rows as its raw results (more, with one
     /// row per phase) and hold less: they earn their space for a week of incident reviews at minute grain, not longer.
     /// </summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Sentinel:Storage:MinuteRollupRetention must be from 1.00:00:00 to 3650.00:00:00")]
     public TimeSpan MinuteRollupRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// How long per-hour rollups are kept. Default 400 days (a year and a month, so a year-over-year comparison still
     /// has its whole month); <see cref="Retention"/> to 3,650 days.
     /// </summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Sentinel:Storage:HourRollupRetention must be from 1.00:00:00 to 3650.00:00:00")]
     public TimeSpan HourRollupRetention { get; set; } = TimeSpan.FromDays(400);
 
     /// <summary>
@@ -39,7 +37,6 @@ internal sealed class StorageOptions : IValidatableObject
     /// recomputes the hours it touches from their raw rows, so rounds further apart cost less in all; queries read
     /// the raw rows newer than the rollups, so their answers do not lag behind.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00", ErrorMessage = "Sentinel:Storage:MaintenanceInterval must be from 00:00:05 to 01:00:00")]
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -48,24 +45,53 @@ internal sealed class StorageOptions : IValidatableObject
     /// commits; a round that went up to the present would step over rows of a write still in progress and never come
     /// back for them. The writer's transactions take milliseconds to a few seconds. Default 1 min; 1 s to 1 h.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Sentinel:Storage:RollupMargin must be from 00:00:01 to 01:00:00")]
     public TimeSpan RollupMargin { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Minute rollups are kept no longer than raw results, hour rollups no shorter.</summary>
+    /// <summary>
+    /// Each setting within its bounds; then minute rollups kept no longer than raw results, hour rollups no shorter.
+    /// The bounds are checked here rather than by <see cref="RangeAttribute"/>, whose generated check of a TimeSpan
+    /// ignores its message: every failure names the setting by its configuration key, its bounds and the value given.
+    /// </summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        var outOfBounds = new[]
+        {
+            Bounds(nameof(Retention), Retention, TimeSpan.FromDays(1), TimeSpan.FromDays(3650)),
+            Bounds(nameof(MinuteRollupRetention), MinuteRollupRetention, TimeSpan.FromDays(1), TimeSpan.FromDays(3650)),
+            Bounds(nameof(HourRollupRetention), HourRollupRetention, TimeSpan.FromDays(1), TimeSpan.FromDays(3650)),
+            Bounds(nameof(MaintenanceInterval), MaintenanceInterval, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1)),
+            Bounds(nameof(RollupMargin), RollupMargin, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+        }.OfType<ValidationResult>().ToList();
+        if (outOfBounds.Count > 0)
+        {
+            // The rules between settings would only repeat a bad value in other words.
+            return outOfBounds;
+        }
+
+        var errors = new List<ValidationResult>();
         if (MinuteRollupRetention > Retention)
         {
-            yield return new ValidationResult(
-                $"Sentinel:Storage:MinuteRollupRetention ({MinuteRollupRetention}) must not exceed Sentinel:Storage:Retention ({Retention}): where minute rollups are kept, the raw results they came from must be too",
-                [nameof(MinuteRollupRetention)]);
+            errors.Add(new ValidationResult(
+                $"{Key(nameof(MinuteRollupRetention))} ({Text(MinuteRollupRetention)}) must not exceed {Key(nameof(Retention))} ({Text(Retention)}): where minute rollups are kept, the raw results they came from must be too",
+                [nameof(MinuteRollupRetention)]));
         }
 
         if (HourRollupRetention < Retention)
         {
-            yield return new ValidationResult(
-                $"Sentinel:Storage:HourRollupRetention ({HourRollupRetention}) must be at least Sentinel:Storage:Retention ({Retention}): hour rollups are what remains once raw results are dropped",
-                [nameof(HourRollupRetention)]);
+            errors.Add(new ValidationResult(
+                $"{Key(nameof(HourRollupRetention))} ({Text(HourRollupRetention)}) must be at least {Key(nameof(Retention))} ({Text(Retention)}): hour rollups are what remains once raw results are dropped",
+                [nameof(HourRollupRetention)]));
         }
+
+        return errors;
     }
+
+    private static ValidationResult? Bounds(string name, TimeSpan value, TimeSpan min, TimeSpan max) =>
+        value >= min && value <= max
+            ? null
+            : new ValidationResult($"{Key(name)} must be from {Text(min)} to {Text(max)}, not {Text(value)}", [name]);
+
+    private static string Key(string name) => $"{Section}:{name}";
+
+    private static string Text(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 }
