@@ -3,7 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace Sentinel.Api.Endpoints;
 
-/// <summary>The JSON bodies of the API, generated at build time with the web defaults (camelCase names).</summary>
+/// <summary>
+/// The JSON bodies of the API, generated at build time with the web defaults (camelCase names): health, and the stored
+/// history of checks (<see cref="IResultHistory"/>).
+/// </summary>
 [JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(CheckHistory))]
+[JsonSerializable(typeof(CheckUptime))]
+[JsonSerializable(typeof(IReadOnlyList<CheckLatest>))]
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

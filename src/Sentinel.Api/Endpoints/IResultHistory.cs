@@ -3,12 +3,19 @@ using System.Text.Json.Serialization;
 namespace Sentinel.Api.Endpoints;
 
 /// <summary>
-/// A check's stored history: its results over a time range, at a resolution fit for the range's length, and its uptime.
-/// The worker implements it over PostgreSQL (raw results and their per-minute and per-hour rollups). Times are UTC;
-/// ranges are half-open, [from, to); durations are milliseconds.
+/// What is stored of the checks' runs: every check's latest state, a check's results over a time range at a resolution
+/// fit for the range's length, and its uptime. The worker implements it over PostgreSQL (<c>check_latest</c>, raw results
+/// and their per-minute and per-hour rollups), so every node answers the same. Times are UTC; ranges are half-open,
+/// [from, to); durations are milliseconds.
 /// </summary>
 public interface IResultHistory
 {
+    /// <summary>
+    /// Every check (enabled or not), ordered by id, with its latest stored run, or none for a check that has not run
+    /// yet. The runs of checks that were removed are left out.
+    /// </summary>
+    Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default);
+
     /// <summary>
     /// The results of <paramref name="check"/> in [<paramref name="from"/>, <paramref name="before"/>), oldest first. Without
     /// <paramref name="resolution"/>, it is chosen by the range's length: raw results up to 6 hours, minute buckets up to
@@ -29,6 +36,15 @@ public interface IResultHistory
     /// <exception cref="ArgumentException"><paramref name="from"/> is not before <paramref name="before"/>.</exception>
     Task<CheckUptime> GetUptimeAsync(string check, DateTimeOffset from, DateTimeOffset before, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A check and its latest stored run.</summary>
+/// <param name="Check">The check's id.</param>
+/// <param name="Name">The check's name.</param>
+/// <param name="Type">The check's type (dns, tcp, http, tls, headers, icmp, path).</param>
+/// <param name="Target">What the check probes.</param>
+/// <param name="Enabled">Whether the check is scheduled.</param>
+/// <param name="Latest">Its newest run, whichever node ran it; null when none is stored yet.</param>
+public sealed record CheckLatest(string Check, string Name, string Type, string Target, bool Enabled, HistoryRun? Latest);
 
 /// <summary>What one point of a history stands for.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HistoryResolution>))]

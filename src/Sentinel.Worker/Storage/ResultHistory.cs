@@ -7,16 +7,39 @@ using Sentinel.Api.Endpoints;
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
-/// A check's history from PostgreSQL (<see cref="IResultHistory"/>): raw results for short ranges, minute or hour
+/// What is stored of the checks' runs, from PostgreSQL (<see cref="IResultHistory"/>): the latest state of every check
+/// from <c>check_latest</c>, joined with <c>checks</c>; and a check's history, raw results for short ranges, minute or hour
 /// rollups for longer ones (<see cref="HistoryPlan"/>), with the buckets the rollups have not settled yet computed
 /// from raw results on the spot (the same SQL a rollup round runs, <see cref="RollupSql"/>), so the newest point is as
-/// current as the raw results. Every query reads one check through its primary-key or (check_id, started_at) index.
+/// current as the raw results. Every history query reads one check through its primary-key or (check_id, started_at) index.
 /// </summary>
 internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, TimeProvider time) : IResultHistory
 {
     /// <summary>Times outside this span are refused: bucket arithmetic at the ends of the calendar would overflow.</summary>
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Latest = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public async Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default)
+    {
+        // checks is the source of truth for which checks exist; check_latest may still hold a removed check's run.
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT c.id, c.name, c.type, c.target, c.enabled,
+                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node
+            FROM checks c
+            LEFT JOIN check_latest l ON l.check_id = c.id
+            ORDER BY c.id COLLATE "C"
+            """);
+        var checks = new List<CheckLatest>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            checks.Add(new CheckLatest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : Run(reader, 5)));
+        }
+
+        return checks;
+    }
 
     public async Task<CheckHistory> GetHistoryAsync(string check, DateTimeOffset from, DateTimeOffset before, HistoryResolution? resolution = null,
         int? limit = null, CancellationToken cancellationToken = default)
@@ -99,10 +122,7 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                runs.Add(new HistoryRun(
-                    reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetDouble(3), Phases(reader.GetString(4)),
-                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8)));
+                runs.Add(Run(reader, 0));
             }
         }
 
@@ -122,6 +142,17 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
 
         return (runs.GetRange(0, cut == 0 ? limit : cut), cut == 0 ? runs[limit].StartedAt.AddTicks(10) : next);
     }
+
+    /// <summary>
+    /// The run in the columns from <paramref name="first"/> on: id, started_at, status, duration_ms, phases (as text),
+    /// failure_layer, failure_category, failure_message, node.
+    /// </summary>
+    private static HistoryRun Run(NpgsqlDataReader reader, int first) => new(
+        reader.GetGuid(first), reader.GetFieldValue<DateTimeOffset>(first + 1), reader.GetString(first + 2), reader.GetDouble(first + 3),
+        Phases(reader.GetString(first + 4)), NullableText(reader, first + 5), NullableText(reader, first + 6), NullableText(reader, first + 7),
+        reader.GetString(first + 8));
+
+    private static string? NullableText(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static async Task<(IReadOnlyList<HistoryBucket> Buckets, DateTimeOffset? Next)> ReadBucketsAsync(
         NpgsqlConnection connection, string check, DateTimeOffset from, DateTimeOffset to, HistoryResolution resolution, DateTimeOffset settled,

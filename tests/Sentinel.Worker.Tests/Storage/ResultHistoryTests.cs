@@ -123,9 +123,52 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
         var run = Assert.Single(history.Runs!);
         Assert.Equal((Now.AddMinutes(-5), "degraded", 12.5, "node-1"), (run.StartedAt, run.Status, run.DurationMs, run.Node));
         Assert.Equal(new Dictionary<string, double> { ["resolve"] = 0.5, ["connect"] = 2 }, run.PhasesMs);
-        var json = JsonSerializer.Serialize(history, JsonSerializerOptions.Web);
+        var json = JsonSerializer.Serialize(history, ApiJsonContext.Default.CheckHistory);
         Assert.Contains("\"resolution\":\"raw\"", json, StringComparison.Ordinal);
         Assert.Contains("\"phasesMs\":{\"connect\":2,\"resolve\":0.5}", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetLatestAsync_ChecksWithAndWithoutRuns_EveryCheckOnceWithItsNewestRunAndNoRemovedOne()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        foreach (var (id, enabled) in new[] { ("web", true), ("api", true), ("never-ran", true), ("paused", false) })
+        {
+            await dataSource.ExecuteAsync(
+                "INSERT INTO checks (id, type, target, name, interval_ms, timeout_ms, enabled, definition, origin) " +
+                "VALUES (@id, 'http', 'https://' || @id || '.example/', 'The ' || @id, 60000, 10000, @enabled, '{}', 'file')",
+                new { id, enabled });
+        }
+
+        // "removed" has a latest run but no longer a check.
+        (string Check, DateTimeOffset StartedAt, string Status, string? Failure)[] latestRuns =
+        [
+            ("web", Now.AddSeconds(-30), "down", "connection refused"),
+            ("api", Now.AddMinutes(-1), "up", null), ("paused", Now.AddDays(-2), "degraded", null), ("removed", Now, "up", null),
+        ];
+        var runs = latestRuns.Select(r => (r.Check, Id: Guid.CreateVersion7(r.StartedAt), r.StartedAt, r.Status, r.Failure)).ToList();
+        foreach (var run in runs)
+        {
+            await dataSource.ExecuteAsync(
+                "INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+                "phases, measurements, problems, findings, node) " +
+                "VALUES (@check, @id, @startedAt, 42.5, @status, CASE WHEN @status = 'down' THEN 'tcp' END, CASE WHEN @status = 'down' THEN 'tcp_refused' END, " +
+                "@failure, '{\"resolve\": 1.5, \"connect\": 0.25}', '{}', '[]', '[]', 'node-2')",
+                new { check = run.Check, id = run.Id, startedAt = run.StartedAt.UtcDateTime, status = run.Status, failure = run.Failure });
+        }
+
+        var latest = await StoredResults.History(dataSource, StoredResults.Clock(Now)).GetLatestAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["api", "never-ran", "paused", "web"], latest.Select(c => c.Check));
+        Assert.Null(latest[1].Latest);
+        Assert.Equal(("The paused", false, "degraded"), (latest[2].Name, latest[2].Enabled, latest[2].Latest!.Status));
+        var down = latest[3];
+        Assert.Equal(("http", "https://web.example/", true), (down.Type, down.Target, down.Enabled));
+        Assert.Equal(
+            (runs[0].Id, Now.AddSeconds(-30), "down", 42.5, "tcp", "tcp_refused", "connection refused", "node-2"),
+            (down.Latest!.Id, down.Latest.StartedAt, down.Latest.Status, down.Latest.DurationMs, down.Latest.FailureLayer, down.Latest.FailureCategory, down.Latest.FailureMessage, down.Latest.Node));
+        Assert.Equal(new Dictionary<string, double> { ["resolve"] = 1.5, ["connect"] = 0.25 }, down.Latest.PhasesMs);
+        Assert.Null(latest[0].Latest!.FailureMessage);
     }
 
     [Fact]
