@@ -25,8 +25,8 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.NotNull(round);
         Assert.Equal(Now.AddMinutes(-1), round.Rollup.To);
         Assert.Equal(await CountAsync(dataSource, "SELECT count(DISTINCT (check_id, date_trunc('minute', started_at, 'UTC'))) FROM results"), round.Rollup.Minutes);
-        var minutes = await AssertRollupsEqualRawAsync(dataSource, "minute");
-        var hours = await AssertRollupsEqualRawAsync(dataSource, "hour");
+        var minutes = await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        var hours = await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
 
         // Three checks over 170 minutes: "web" has six rows per minute (total and five phases), "db" two or, when its one
         // run did not fail, three, "ping" one. Each of the three hours has all of them.
@@ -56,8 +56,8 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.NotNull(round);
         Assert.Equal((Now.AddMinutes(-1), Now.AddMinutes(4)), (round.Rollup.From, round.Rollup.To));
         Assert.Equal(late.Select(r => (r.Check, Minute: r.StartedAt.UtcTicks / TimeSpan.TicksPerMinute)).Distinct().Count(), round.Rollup.Minutes);
-        await AssertRollupsEqualRawAsync(dataSource, "minute");
-        await AssertRollupsEqualRawAsync(dataSource, "hour");
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
         Assert.Equal(1, await CountAsync(dataSource, "SELECT count(DISTINCT bucket) FROM rollups_hour WHERE check_id = 'replayed'"));
     }
 
@@ -98,7 +98,7 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         clock.Advance(TimeSpan.FromSeconds(31));
         var second = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
         Assert.Equal(1, second!.Rollup.Minutes);
-        await AssertRollupsEqualRawAsync(dataSource, "minute");
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
     }
 
     [Fact]
@@ -118,47 +118,6 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.Equal(2, await CountAsync(dataSource, "SELECT count(*) FROM rollups_hour WHERE check_id = 'old' AND down = 1"));
     }
 
-    /// <summary>
-    /// Compares every row and column of <c>rollups_{unit}</c> with the same aggregate computed here over the raw rows
-    /// (date_bin rather than date_trunc, jsonb_each_text rather than jsonb_each); returns how many rows there are.
-    /// </summary>
-    private static async Task<int> AssertRollupsEqualRawAsync(NpgsqlDataSource dataSource, string unit)
-    {
-        var expected = await dataSource.QueryListAsync<RollupRow>(
-            """
-            WITH runs AS (
-                SELECT check_id, started_at, status, 'total' AS phase, duration_ms AS ms FROM results
-                UNION ALL
-                SELECT r.check_id, r.started_at, r.status, e.key, e.value::float8 FROM results r, jsonb_each_text(r.phases) AS e
-            )
-            SELECT check_id AS CheckId, date_bin(@width, started_at, timestamptz '2000-01-01 00:00:00+00') AS Bucket, phase AS Phase,
-                   count(*)::int AS Runs, sum((status = 'down')::int)::int AS Down, sum((status = 'degraded')::int)::int AS Degraded,
-                   sum((status = 'unknown')::int)::int AS Unknown, min(ms) AS MinMs, avg(ms) AS AvgMs, max(ms) AS MaxMs,
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS P95Ms
-            FROM runs
-            WHERE started_at >= @retained
-            GROUP BY 1, 2, 3
-            ORDER BY 1, 2, 3
-            """,
-            new { width = unit == "hour" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1), retained = Now.AddDays(-7).UtcDateTime });
-        var actual = await dataSource.QueryListAsync<RollupRow>(
-            $"""
-            SELECT check_id AS CheckId, bucket AS Bucket, phase AS Phase, runs AS Runs, down AS Down, degraded AS Degraded, unknown AS Unknown,
-                   min_ms AS MinMs, avg_ms AS AvgMs, max_ms AS MaxMs, p95_ms AS P95Ms
-            FROM rollups_{unit}
-            WHERE bucket >= @retained
-            ORDER BY 1, 2, 3
-            """,
-            new { retained = Now.AddDays(-7).UtcDateTime });
-
-        Assert.NotEmpty(expected);
-        Assert.Equal(expected.Select(Rounded), actual.Select(Rounded));
-        return actual.Count;
-    }
-
-    private static RollupRow Rounded(RollupRow row) =>
-        row with { MinMs = Math.Round(row.MinMs, 9), AvgMs = Math.Round(row.AvgMs, 9), MaxMs = Math.Round(row.MaxMs, 9), P95Ms = Math.Round(row.P95Ms, 9) };
-
     private static async Task<string> SnapshotAsync(NpgsqlDataSource dataSource) => await dataSource.QueryValueAsync<string>(
         """
         SELECT string_agg(format('%s %s %s %s %s %s %s %s %s %s %s', check_id, bucket, phase, runs, down, degraded, unknown, min_ms, avg_ms, max_ms, p95_ms), E'\n' ORDER BY t, check_id, bucket, phase)
@@ -166,7 +125,4 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         """);
 
     private static async Task<int> CountAsync(NpgsqlDataSource dataSource, string sql) => (int)await dataSource.QueryValueAsync<long>(sql);
-
-    private sealed record RollupRow(string CheckId, DateTime Bucket, string Phase, int Runs, int Down, int Degraded, int Unknown,
-        double MinMs, double AvgMs, double MaxMs, double P95Ms);
 }

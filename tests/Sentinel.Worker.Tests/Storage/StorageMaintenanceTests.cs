@@ -91,6 +91,47 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task RunOnceAsync_TwoNodesRoundAfterRoundAtOnce_DoEachPieceOfWorkOnce()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var otherNode = NpgsqlDataSource.Create(connectionString);
+        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Start.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = StoredResults.Clock(Start);
+        var nodes = new[] { StoredResults.Maintenance(dataSource, clock), StoredResults.Maintenance(otherNode, clock) };
+
+        // Both nodes start together and keep going, the clock a day further at each of the first node's rounds, so
+        // that each round has partitions to make and, at first, rows to roll up.
+        var rounds = await Task.WhenAll(nodes.Select(async (node, n) =>
+        {
+            var done = new List<MaintenanceRound?>();
+            for (var i = 0; i < 8; i++)
+            {
+                if (n == 0 && i > 0)
+                {
+                    clock.Advance(TimeSpan.FromDays(1));
+                }
+
+                done.Add(await node.RunOnceAsync(TestContext.Current.CancellationToken));
+            }
+
+            return done;
+        }));
+
+        var worked = rounds.SelectMany(r => r).OfType<MaintenanceRound>().ToList();
+        var created = worked.SelectMany(r => r.Created).ToList();
+        Assert.Equal(created.Distinct().Count(), created.Count);
+        Assert.Contains("results_20260117", created);
+        var rolled = worked.Select(r => r.Rollup).Where(r => r.To > r.From).OrderBy(r => r.From).ToList();
+        Assert.All(rolled.Zip(rolled.Skip(1)), pair => Assert.True(pair.First.To <= pair.Second.From, "two rounds rolled up the same arrivals"));
+        Assert.Equal(
+            await dataSource.QueryValueAsync<long>("SELECT count(DISTINCT (check_id, date_trunc('minute', started_at, 'UTC'))) FROM results"),
+            worked.Sum(r => r.Rollup.Minutes));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Start.AddDays(-7));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Start.AddDays(-7));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_Started_RunsARoundAtOnceAndEveryInterval()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Sentinel.Testing;
 using Sentinel.Worker.Storage;
+using Xunit;
 
 namespace Sentinel.Worker.Tests.Storage;
 
@@ -13,7 +15,8 @@ internal sealed record StoredResult(string Check, DateTimeOffset StartedAt, stri
 
 /// <summary>
 /// Raw results written straight into <c>results</c> (with their day partitions), with the arrival time a test chooses,
-/// and the storage services over a test database on a fake clock.
+/// the rollups they must give (computed independently of the product's SQL), and the storage services over a test
+/// database on a fake clock.
 /// </summary>
 internal static class StoredResults
 {
@@ -76,6 +79,48 @@ internal static class StoredResults
         }
     }
 
+    /// <summary>
+    /// Compares every row and column of <c>rollups_{unit}</c> with the same aggregate computed here over the raw rows
+    /// (date_bin rather than date_trunc, jsonb_each_text rather than jsonb_each), for the buckets from
+    /// <paramref name="retained"/> on; returns how many rows there are.
+    /// </summary>
+    public static async Task<int> AssertRollupsEqualRawAsync(NpgsqlDataSource dataSource, string unit, DateTimeOffset retained)
+    {
+        var expected = await dataSource.QueryListAsync<RollupRow>(
+            """
+            WITH runs AS (
+                SELECT check_id, started_at, status, 'total' AS phase, duration_ms AS ms FROM results
+                UNION ALL
+                SELECT r.check_id, r.started_at, r.status, e.key, e.value::float8 FROM results r, jsonb_each_text(r.phases) AS e
+            )
+            SELECT check_id AS CheckId, date_bin(@width, started_at, timestamptz '2000-01-01 00:00:00+00') AS Bucket, phase AS Phase,
+                   count(*)::int AS Runs, sum((status = 'down')::int)::int AS Down, sum((status = 'degraded')::int)::int AS Degraded,
+                   sum((status = 'unknown')::int)::int AS Unknown, min(ms) AS MinMs, avg(ms) AS AvgMs, max(ms) AS MaxMs,
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS P95Ms
+            FROM runs
+            WHERE started_at >= @retained
+            GROUP BY 1, 2, 3
+            ORDER BY 1, 2, 3
+            """,
+            new { width = unit == "hour" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1), retained = retained.UtcDateTime });
+        var actual = await dataSource.QueryListAsync<RollupRow>(
+            $"""
+            SELECT check_id AS CheckId, bucket AS Bucket, phase AS Phase, runs AS Runs, down AS Down, degraded AS Degraded, unknown AS Unknown,
+                   min_ms AS MinMs, avg_ms AS AvgMs, max_ms AS MaxMs, p95_ms AS P95Ms
+            FROM rollups_{unit}
+            WHERE bucket >= @retained
+            ORDER BY 1, 2, 3
+            """,
+            new { retained = retained.UtcDateTime });
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Select(Rounded), actual.Select(Rounded));
+        return actual.Count;
+    }
+
+    private static RollupRow Rounded(RollupRow row) =>
+        row with { MinMs = Math.Round(row.MinMs, 9), AvgMs = Math.Round(row.AvgMs, 9), MaxMs = Math.Round(row.MaxMs, 9), P95Ms = Math.Round(row.P95Ms, 9) };
+
     public static StorageMaintenance Maintenance(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null)
     {
         var database = new DatabaseState();
@@ -89,4 +134,7 @@ internal static class StoredResults
 
     /// <summary>A fake clock at <paramref name="now"/>, which is in the past so that the database's own clock never holds a round back.</summary>
     public static FakeTimeProvider Clock(DateTimeOffset now) => new(now);
+
+    private sealed record RollupRow(string CheckId, DateTime Bucket, string Phase, int Runs, int Down, int Degraded, int Unknown,
+        double MinMs, double AvgMs, double MaxMs, double P95Ms);
 }
