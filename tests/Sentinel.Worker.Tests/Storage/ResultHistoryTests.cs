@@ -169,6 +169,9 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
             (down.Latest!.Id, down.Latest.StartedAt, down.Latest.Status, down.Latest.DurationMs, down.Latest.FailureLayer, down.Latest.FailureCategory, down.Latest.FailureMessage, down.Latest.Node));
         Assert.Equal(new Dictionary<string, double> { ["resolve"] = 1.5, ["connect"] = 0.25 }, down.Latest.PhasesMs);
         Assert.Null(latest[0].Latest!.FailureMessage);
+        Assert.Contains(
+            "{\"check\":\"never-ran\",\"name\":\"The never-ran\",\"type\":\"http\",\"target\":\"https://never-ran.example/\",\"enabled\":true,\"latest\":null}",
+            JsonSerializer.Serialize(latest, ApiJsonContext.Default.IReadOnlyListCheckLatest), StringComparison.Ordinal);
     }
 
     [Fact]
