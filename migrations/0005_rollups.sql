@@ -77,12 +77,24 @@ BEGIN
 END
 $$;
 
--- How far the rollups have got: every result row with ingested_at before ingested_before was in the database when its
--- minute and hour were last computed. One row; -infinity until the first round, which rolls up whatever is there.
+-- How far the rollups have got. ingested_before: every result row with ingested_at before it was in the database when
+-- its minute was last computed; -infinity until the first round, which rolls up whatever is there. hours_before: every
+-- hour bucket before it is complete in rollups_hour (an hour is computed once it is settled, see below).
 CREATE TABLE rollup_progress (
     only_row        boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     ingested_before timestamptz NOT NULL,
+    hours_before    timestamptz NOT NULL DEFAULT '-infinity',
     rolled_at       timestamptz
 );
 
 INSERT INTO rollup_progress (ingested_before) VALUES ('-infinity');
+
+-- Hours that received rows and are not rolled up yet. A minute is computed in the round its rows arrive; an hour waits
+-- until no more runs are expected in it (its end is before the watermark minus the longest a run may take to arrive),
+-- so that it is computed from its raw rows once rather than again in every round while it fills. Rows replayed late
+-- put their old hour back here.
+CREATE TABLE rollup_pending_hours (
+    check_id text NOT NULL,
+    hour     timestamptz NOT NULL,
+    PRIMARY KEY (check_id, hour)
+);

@@ -22,9 +22,8 @@ namespace Sentinel.Bench;
 /// Then it times, over <c>--repeat</c> queries each (default 50, rotating through 20 of the raw checks): one check's
 /// 30-day history through <see cref="ResultHistory"/> (hour buckets from rollups, the unsettled tail from raw rows)
 /// against the same hourly points aggregated from the raw rows and against reading the raw rows themselves; its 30-day
-/// uptime from rollups against counting raw rows; and a 24-hour history at minute resolution. Finally a rollup round
-/// over one minute (and over five, the default interval) of all checks' results, with each check's current hour already
-/// half full of raw rows. Target: the rolled-up 30-day history under 50 ms.
+/// uptime from rollups against counting raw rows; and a 24-hour history at minute resolution. Finally rollup rounds over
+/// all checks' results (<see cref="TimeRollupRoundsAsync"/>). Target: the rolled-up 30-day history under 50 ms.
 /// </summary>
 internal static class HistoryBench
 {
@@ -52,7 +51,8 @@ internal static class HistoryBench
         await GenerateRawAsync(dataSource, rawChecks, from, now);
         Console.WriteLine($"raw results: {await CountAsync(dataSource, "results"):N0} rows ({rawChecks} checks x {days} days x 1,440 runs) in {clock.Elapsed.TotalSeconds:0} s");
         await ExecuteAsync(dataSource, "VACUUM ANALYZE");
-        await ExecuteAsync(dataSource, "UPDATE rollup_progress SET ingested_before = now() - interval '1 minute'");
+        // As a round leaves it a minute ago: readers take hours up to the settled one from rollups, the rest from raw rows.
+        await ExecuteAsync(dataSource, "UPDATE rollup_progress SET ingested_before = now() - interval '1 minute', hours_before = now()");
         Console.WriteLine($"database size: {await Scalar<long>(dataSource, "SELECT pg_database_size(current_database())") / (1024 * 1024):N0} MiB");
         Console.WriteLine();
 
@@ -97,37 +97,50 @@ internal static class HistoryBench
     }
 
     /// <summary>
-    /// Rollup rounds over fresh results of every check, in an hour of yesterday whose first 30 minutes (raw rows) are
-    /// already rolled up: each round recomputes each check's minute and its half-full hour.
+    /// Rollup rounds over results of every check, on a clock set to an hour of yesterday (<c>H</c>) so that the data
+    /// can be laid out in advance; each result arrives 5 s after it started (a run and a write), after the round before. First a round
+    /// over 30 minutes of results at once (catching up, as after an outage), then rounds over 5 minutes each (the
+    /// default interval) while the hour fills, then the round that finds hour H settled and computes it.
     /// </summary>
     private static async Task TimeRollupRoundsAsync(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, int checks)
     {
         var hour = await Scalar<DateTimeOffset>(dataSource, "SELECT date_trunc('hour', now()) - interval '1 day'");
-        await InsertRunsAsync(dataSource, checks, hour, hour.AddMinutes(30), "now() - interval '1 hour'");
-        await ExecuteAsync(dataSource, "UPDATE rollup_progress SET ingested_before = now() - interval '30 minutes'");
+        await ExecuteAsync(dataSource, "DELETE FROM rollup_pending_hours");
+        await ExecuteAsync(dataSource, "UPDATE rollup_progress SET ingested_before = $1, hours_before = $1", hour);
+
+        // The rows generated for the queries above arrived long before these rounds, as far as they are concerned; the
+        // rounds' own checks are others, so that a minute holds one run.
+        await ExecuteAsync(dataSource, "UPDATE results SET ingested_at = $1 - interval '1 day' WHERE ingested_at >= $1", hour);
         var rollups = new ResultRollups(options, TimeProvider.System);
         await using var connection = await dataSource.OpenConnectionAsync();
-        var horizons = RetentionHorizons.At(TimeProvider.System.GetUtcNow(), options.Value);
-        await rollups.RunAsync(connection, TimeProvider.System.GetUtcNow(), horizons, CancellationToken.None);
 
-        Console.WriteLine($"rollup round, {checks:N0} checks, each with 30 runs in its current hour already:");
-        var minute = hour.AddMinutes(30);
-        foreach (var (label, minutes, repeat) in new[] { ("one minute of results", 1, 5), ("five minutes of results (the default interval)", 5, 3) })
+        // The clock 1 minute (the margin) and 3 s after the last minute of a round's results: its runs start over 50 s of
+        // that minute and arrive 5 s later, so the watermark passes them all and none of the next round's.
+        async Task<RollupRound> RoundAsync(DateTimeOffset from, DateTimeOffset to)
         {
-            var samples = new List<double>();
-            RollupRound? last = null;
-            for (var i = 0; i < repeat; i++)
-            {
-                // Arrived at the watermark, so long ago that the round takes them whatever the margin.
-                await InsertRunsAsync(dataSource, checks, minute, minute.AddMinutes(minutes), "(SELECT ingested_before FROM rollup_progress)");
-                minute = minute.AddMinutes(minutes);
-                var round = await rollups.RunAsync(connection, TimeProvider.System.GetUtcNow(), horizons, CancellationToken.None);
-                samples.Add(round.Elapsed.TotalMilliseconds);
-                last = round;
-            }
-
-            Console.WriteLine($"  {label,-48} {Stats.Median(samples),8:0} ms median of {repeat} ({checks * minutes:N0} results; {last!.Minutes:N0} check-minutes, {last.MinuteRows:N0} minute rows and {last.HourRows:N0} hour rows written)");
+            await InsertRunsAsync(dataSource, checks, from, to, "started + interval '5 seconds'", "round-");
+            var now = to.AddMinutes(1).AddSeconds(3);
+            return await rollups.RunAsync(connection, now, RetentionHorizons.At(now, options.Value), CancellationToken.None);
         }
+
+        string Line(RollupRound round, int results) =>
+            $"{round.Elapsed.TotalMilliseconds,8:0} ms   ({results:N0} results: {round.Minutes:N0} check-minutes and {round.Hours:N0} check-hours computed)";
+
+        Console.WriteLine($"rollup rounds, {checks:N0} checks at 60 s:");
+        var catchUp = await RoundAsync(hour, hour.AddMinutes(30));
+        Console.WriteLine($"  {"30 minutes at once (catching up)",-48} {Line(catchUp, checks * 30)}");
+        var rounds = new List<RollupRound>();
+        for (var start = hour.AddMinutes(30); start < hour.AddMinutes(45); start = start.AddMinutes(5))
+        {
+            rounds.Add(await RoundAsync(start, start.AddMinutes(5)));
+        }
+
+        var median = rounds.OrderBy(r => r.Elapsed).ElementAt(rounds.Count / 2);
+        Console.WriteLine($"  {$"5 minutes, the hour filling (median of {rounds.Count})",-48} {Line(median, checks * 5)}");
+
+        // 30 minutes later (runs of the gap left out): the round whose watermark settles hour H.
+        var closing = await RoundAsync(hour.AddMinutes(75), hour.AddMinutes(80));
+        Console.WriteLine($"  {"5 minutes, and hour H settled",-48} {Line(closing, checks * 5)}");
     }
 
     private static async Task GenerateHourRollupsAsync(NpgsqlDataSource dataSource, int checks, DateTimeOffset from, DateTimeOffset to)
@@ -172,14 +185,17 @@ internal static class HistoryBench
         }
     }
 
-    /// <summary>One run a minute of checks 0 to <paramref name="checks"/> − 1 in [from, to), in time order, as a tcp check's rows look.</summary>
-    private static async Task InsertRunsAsync(NpgsqlDataSource dataSource, int checks, DateTimeOffset from, DateTimeOffset to, string ingestedAt)
+    /// <summary>
+    /// One run a minute of checks 0 to <paramref name="checks"/> − 1 (named <paramref name="prefix"/> and five digits) in
+    /// [from, to), in time order, as a tcp check's rows look; <paramref name="ingestedAt"/> is SQL over the run's <c>started</c>.
+    /// </summary>
+    private static async Task InsertRunsAsync(NpgsqlDataSource dataSource, int checks, DateTimeOffset from, DateTimeOffset to, string ingestedAt, string prefix = "check-")
     {
         await ExecuteAsync(dataSource, "SELECT sentinel_results_partition(d::date) FROM generate_series(($1::timestamptz AT TIME ZONE 'UTC')::date, ($2::timestamptz AT TIME ZONE 'UTC')::date, '1 day') AS d", from, to);
         await ExecuteAsync(dataSource, $$"""
             INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
                                  phases, measurements, problems, findings, details, node, ingested_at)
-            SELECT sentinel_uuid_v7(started), 'check-' || lpad(c::text, 5, '0'), started, 4 + c % 7, status,
+            SELECT sentinel_uuid_v7(started), $4 || lpad(c::text, 5, '0'), started, 4 + c % 7, status,
                    CASE status WHEN 'down' THEN 'tcp' END, CASE status WHEN 'down' THEN 'tcp_refused' END,
                    CASE status WHEN 'down' THEN '10.0.0.1:443 refused the connection: nothing is listening on port 443' END,
                    jsonb_build_object('resolve', 0.5 + c % 3, 'connect', 1.5 + c % 5),
@@ -192,7 +208,7 @@ internal static class HistoryBench
             CROSS JOIN LATERAL (SELECT t + c * interval '5 ms' AS started,
                                        CASE WHEN (c + extract(epoch FROM t)::bigint / 60) % 50 = 0 THEN 'down' ELSE 'up' END AS status) AS run
             ORDER BY t, c
-            """, from, to, checks);
+            """, from, to, checks, prefix);
     }
 
     private static async Task TimeAsync(string label, int repeat, string[] checks, Func<string, Task<int>> query)

@@ -50,24 +50,30 @@ internal static class HistoryPlan
     }
 
     /// <summary>
-    /// Where the rollups end for readers: the minute before which buckets are complete, given the rollup watermark
-    /// (<c>rollup_progress.ingested_before</c>); <see cref="DateTimeOffset.MinValue"/> before the first round.
+    /// Where the minute rollups end for readers: the minute before which buckets are complete, given the rollup
+    /// watermark (<c>rollup_progress.ingested_before</c>); <see cref="DateTimeOffset.MinValue"/> before the first round.
     /// </summary>
     public static DateTimeOffset Settled(DateTimeOffset watermark) =>
         watermark == DateTimeOffset.MinValue || watermark - DateTimeOffset.MinValue < InFlight ? DateTimeOffset.MinValue : Floor(watermark - InFlight, TimeSpan.FromMinutes(1));
 
     /// <summary>
+    /// The hour before which hour buckets are settled at <paramref name="watermark"/>: a rollup round computes the
+    /// pending hours before it, and readers take the hours from it on from minute rollups or raw rows.
+    /// </summary>
+    public static DateTimeOffset SettledHour(DateTimeOffset watermark) => Floor(Settled(watermark), Hour);
+
+    /// <summary>
     /// The pieces whose runs add up to the uptime of [<paramref name="from"/>, <paramref name="to"/>): whole hours from
-    /// hour rollups; the partial hours at the ends from minute rollups and, for the partial minutes, raw results; what is
-    /// not settled yet from raw results. An end whose minute rollups are past retention is read raw; one whose raw
+    /// hour rollups as far as they are complete; the partial hours at the ends (and any hours not rolled up yet) from
+    /// minute rollups and, for the partial minutes, raw results; what minute rollups do not settle yet from raw results. An end whose minute rollups are past retention is read raw; one whose raw
     /// results are gone too counts its whole hour (the finest data left). Each piece counts the buckets (or runs) that
     /// start within it.
     /// </summary>
-    public static IReadOnlyList<HistorySegment> UptimeSegments(DateTimeOffset from, DateTimeOffset to, DateTimeOffset settled, RetentionHorizons kept)
+    public static IReadOnlyList<HistorySegment> UptimeSegments(DateTimeOffset from, DateTimeOffset to, RollupCoverage rolled, RetentionHorizons kept)
     {
-        var end = settled < from ? from : settled > to ? to : settled;
+        var end = rolled.Minutes < from ? from : rolled.Minutes > to ? to : rolled.Minutes;
         var h0 = Min(Ceiling(from, Hour), end);
-        var h1 = Max(Floor(end, Hour), h0);
+        var h1 = Max(Min(Floor(end, Hour), rolled.Hours), h0);
         var segments = new List<HistorySegment>();
         AddEnd(segments, from, h0, kept);
         Add(segments, HistoryResolution.Hour, h0, h1);
@@ -86,7 +92,7 @@ internal static class HistoryPlan
 
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
-    /// <summary>Adds the pieces of [<paramref name="start"/>, <paramref name="end"/>), which lies within one hour.</summary>
+    /// <summary>Adds the pieces of [<paramref name="start"/>, <paramref name="end"/>), which no hour rollup covers.</summary>
     private static void AddEnd(List<HistorySegment> segments, DateTimeOffset start, DateTimeOffset end, RetentionHorizons kept)
     {
         if (start >= end)
@@ -132,6 +138,21 @@ internal static class HistoryPlan
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
+
+/// <summary>
+/// How far the rollups are complete for readers: minute buckets before <paramref name="Minutes"/>, hour buckets before
+/// <paramref name="Hours"/> (a whole hour, at most the hour of <paramref name="Minutes"/>); <see cref="DateTimeOffset.MinValue"/>
+/// for none.
+/// </summary>
+internal readonly record struct RollupCoverage(DateTimeOffset Minutes, DateTimeOffset Hours)
+{
+    /// <summary>The coverage given <c>rollup_progress</c>'s <c>ingested_before</c> and <c>hours_before</c>.</summary>
+    public static RollupCoverage From(DateTimeOffset ingestedBefore, DateTimeOffset hoursBefore)
+    {
+        var hours = HistoryPlan.SettledHour(ingestedBefore);
+        return new(HistoryPlan.Settled(ingestedBefore), hoursBefore < hours ? hoursBefore : hours);
+    }
 }
 
 /// <summary>A piece of a range read from one source: the buckets (or, for raw, the runs) that start in [Start, End).</summary>

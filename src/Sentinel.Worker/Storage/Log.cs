@@ -58,8 +58,8 @@ internal static partial class Log
     [LoggerMessage(1044, LogLevel.Information, "Deleted {Count} rows of results_undated that arrived before {Cutoff:o}")]
     public static partial void UndatedDeleted(ILogger logger, int count, DateTimeOffset cutoff);
 
-    [LoggerMessage(1045, LogLevel.Debug, "Rolled up results ingested from {From:o} to {To:o}: {Minutes} check-minutes, {MinuteRows} minute rows and {HourRows} hour rows changed, in {ElapsedMs:0.#} ms")]
-    public static partial void RolledUp(ILogger logger, DateTimeOffset from, DateTimeOffset to, int minutes, int minuteRows, int hourRows, double elapsedMs);
+    [LoggerMessage(1045, LogLevel.Debug, "Rolled up results ingested from {From:o} to {To:o}: {Minutes} check-minutes and {Hours} settled check-hours, {MinuteRows} minute rows and {HourRows} hour rows changed, in {ElapsedMs:0.#} ms")]
+    public static partial void RolledUp(ILogger logger, DateTimeOffset from, DateTimeOffset to, int minutes, int hours, int minuteRows, int hourRows, double elapsedMs);
 
     [LoggerMessage(1046, LogLevel.Warning, "Storage maintenance failed: {Reason}; trying again next round")]
     public static partial void MaintenanceFailed(ILogger logger, string reason);

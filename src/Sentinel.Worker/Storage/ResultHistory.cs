@@ -61,8 +61,8 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
             return new CheckHistory(check, from, to, chosen, runs, null, next);
         }
 
-        var settled = HistoryPlan.Settled(await ReadWatermarkAsync(connection, cancellationToken).ConfigureAwait(false));
-        var (buckets, nextBucket) = await ReadBucketsAsync(connection, check, from, to, chosen, settled, pageSize, cancellationToken).ConfigureAwait(false);
+        var rolled = await ReadCoverageAsync(connection, cancellationToken).ConfigureAwait(false);
+        var (buckets, nextBucket) = await ReadBucketsAsync(connection, check, from, to, chosen, rolled, pageSize, cancellationToken).ConfigureAwait(false);
         return new CheckHistory(check, from, to, chosen, null, buckets, nextBucket);
     }
 
@@ -72,8 +72,8 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
         CheckRange(from, to);
         var kept = RetentionHorizons.At(time.GetUtcNow(), options.Value);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var settled = HistoryPlan.Settled(await ReadWatermarkAsync(connection, cancellationToken).ConfigureAwait(false));
-        var segments = HistoryPlan.UptimeSegments(from, to, settled, kept);
+        var rolled = await ReadCoverageAsync(connection, cancellationToken).ConfigureAwait(false);
+        var segments = HistoryPlan.UptimeSegments(from, to, rolled, kept);
 
         // One branch per piece: each is a range scan of one check in one table.
         var sql = new StringBuilder("SELECT coalesce(sum(runs), 0)::bigint, coalesce(sum(down), 0)::bigint, coalesce(sum(degraded), 0)::bigint, coalesce(sum(unknown), 0)::bigint FROM (");
@@ -155,13 +155,13 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
     private static string? NullableText(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static async Task<(IReadOnlyList<HistoryBucket> Buckets, DateTimeOffset? Next)> ReadBucketsAsync(
-        NpgsqlConnection connection, string check, DateTimeOffset from, DateTimeOffset to, HistoryResolution resolution, DateTimeOffset settled,
+        NpgsqlConnection connection, string check, DateTimeOffset from, DateTimeOffset to, HistoryResolution resolution, RollupCoverage rolled,
         int limit, CancellationToken cancellationToken)
     {
         // Whole buckets that overlap the range: rolled-up ones before the settled point, the others computed from raw rows.
         var unit = resolution == HistoryResolution.Hour ? "hour" : "minute";
         var first = HistoryPlan.BucketOf(from, resolution);
-        var split = HistoryPlan.BucketOf(settled, resolution);
+        var split = resolution == HistoryResolution.Hour ? rolled.Hours : rolled.Minutes;
         split = split < first ? first : split;
         await using var command = new NpgsqlCommand(
             $"""
@@ -227,12 +227,13 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
     private static HistoryBucket Bucket(DateTimeOffset start, DurationStats total, (int Down, int Degraded, int Unknown) counts, Dictionary<string, DurationStats> phases) =>
         new(start, total.Runs, total.Runs - counts.Down - counts.Degraded - counts.Unknown, counts.Degraded, counts.Down, counts.Unknown, total, phases);
 
-    private static async Task<DateTimeOffset> ReadWatermarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private static async Task<RollupCoverage> ReadCoverageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT ingested_before FROM rollup_progress", connection);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime watermark
-            ? watermark == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(watermark, TimeSpan.Zero)
-            : DateTimeOffset.MinValue;
+        await using var command = new NpgsqlCommand("SELECT ingested_before, hours_before FROM rollup_progress", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? RollupCoverage.From(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1))
+            : default;
     }
 
     private static Dictionary<string, double> Phases(string json)

@@ -78,7 +78,7 @@ internal sealed class StorageMaintenance(
 
             var undated = await DeleteUndatedAsync(connection, now - options.Value.Retention, cancellationToken).ConfigureAwait(false);
             var rollup = await rollups.RunAsync(connection, now, horizons, cancellationToken).ConfigureAwait(false);
-            Log.RolledUp(log, rollup.From, rollup.To, rollup.Minutes, rollup.MinuteRows, rollup.HourRows, rollup.Elapsed.TotalMilliseconds);
+            Log.RolledUp(log, rollup.From, rollup.To, rollup.Minutes, rollup.Hours, rollup.MinuteRows, rollup.HourRows, rollup.Elapsed.TotalMilliseconds);
             return new MaintenanceRound(created, dropped, undated, rollup);
         }
         finally

@@ -34,8 +34,8 @@ internal sealed class StorageOptions : IValidatableObject
 
     /// <summary>
     /// How often a maintenance round runs: partitions ahead, retention, rollups. Default 5 min; 5 s to 1 h. Each round
-    /// recomputes the hours it touches from their raw rows, so rounds further apart cost less in all; queries read
-    /// the raw rows newer than the rollups, so their answers do not lag behind.
+    /// computes the minutes its new rows fall in and the hours that have settled since; queries read the raw rows
+    /// newer than the rollups, so their answers do not lag behind.
     /// </summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -9,6 +9,9 @@ public sealed class HistoryPlanTests
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
     private static readonly RetentionHorizons Kept = RetentionHorizons.At(Now, new StorageOptions());
 
+    /// <summary>A round at 11:59:30: minutes settled up to 11:44, hours up to 11:00.</summary>
+    private static readonly RollupCoverage Rolled = RollupCoverage.From(At("2026-03-10 11:59:30"), At("2026-03-10 11:00"));
+
     [Fact]
     public void At_Defaults_KeepWholeDaysAndMonths()
     {
@@ -21,7 +24,7 @@ public sealed class HistoryPlanTests
     [Fact]
     public void UptimeSegments_RangeOffTheBoundaries_WholeHoursFromHourRollupsEndsFromMinutesAndRawAndTheTailRaw()
     {
-        var segments = HistoryPlan.UptimeSegments(At("2026-03-10 08:17:30"), At("2026-03-10 11:58:10"), At("2026-03-10 11:44"), Kept);
+        var segments = HistoryPlan.UptimeSegments(At("2026-03-10 08:17:30"), At("2026-03-10 11:58:10"), Rolled, Kept);
 
         Assert.Equal(
             [
@@ -31,18 +34,41 @@ public sealed class HistoryPlanTests
     }
 
     [Fact]
+    public void UptimeSegments_HoursNotRolledUpYet_AreReadFromMinuteRollups()
+    {
+        // The round that moved the watermark to 11:59:30 has not got to the hours after 09:00 yet.
+        var rolled = RollupCoverage.From(At("2026-03-10 11:59:30"), At("2026-03-10 09:00"));
+
+        var segments = HistoryPlan.UptimeSegments(At("2026-03-10 07:17:30"), At("2026-03-10 11:58:10"), rolled, Kept);
+
+        Assert.Equal(
+            [
+                Raw("07:17:30", "07:18"), Minute("07:18", "08:00"), Hour("08:00", "09:00"), Minute("09:00", "11:44"), Raw("11:44", "11:58:10"),
+            ],
+            segments);
+    }
+
+    [Fact]
+    public void From_HoursBeforeAheadOfTheWatermark_IsHeldToTheSettledHour()
+    {
+        Assert.Equal(new RollupCoverage(At("2026-03-10 11:44"), At("2026-03-10 11:00")), Rolled);
+        Assert.Equal(new RollupCoverage(At("2026-03-10 11:44"), At("2026-03-10 11:00")), RollupCoverage.From(At("2026-03-10 11:59:30"), At("2026-03-10 14:00")));
+        Assert.Equal(default, RollupCoverage.From(DateTimeOffset.MinValue, DateTimeOffset.MinValue));
+    }
+
+    [Fact]
     public void UptimeSegments_RangeInsideOneMinute_IsReadRaw() =>
-        Assert.Equal([Raw("09:10:10", "09:10:50")], HistoryPlan.UptimeSegments(At("2026-03-10 09:10:10"), At("2026-03-10 09:10:50"), At("2026-03-10 11:44"), Kept));
+        Assert.Equal([Raw("09:10:10", "09:10:50")], HistoryPlan.UptimeSegments(At("2026-03-10 09:10:10"), At("2026-03-10 09:10:50"), Rolled, Kept));
 
     [Fact]
     public void UptimeSegments_NothingRolledUpYet_IsReadRaw() =>
-        Assert.Equal([Raw("09:10:10", "11:00")], HistoryPlan.UptimeSegments(At("2026-03-10 09:10:10"), At("2026-03-10 11:00"), DateTimeOffset.MinValue, Kept));
+        Assert.Equal([Raw("09:10:10", "11:00")], HistoryPlan.UptimeSegments(At("2026-03-10 09:10:10"), At("2026-03-10 11:00"), default, Kept));
 
     [Fact]
     public void UptimeSegments_EndsPastTheMinuteRetention_AreReadRawAndPastTheRawRetentionCountTheirWholeHour()
     {
-        var tenDaysAgo = HistoryPlan.UptimeSegments(At("2026-02-28 08:17:30"), At("2026-02-28 10:30"), At("2026-03-10 11:44"), Kept);
-        var fortyDaysAgo = HistoryPlan.UptimeSegments(At("2026-01-29 08:17:30"), At("2026-01-29 10:30"), At("2026-03-10 11:44"), Kept);
+        var tenDaysAgo = HistoryPlan.UptimeSegments(At("2026-02-28 08:17:30"), At("2026-02-28 10:30"), Rolled, Kept);
+        var fortyDaysAgo = HistoryPlan.UptimeSegments(At("2026-01-29 08:17:30"), At("2026-01-29 10:30"), Rolled, Kept);
 
         Assert.Equal(
             [
@@ -63,6 +89,8 @@ public sealed class HistoryPlanTests
     {
         Assert.Equal(At("2026-03-10 11:44"), HistoryPlan.Settled(At("2026-03-10 11:59:30")));
         Assert.Equal(DateTimeOffset.MinValue, HistoryPlan.Settled(DateTimeOffset.MinValue));
+        Assert.Equal(At("2026-03-10 11:00"), HistoryPlan.SettledHour(At("2026-03-10 11:59:30")));
+        Assert.Equal(At("2026-03-10 10:00"), HistoryPlan.SettledHour(At("2026-03-10 11:14:59")));
     }
 
     private static HistorySegment Segment(HistoryResolution source, string start, string end) => new(source, At(start), At(end));

@@ -7,18 +7,20 @@ namespace Sentinel.Worker.Tests.Storage;
 
 /// <summary>
 /// Rollup rounds against raw rows on a real PostgreSQL: every column of every minute and hour rollup is compared with
-/// an aggregate written independently here, over the raw rows, after the first round, after late rows and again.
+/// an aggregate written independently here, over the raw rows, after the first round, after late rows, once an hour
+/// is settled, and again.
 /// </summary>
 public sealed class ResultRollupsTests(PostgresCluster postgres)
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task RunOnceAsync_RawRowsOfSeveralChecks_RollupsEqualTheirAggregates()
+    public async Task RunOnceAsync_RawRowsOfSeveralChecks_RollupsEqualTheirAggregatesEachHourOnceSettled()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
         await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
-        var maintenance = StoredResults.Maintenance(dataSource, StoredResults.Clock(Now));
+        var clock = StoredResults.Clock(Now);
+        var maintenance = StoredResults.Maintenance(dataSource, clock);
 
         var round = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
 
@@ -26,13 +28,44 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.Equal(Now.AddMinutes(-1), round.Rollup.To);
         Assert.Equal(await CountAsync(dataSource, "SELECT count(DISTINCT (check_id, date_trunc('minute', started_at, 'UTC'))) FROM results"), round.Rollup.Minutes);
         var minutes = await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
-        var hours = await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
 
         // Three checks over 170 minutes: "web" has six rows per minute (total and five phases), "db" two or, when its one
-        // run did not fail, three, "ping" one. Each of the three hours has all of them.
+        // run did not fail, three, "ping" one.
         var dbConnected = await CountAsync(dataSource, "SELECT count(*) FROM results WHERE check_id = 'db' AND status <> 'down'");
         Assert.Equal((170 * 6) + (170 * 2) + dbConnected + 170, minutes);
-        Assert.Equal(3 * (6 + 3 + 1), hours);
+
+        // Runs of the hour from 11:00 may still arrive (until its end plus the longest timeout): it waits, the two before
+        // it are rolled up, each with the rows of the three checks.
+        Assert.Equal(2 * 3, round.Rollup.Hours);
+        Assert.Equal(2 * (6 + 3 + 1), await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1)));
+        Assert.Equal(0, await CountAsync(dataSource, $"SELECT count(*) FROM rollups_hour WHERE bucket = '{Now.AddHours(-1):o}'"));
+        Assert.Equal(3, await CountAsync(dataSource, "SELECT count(*) FROM rollup_pending_hours"));
+        Assert.Equal(Now.AddHours(-1), await HoursBeforeAsync(dataSource));
+
+        clock.Advance(TimeSpan.FromMinutes(16));
+        var settled = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((0, 3), (settled!.Rollup.Minutes, settled.Rollup.Hours));
+        Assert.Equal(3 * (6 + 3 + 1), await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7)));
+        Assert.Equal(0, await CountAsync(dataSource, "SELECT count(*) FROM rollup_pending_hours"));
+        Assert.Equal(Now, await HoursBeforeAsync(dataSource));
+    }
+
+    [Fact]
+    public async Task RunOnceAsync_MoreBucketsThanOneTransactionTakes_RollsThemUpInSeveralAllEqualToTheirAggregates()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = StoredResults.Clock(Now.AddMinutes(16));
+
+        // 510 check-minutes, 7 to a transaction; 9 check-hours, 2 to a transaction.
+        var round = await StoredResults.Maintenance(dataSource, clock, perTransaction: (7, 2)).RunOnceAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((510, 9), (round!.Rollup.Minutes, round.Rollup.Hours));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
+        Assert.Equal(Now.AddMinutes(15).UtcDateTime, await dataSource.QueryValueAsync<DateTime>("SELECT ingested_before FROM rollup_progress"));
+        Assert.Equal(Now, await HoursBeforeAsync(dataSource));
     }
 
     [Fact]
@@ -56,8 +89,9 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.NotNull(round);
         Assert.Equal((Now.AddMinutes(-1), Now.AddMinutes(4)), (round.Rollup.From, round.Rollup.To));
         Assert.Equal(late.Select(r => (r.Check, Minute: r.StartedAt.UtcTicks / TimeSpan.TicksPerMinute)).Distinct().Count(), round.Rollup.Minutes);
+        Assert.Equal(3, round.Rollup.Hours);
         await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
+        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1));
         Assert.Equal(1, await CountAsync(dataSource, "SELECT count(DISTINCT bucket) FROM rollups_hour WHERE check_id = 'replayed'"));
     }
 
@@ -123,6 +157,9 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         SELECT string_agg(format('%s %s %s %s %s %s %s %s %s %s %s', check_id, bucket, phase, runs, down, degraded, unknown, min_ms, avg_ms, max_ms, p95_ms), E'\n' ORDER BY t, check_id, bucket, phase)
         FROM (SELECT 'm' AS t, * FROM rollups_minute UNION ALL SELECT 'h', * FROM rollups_hour) AS rollups
         """);
+
+    private static async Task<DateTimeOffset> HoursBeforeAsync(NpgsqlDataSource dataSource) =>
+        new(await dataSource.QueryValueAsync<DateTime>("SELECT hours_before FROM rollup_progress"));
 
     private static async Task<int> CountAsync(NpgsqlDataSource dataSource, string sql) => (int)await dataSource.QueryValueAsync<long>(sql);
 }

@@ -82,9 +82,9 @@ internal static class StoredResults
     /// <summary>
     /// Compares every row and column of <c>rollups_{unit}</c> with the same aggregate computed here over the raw rows
     /// (date_bin rather than date_trunc, jsonb_each_text rather than jsonb_each), for the buckets from
-    /// <paramref name="retained"/> on; returns how many rows there are.
+    /// <paramref name="retained"/> on and, if given, before <paramref name="before"/>; returns how many rows there are.
     /// </summary>
-    public static async Task<int> AssertRollupsEqualRawAsync(NpgsqlDataSource dataSource, string unit, DateTimeOffset retained)
+    public static async Task<int> AssertRollupsEqualRawAsync(NpgsqlDataSource dataSource, string unit, DateTimeOffset retained, DateTimeOffset? before = null)
     {
         var expected = await dataSource.QueryListAsync<RollupRow>(
             """
@@ -98,35 +98,39 @@ internal static class StoredResults
                    sum((status = 'unknown')::int)::int AS Unknown, min(ms) AS MinMs, avg(ms) AS AvgMs, max(ms) AS MaxMs,
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS P95Ms
             FROM runs
-            WHERE started_at >= @retained
+            WHERE started_at >= @retained AND started_at < @before
             GROUP BY 1, 2, 3
             ORDER BY 1, 2, 3
             """,
-            new { width = unit == "hour" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1), retained = retained.UtcDateTime });
+            new { width = unit == "hour" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1), retained = retained.UtcDateTime, before = Before(before) });
         var actual = await dataSource.QueryListAsync<RollupRow>(
             $"""
             SELECT check_id AS CheckId, bucket AS Bucket, phase AS Phase, runs AS Runs, down AS Down, degraded AS Degraded, unknown AS Unknown,
                    min_ms AS MinMs, avg_ms AS AvgMs, max_ms AS MaxMs, p95_ms AS P95Ms
             FROM rollups_{unit}
-            WHERE bucket >= @retained
+            WHERE bucket >= @retained AND bucket < @before
             ORDER BY 1, 2, 3
             """,
-            new { retained = retained.UtcDateTime });
+            new { retained = retained.UtcDateTime, before = Before(before) });
 
         Assert.NotEmpty(expected);
         Assert.Equal(expected.Select(Rounded), actual.Select(Rounded));
         return actual.Count;
     }
 
+    private static DateTime Before(DateTimeOffset? before) => (before ?? new DateTimeOffset(3000, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime;
+
     private static RollupRow Rounded(RollupRow row) =>
         row with { MinMs = Math.Round(row.MinMs, 9), AvgMs = Math.Round(row.AvgMs, 9), MaxMs = Math.Round(row.MaxMs, 9), P95Ms = Math.Round(row.P95Ms, 9) };
 
-    public static StorageMaintenance Maintenance(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null)
+    /// <summary>Maintenance over <paramref name="dataSource"/>; <paramref name="perTransaction"/> sets how many minutes and hours a rollup transaction computes.</summary>
+    public static StorageMaintenance Maintenance(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null, (int Minutes, int Hours)? perTransaction = null)
     {
         var database = new DatabaseState();
         database.MarkReady();
         var storage = Options.Create(options ?? new StorageOptions());
-        return new StorageMaintenance(dataSource, database, new ResultRollups(storage, time), storage, time, NullLogger<StorageMaintenance>.Instance);
+        var rollups = perTransaction is { } sizes ? new ResultRollups(storage, time, sizes.Minutes, sizes.Hours) : new ResultRollups(storage, time);
+        return new StorageMaintenance(dataSource, database, rollups, storage, time, NullLogger<StorageMaintenance>.Instance);
     }
 
     public static ResultHistory History(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null) =>
