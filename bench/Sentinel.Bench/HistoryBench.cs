@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Sentinel.Api.Endpoints;
+using Sentinel.Probes;
 using Sentinel.Testing;
 using Sentinel.Worker.Storage;
 
@@ -57,7 +58,7 @@ internal static class HistoryBench
         Console.WriteLine();
 
         var options = Options.Create(new StorageOptions());
-        var history = new ResultHistory(dataSource, options, TimeProvider.System);
+        var history = new ResultHistory(dataSource, new CheckLatestStore(dataSource, ProbeCatalog.Default), options, TimeProvider.System);
         var queried = Enumerable.Range(0, Math.Min(20, rawChecks)).Select(Check).ToArray();
         var month = (From: now.AddDays(-30), To: now.AddMinutes(1));
 

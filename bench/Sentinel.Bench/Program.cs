@@ -4,6 +4,7 @@ using Sentinel.Bench;
 // dotnet run -c Release --project bench/Sentinel.Bench -- tls-parity [--pairs 200]
 // dotnet run -c Release --project bench/Sentinel.Bench -- dns-accuracy [--pairs 40] [--server IP:PORT --name NAME]
 // dotnet run -c Release --project bench/Sentinel.Bench -- path-vs-mtr [--cycles 100] [--sentinel PATH]   (root: builds a namespace lab)
+// dotnet run -c Release --project bench/Sentinel.Bench -- result-writes [--results 300000] [--replay 100000] [--batch 1000] [--checks 1000] [--kind https|tcp] [--no-fsync]
 // dotnet run -c Release --project bench/Sentinel.Bench -- history [--checks 10000] [--days 31] [--minute-hours 24] [--raw-checks 200] [--repeat 50]
 // dotnet run -c Release --project bench/Sentinel.Bench -- serve [--port 8443] [--dir DIR] | serve-dns
 return args.FirstOrDefault() switch
@@ -13,6 +14,7 @@ return args.FirstOrDefault() switch
     "tls-parity" => await TlsParity.RunAsync(args[1..]),
     "dns-accuracy" => await DnsAccuracy.RunAsync(args[1..]),
     "path-vs-mtr" => await PathVsMtr.RunAsync(args[1..]),
+    "result-writes" => await ResultWrites.RunAsync(args[1..]),
     "history" => await HistoryBench.RunAsync(args[1..]),
     "http-accuracy" or null => await HttpAccuracy.RunAsync(args.Skip(1).ToArray()),
     _ => Usage(),
@@ -20,6 +22,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Sentinel.Bench http-accuracy [--pairs N] [--first-byte-ms 50] [--body-ms 30] | tls-parity [--pairs N] | dns-accuracy [--pairs N] [--server IP:PORT --name NAME] | path-vs-mtr [--cycles N] [--sentinel PATH] | history [--checks N] [--days N] [--minute-hours N] [--raw-checks N] [--repeat N] | serve [--port P] [--dir DIR] | serve-dns");
+    Console.Error.WriteLine("usage: Sentinel.Bench http-accuracy [--pairs N] [--first-byte-ms 50] [--body-ms 30] | tls-parity [--pairs N] | dns-accuracy [--pairs N] [--server IP:PORT --name NAME] | path-vs-mtr [--cycles N] [--sentinel PATH] | result-writes [--results N] [--replay N] [--batch N] [--checks N] [--kind https|tcp] [--no-fsync] | history [--checks N] [--days N] [--minute-hours N] [--raw-checks N] [--repeat N] | serve [--port P] [--dir DIR] | serve-dns");
     return 2;
 }

@@ -15,12 +15,23 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     internal EmbeddedPostgres Server { get; private set; } = null!;
 
+    private EmbeddedPostgresOptions Options => new() { DataDirectory = Path.Combine(_directory.Path, "data"), Durable = false };
+
     public async ValueTask InitializeAsync()
     {
-        Server = await EmbeddedPostgres.StartAsync(
-            new EmbeddedPostgresOptions { DataDirectory = Path.Combine(_directory.Path, "data"), Durable = false },
-            NullLogger.Instance,
-            CancellationToken.None);
+        Server = await EmbeddedPostgres.StartAsync(Options, NullLogger.Instance, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Stops the server as an operator would (<c>pg_ctl stop -m fast</c>: sessions are ended, committed data stays), so
+    /// that clients find it away. Only for a cluster of the test's own, never the shared fixture.
+    /// </summary>
+    public async Task StopServerAsync() => await Server.DisposeAsync();
+
+    /// <summary>Starts the server again after <see cref="StopServerAsync"/>, on the same socket: connection strings stay valid.</summary>
+    public async Task StartServerAsync()
+    {
+        Server = await EmbeddedPostgres.StartAsync(Options, NullLogger.Instance, CancellationToken.None);
     }
 
     /// <summary>Creates an empty database; returns its connection string.</summary>

@@ -94,6 +94,17 @@ public sealed partial class SentinelProcess : IAsyncDisposable
         }
     }
 
+    public int Id => _process.Id;
+
+    /// <summary>Sends SIGKILL: the process dies at once, with no chance to flush or spill anything.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, 9);
+        }
+    }
+
     /// <summary>Sends SIGTERM.</summary>
     public void Terminate()
     {

@@ -32,10 +32,11 @@ internal sealed class SentinelTestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private SentinelTestHost(WebApplication app, TempDirectory checks, string connectionString, string baseUrl, LogSink logs)
+    private SentinelTestHost(WebApplication app, TempDirectory checks, TempDirectory spill, string connectionString, string baseUrl, LogSink logs)
     {
         _app = app;
         Checks = checks;
+        Spill = spill;
         ConnectionString = connectionString;
         BaseUrl = baseUrl;
         Logs = logs;
@@ -44,6 +45,12 @@ internal sealed class SentinelTestHost : IAsyncDisposable
     }
 
     public TempDirectory Checks { get; }
+
+    /// <summary>
+    /// The host's own spill directory (unless the test names one, or the host runs an embedded cluster, beside whose data
+    /// the default puts it): a spill shared between tests would replay one test's results into another's database.
+    /// </summary>
+    public TempDirectory Spill { get; }
 
     public string ConnectionString { get; }
 
@@ -82,6 +89,12 @@ internal sealed class SentinelTestHost : IAsyncDisposable
 
         var checks = new TempDirectory("sentinel-checks");
         writeChecks?.Invoke(checks);
+        var spill = new TempDirectory("sentinel-spill");
+        if (embeddedDataDirectory is null)
+        {
+            values["Sentinel:Results:SpillDirectory"] = spill.Path;
+        }
+
         var baseUrl = $"http://127.0.0.1:{TcpPorts.Free()}";
         values["Sentinel:Checks:Directory"] = checks.Path;
         values["Sentinel:Checks:Debounce"] = "00:00:00.100";
@@ -100,7 +113,7 @@ internal sealed class SentinelTestHost : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
-        return new SentinelTestHost(app, checks, app.Services.GetRequiredService<DatabaseConnection>().ConnectionString, baseUrl, logs);
+        return new SentinelTestHost(app, checks, spill, app.Services.GetRequiredService<DatabaseConnection>().ConnectionString, baseUrl, logs);
     }
 
     public async Task<string> MetricsAsync() => await Http.GetStringAsync("/metrics");
@@ -122,5 +135,6 @@ internal sealed class SentinelTestHost : IAsyncDisposable
         await Database.DisposeAsync();
         Http.Dispose();
         Checks.Dispose();
+        Spill.Dispose();
     }
 }

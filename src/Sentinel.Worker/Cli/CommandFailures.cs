@@ -35,7 +35,7 @@ internal static partial class CommandFailures
             // The binder's: a value that does not convert to its setting's type.
             failure = ($"invalid configuration: {ex.Message}", ExitCodes.Usage);
         }
-        catch (Exception ex) when (ex is EmbeddedPostgresException or NpgsqlException or MigrationException)
+        catch (Exception ex) when (ex is EmbeddedPostgresException or NpgsqlException or MigrationException or ResultSpillException)
         {
             failure = (ex.Message, ExitCodes.Failed);
         }

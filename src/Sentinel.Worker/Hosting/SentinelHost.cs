@@ -46,8 +46,9 @@ internal static class SentinelHost
 
         // Registration order is start order, and the reverse of stop order: the writer stops after the
         // scheduler so that it can flush the last results, and the database stops after both.
-        services.AddSentinelStorage(DatabaseConnection.Create(configuration, DatabaseUse.Daemon));
-        services.AddSentinelResults(configuration, writeToDatabase: node.RunsProbes);
+        var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
+        services.AddSentinelStorage(database);
+        services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
         services.AddSentinelHistory(configuration, maintain: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)

@@ -35,7 +35,7 @@ internal sealed class CheckMetrics
     private readonly ILogger<CheckMetrics> _log;
     private int _warned;
 
-    public CheckMetrics(Meter meter, LatestResults latest, ProbeTypes catalog, CheckFileStatus files, ResultPipeline pipeline, IOptions<MetricsOptions> options, ILogger<CheckMetrics> log)
+    public CheckMetrics(Meter meter, LatestResults latest, ProbeTypes catalog, CheckFileStatus files, IOptions<MetricsOptions> options, ILogger<CheckMetrics> log)
     {
         _latest = latest;
         _maxChecks = options.Value.MaxChecks;
@@ -68,8 +68,6 @@ internal sealed class CheckMetrics
             new Measurement<int>(files.ValidFiles, new KeyValuePair<string, object?>("state", "valid")),
             new Measurement<int>(files.InvalidFiles, new KeyValuePair<string, object?>("state", "invalid")),
         }, description: "Check files in the checks folder at the last sync, by state.");
-        meter.CreateObservableGauge("sentinel_results_queued", () => new Measurement<int>(pipeline.Pending.Count),
-            description: "Results waiting to be written to PostgreSQL.");
     }
 
     private int CountChecks()

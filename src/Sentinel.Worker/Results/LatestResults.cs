@@ -39,6 +39,13 @@ internal sealed class LatestResults
     }
 
     /// <summary>
+    /// Puts a stored latest result (read from <c>check_latest</c> at start-up) in the view of a check that has none yet,
+    /// so that <c>/metrics</c> is not empty until every check has run again; a result recorded meanwhile is newer and
+    /// stays. Its counts start at zero: they count this node's runs. Returns whether it was put.
+    /// </summary>
+    public bool Restore(CheckDefinition check, ProbeResult result) => _views.TryAdd(check.Id, CheckView.Restored(check, result));
+
+    /// <summary>
     /// Keeps only the checks in <paramref name="enabled"/>, the enabled checks of the checks table: the views of others
     /// are dropped, and until the next call, results recorded for others are kept out of <see cref="Views"/>.
     /// </summary>
@@ -65,8 +72,11 @@ internal sealed record CheckView(
     long ProbeErrors,
     long Runs)
 {
-    public static CheckView First(CheckDefinition check, ProbeResult result) =>
-        new CheckView(check, result, ImmutableDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal), 0, 0).Next(check, result);
+    public static CheckView First(CheckDefinition check, ProbeResult result) => Restored(check, result).Next(check, result);
+
+    /// <summary>A view of a result this node did not run (a stored one): nothing counted yet.</summary>
+    public static CheckView Restored(CheckDefinition check, ProbeResult result) =>
+        new(check, result, ImmutableDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal), 0, 0);
 
     public CheckView Next(CheckDefinition check, ProbeResult result)
     {

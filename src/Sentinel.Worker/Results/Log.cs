@@ -15,4 +15,10 @@ internal static partial class Log
 
     [LoggerMessage(3004, LogLevel.Warning, "Could not read the checks for the metrics view: {Reason}; retrying at the next change")]
     public static partial void LatestResultsSyncFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3005, LogLevel.Information, "Restored the latest stored result of {Count} checks for /metrics")]
+    public static partial void LatestResultsRestored(ILogger logger, int count);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Could not restore the latest stored results for /metrics: {Reason}; each check shows up again with its next run")]
+    public static partial void LatestResultsRestoreFailed(ILogger logger, string reason);
 }

@@ -1,39 +1,24 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Reporting;
+using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Results;
 
 /// <summary>
-/// Where every result goes: the latest-result view (for <c>/metrics</c>) is updated at once, and the result
-/// is queued for the database writer. The queue is bounded; when it is full (the database is away for long),
-/// publishing waits rather than dropping a result.
+/// Where every result goes: the latest-result view (for <c>/metrics</c>) is updated at once, and the result, made into
+/// its row once here, is handed to the writer's bounded buffer (<see cref="ResultBuffer"/>). Publishing never waits for
+/// storage: while PostgreSQL is away the writer spills to a local file, and a full buffer drops its oldest result.
 /// </summary>
-internal sealed class ResultPipeline
+internal sealed class ResultPipeline(LatestResults latest, ResultBuffer buffer, IOptions<NodeOptions> node, ILogger<ResultPipeline> log)
 {
-    private readonly Channel<ProbeResult> _queue;
-    private readonly LatestResults _latest;
-    private readonly ILogger<ResultPipeline> _log;
+    private readonly string _node = node.Value.Name;
 
-    public ResultPipeline(LatestResults latest, IOptions<ResultOptions> options, ILogger<ResultPipeline> log)
-    {
-        _latest = latest;
-        _log = log;
-        _queue = Channel.CreateBounded<ProbeResult>(new BoundedChannelOptions(options.Value.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
-    }
-
-    /// <summary>Results waiting to be written.</summary>
-    public ChannelReader<ProbeResult> Pending => _queue.Reader;
-
-    /// <summary>Publishes a result of <paramref name="check"/>.</summary>
-    public async ValueTask PublishAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
+    /// <summary>Publishes a result of <paramref name="check"/>; completes at once.</summary>
+    public ValueTask PublishAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
     {
         if (result.Id == Guid.Empty)
         {
@@ -41,13 +26,14 @@ internal sealed class ResultPipeline
             result = result with { Id = Guid.CreateVersion7(result.StartedAt > DateTimeOffset.UnixEpoch ? result.StartedAt : DateTimeOffset.UnixEpoch) };
         }
 
-        var previous = _latest.Record(check, result);
+        var previous = latest.Record(check, result);
         if (previous?.Result.Status != result.Status)
         {
             LogTransition(check, result, previous?.Result.Status);
         }
 
-        await _queue.Writer.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        buffer.Add(ResultRow.From(result, _node));
+        return ValueTask.CompletedTask;
     }
 
     private void LogTransition(CheckDefinition check, ProbeResult result, ProbeStatus? previous)
@@ -56,14 +42,14 @@ internal sealed class ResultPipeline
         switch (result.Status)
         {
             case ProbeStatus.Up:
-                Log.CheckUp(_log, check.Id, check.Target, from);
+                Log.CheckUp(log, check.Id, check.Target, from);
                 break;
             case ProbeStatus.Unknown:
-                Log.CheckUnknown(_log, check.Id, check.Target, from, result.Failure!.Message, result.Failure.Hint);
+                Log.CheckUnknown(log, check.Id, check.Target, from, result.Failure!.Message, result.Failure.Hint);
                 break;
             default:
                 var problem = result.Failure ?? result.Problems[0];
-                Log.CheckFailing(_log, check.Id, check.Target, ProbeResultJson.Name(result.Status), from, problem.Category, problem.Message, problem.Hint);
+                Log.CheckFailing(log, check.Id, check.Target, ProbeResultJson.Name(result.Status), from, problem.Category, problem.Message, problem.Hint);
                 break;
         }
     }

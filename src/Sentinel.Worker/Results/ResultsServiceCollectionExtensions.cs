@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
 
@@ -8,17 +9,22 @@ namespace Sentinel.Worker.Results;
 internal static class ResultsServiceCollectionExtensions
 {
     /// <summary>
-    /// The result pipeline and the latest-result view, which keeps itself to the enabled checks
-    /// (<see cref="LatestResultsSync"/>); with <paramref name="writeToDatabase"/>, the writer that drains the pipeline.
+    /// The result pipeline with the writer's buffer, and the latest-result view, which restores itself from
+    /// <c>check_latest</c> and keeps itself to the enabled checks (<see cref="LatestResultsSync"/>); with
+    /// <paramref name="writeToDatabase"/>, the writer that drains the buffer into PostgreSQL or the spill file, whose
+    /// directory defaults to <c>spill</c> beside the embedded cluster's data directory of <paramref name="database"/>.
     /// </summary>
-    public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, bool writeToDatabase)
+    public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, DatabaseConnection database, bool writeToDatabase)
     {
-        services.AddValidatedOptions<ResultOptions, ResultOptionsValidator>(configuration, ResultOptions.Section);
+        var options = services.AddValidatedOptions<ResultOptions, ResultOptionsValidator>(configuration, ResultOptions.Section);
         services.AddSingleton<LatestResults>();
         services.AddHostedService<LatestResultsSync>();
+        services.AddSingleton<ResultBuffer>();
         services.AddSingleton<ResultPipeline>();
         if (writeToDatabase)
         {
+            var directory = options.SpillDirectoryBeside(database.EmbeddedDataDirectory);
+            services.AddSingleton(sp => new ResultSpill(directory, options.SpillMaxBytes, sp.GetRequiredService<ILogger<ResultSpill>>()));
             services.AddHostedService<ResultWriter>();
         }
 

@@ -22,6 +22,7 @@ internal sealed class DatabaseConnection : IAsyncDisposable
     public DatabaseConnection(DatabaseOptions database, EmbeddedPostgresOptions embedded, DatabaseUse use)
     {
         _use = use;
+        EmbeddedDataDirectory = embedded.DataDirectory;
         if (database.IsConfigured)
         {
             ConnectionString = database.ConnectionString;
@@ -40,6 +41,12 @@ internal sealed class DatabaseConnection : IAsyncDisposable
     /// tools that open their own connections, such as DbUp, need it whole).
     /// </summary>
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// The embedded cluster's data directory as configured (or by default), also when a server is configured: the
+    /// node's other local data, such as the result spill file, goes beside it.
+    /// </summary>
+    public string EmbeddedDataDirectory { get; }
 
     /// <summary>Connections to the database; usable once <see cref="StartAsync"/> has returned.</summary>
     public NpgsqlDataSource DataSource { get; }

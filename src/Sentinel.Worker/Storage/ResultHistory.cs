@@ -8,38 +8,18 @@ namespace Sentinel.Worker.Storage;
 
 /// <summary>
 /// What is stored of the checks' runs, from PostgreSQL (<see cref="IResultHistory"/>): the latest state of every check
-/// from <c>check_latest</c>, joined with <c>checks</c>; and a check's history, raw results for short ranges, minute or hour
+/// (<see cref="CheckLatestStore"/>); and a check's history, raw results for short ranges, minute or hour
 /// rollups for longer ones (<see cref="HistoryPlan"/>), with the buckets the rollups have not settled yet computed
 /// from raw results on the spot (the same SQL a rollup round runs, <see cref="RollupSql"/>), so the newest point is as
 /// current as the raw results. Every history query reads one check through its primary-key or (check_id, started_at) index.
 /// </summary>
-internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, TimeProvider time) : IResultHistory
+internal sealed class ResultHistory(NpgsqlDataSource dataSource, CheckLatestStore latest, IOptions<StorageOptions> options, TimeProvider time) : IResultHistory
 {
     /// <summary>Times outside this span are refused: bucket arithmetic at the ends of the calendar would overflow.</summary>
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Latest = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public async Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default)
-    {
-        // checks is the source of truth for which checks exist; check_latest may still hold a removed check's run.
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT c.id, c.name, c.type, c.target, c.enabled,
-                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node
-            FROM checks c
-            LEFT JOIN check_latest l ON l.check_id = c.id
-            ORDER BY c.id COLLATE "C"
-            """);
-        var checks = new List<CheckLatest>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            checks.Add(new CheckLatest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
-                reader.IsDBNull(5) ? null : Run(reader, 5)));
-        }
-
-        return checks;
-    }
+    public Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default) => latest.ListAllAsync(cancellationToken);
 
     public async Task<CheckHistory> GetHistoryAsync(string check, DateTimeOffset from, DateTimeOffset before, HistoryResolution? resolution = null,
         int? limit = null, CancellationToken cancellationToken = default)
@@ -122,7 +102,7 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                runs.Add(Run(reader, 0));
+                runs.Add(ReadRun(reader, 0));
             }
         }
 
@@ -147,7 +127,7 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, IOptions<Storag
     /// The run in the columns from <paramref name="first"/> on: id, started_at, status, duration_ms, phases (as text),
     /// failure_layer, failure_category, failure_message, node.
     /// </summary>
-    private static HistoryRun Run(NpgsqlDataReader reader, int first) => new(
+    internal static HistoryRun ReadRun(NpgsqlDataReader reader, int first) => new(
         reader.GetGuid(first), reader.GetFieldValue<DateTimeOffset>(first + 1), reader.GetString(first + 2), reader.GetDouble(first + 3),
         Phases(reader.GetString(first + 4)), NullableText(reader, first + 5), NullableText(reader, first + 6), NullableText(reader, first + 7),
         reader.GetString(first + 8));

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Sentinel.Probes.Probing;
 
 namespace Sentinel.Worker.Storage;
 
@@ -29,25 +28,33 @@ internal sealed class ResultRetention
             description: "Results not stored because they arrived after their day had passed the raw retention.");
     }
 
-    /// <summary>Removes from <paramref name="batch"/> the results retention no longer keeps; counts and logs them.</summary>
-    public void RemoveExpired(List<ProbeResult> batch)
+    /// <summary>
+    /// The rows of <paramref name="batch"/> that retention keeps (the batch itself when it keeps them all), and in
+    /// <paramref name="expired"/> the others, for <see cref="Report"/> once the kept ones are written.
+    /// </summary>
+    public IReadOnlyList<ResultRow> Kept(IReadOnlyList<ResultRow> batch, out IReadOnlyList<ResultRow> expired)
     {
         var horizons = RetentionHorizons.At(_time.GetUtcNow(), _options.Value);
-        var oldest = DateTimeOffset.MaxValue;
-        var removed = batch.RemoveAll(result =>
+        if (batch.All(row => horizons.KeepsResult(row.StartedAt)))
         {
-            if (horizons.KeepsResult(result.StartedAt))
-            {
-                return false;
-            }
+            expired = [];
+            return batch;
+        }
 
-            oldest = result.StartedAt < oldest ? result.StartedAt : oldest;
-            return true;
-        });
-        if (removed > 0)
+        expired = batch.Where(row => !horizons.KeepsResult(row.StartedAt)).ToList();
+        return batch.Where(row => horizons.KeepsResult(row.StartedAt)).ToList();
+    }
+
+    /// <summary>
+    /// Counts and logs <paramref name="expired"/>, left out of a batch that was written: once, however often a batch
+    /// that failed was tried.
+    /// </summary>
+    public void Report(IReadOnlyList<ResultRow> expired)
+    {
+        if (expired.Count > 0)
         {
-            _expired.Add(removed);
-            Log.ResultsExpired(_log, removed, oldest, horizons.OldestRawDay);
+            _expired.Add(expired.Count);
+            Log.ResultsExpired(_log, expired.Count, expired.Min(row => row.StartedAt), RetentionHorizons.At(_time.GetUtcNow(), _options.Value).OldestRawDay);
         }
     }
 }

@@ -2,7 +2,7 @@ namespace Sentinel.Worker.Storage;
 
 /// <summary>
 /// The one definition of a rollup row, from raw results: what a rollup round stores and what a history query computes
-/// for the buckets not rolled up yet, so both agree to the last digit. Migration 0005 describes the columns.
+/// for the buckets not rolled up yet, so both agree to the last digit. Migration 0006 describes the columns.
 /// </summary>
 internal static class RollupSql
 {

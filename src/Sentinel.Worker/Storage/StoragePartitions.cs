@@ -6,7 +6,7 @@ namespace Sentinel.Worker.Storage;
 
 /// <summary>
 /// The partitions of history: <c>results_YYYYMMDD</c> (UTC days, migration 0004), <c>rollups_minute_YYYYMMDD</c> (UTC
-/// days) and <c>rollups_hour_YYYYMM</c> (UTC months, migration 0005). Maintenance makes them ahead of time and drops
+/// days) and <c>rollups_hour_YYYYMM</c> (UTC months, migration 0006). Maintenance makes them ahead of time and drops
 /// them once they are past retention. Only partitions named as the partition functions name them are touched.
 /// </summary>
 internal static partial class StoragePartitions

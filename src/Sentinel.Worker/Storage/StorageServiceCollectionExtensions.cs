@@ -11,7 +11,8 @@ internal static class StorageServiceCollectionExtensions
     /// <summary>
     /// PostgreSQL: the <paramref name="database"/> with its lifetime owned by the host (<see cref="DatabaseLifetime"/>,
     /// registered first so that the database is there before anything that needs it), migrations applied at start-up
-    /// (<see cref="DatabaseStartup"/>), readiness, the checks table with its change signal, and probe state.
+    /// (<see cref="DatabaseStartup"/>), readiness (the database's, and whether results can be written), the checks table
+    /// with its change signal, each check's latest stored result, and probe state.
     /// </summary>
     public static IServiceCollection AddSentinelStorage(this IServiceCollection services, DatabaseConnection database)
     {
@@ -23,6 +24,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<CheckStore>();
         services.AddSingleton<CheckChanges>();
         services.AddSingleton<ICheckStateStore, PostgresCheckStateStore>();
+        services.AddSingleton<CheckLatestStore>();
+        services.AddSingleton<ResultStorageState>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
         services.AddHostedService<DatabaseStartup>();
         return services;

@@ -26,7 +26,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     {
         await using var dataSource = await ThreeDaysAsync();
 
-        var history = await StoredResults.History(dataSource, StoredResults.Clock(Now))
+        var history = await HistoryRows.History(dataSource, HistoryRows.Clock(Now))
             .GetHistoryAsync("h", Now.AddHours(-hours), Now, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(expected, history.Resolution);
@@ -41,7 +41,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     public async Task GetHistoryAsync_HourBuckets_EqualTheirRawRunsUpToTheNewestNotRolledUp(bool hoursBehind)
     {
         await using var dataSource = await ThreeDaysAsync();
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("h", Now.AddSeconds(-10), "down", 9.5, """{"connect": 3.25}""", Now.AddSeconds(5))]);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("h", Now.AddSeconds(-10), "down", 9.5, """{"connect": 3.25}""", Now.AddSeconds(5))]);
         if (hoursBehind)
         {
             // A round that moved the minute watermark but has not computed the last five settled hours yet.
@@ -54,7 +54,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
                 new { since = Now.AddHours(-5).UtcDateTime });
         }
 
-        var history = await StoredResults.History(dataSource, StoredResults.Clock(Now.AddSeconds(10)))
+        var history = await HistoryRows.History(dataSource, HistoryRows.Clock(Now.AddSeconds(10)))
             .GetHistoryAsync("h", Now.AddDays(-3), Now, cancellationToken: TestContext.Current.CancellationToken);
 
         var expected = await dataSource.QueryListAsync<HourRow>(
@@ -80,7 +80,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     public async Task GetHistoryAsync_MoreThanTheLimit_ReturnsAPageAndWhereTheNextOneStarts()
     {
         await using var dataSource = await ThreeDaysAsync();
-        var history = StoredResults.History(dataSource, StoredResults.Clock(Now));
+        var history = HistoryRows.History(dataSource, HistoryRows.Clock(Now));
         var ct = TestContext.Current.CancellationToken;
 
         var pages = new List<CheckHistory>();
@@ -118,7 +118,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
 
-        var history = await StoredResults.History(dataSource, StoredResults.Clock(Now))
+        var history = await HistoryRows.History(dataSource, HistoryRows.Clock(Now))
             .GetHistoryAsync("h", Now.AddHours(startHours), Now.AddHours(startHours + hours), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(expected, history.Resolution);
@@ -128,9 +128,9 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     public async Task GetHistoryAsync_RawRuns_CarryWhatAnApiServes()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("api", Now.AddMinutes(-5), "degraded", 12.5, """{"resolve": 0.5, "connect": 2}""", Now)]);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("api", Now.AddMinutes(-5), "degraded", 12.5, """{"resolve": 0.5, "connect": 2}""", Now)]);
 
-        var history = await StoredResults.History(dataSource, StoredResults.Clock(Now))
+        var history = await HistoryRows.History(dataSource, HistoryRows.Clock(Now))
             .GetHistoryAsync("api", Now.AddHours(-1), Now, cancellationToken: TestContext.Current.CancellationToken);
 
         var run = Assert.Single(history.Runs!);
@@ -170,7 +170,7 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
                 new { check = run.Check, id = run.Id, startedAt = run.StartedAt.UtcDateTime, status = run.Status, failure = run.Failure });
         }
 
-        var latest = await StoredResults.History(dataSource, StoredResults.Clock(Now)).GetLatestAsync(TestContext.Current.CancellationToken);
+        var latest = await HistoryRows.History(dataSource, HistoryRows.Clock(Now)).GetLatestAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["api", "never-ran", "paused", "web"], latest.Select(c => c.Check));
         Assert.Null(latest[1].Latest);
@@ -193,10 +193,10 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
         var hour = Now.AddDays(-1).AddHours(-4);
         string[] statuses = ["up", "up", "up", "up", "up", "up", "degraded", "degraded", "down", "unknown", "unknown", "unknown"];
-        await StoredResults.InsertAsync(dataSource, statuses.Select((status, i) => new StoredResult("u", hour.AddMinutes(5 * i), status, 1, "{}", hour.AddMinutes(5 * i))));
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("v", hour, "unknown", 1, "{}", hour)]);
-        await StoredResults.Maintenance(dataSource, StoredResults.Clock(Now)).RunOnceAsync(TestContext.Current.CancellationToken);
-        var history = StoredResults.History(dataSource, StoredResults.Clock(Now));
+        await HistoryRows.InsertAsync(dataSource, statuses.Select((status, i) => new RawRow("u", hour.AddMinutes(5 * i), status, 1, "{}", hour.AddMinutes(5 * i))));
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("v", hour, "unknown", 1, "{}", hour)]);
+        await HistoryRows.Maintenance(dataSource, HistoryRows.Clock(Now)).RunOnceAsync(TestContext.Current.CancellationToken);
+        var history = HistoryRows.History(dataSource, HistoryRows.Clock(Now));
 
         var uptime = await history.GetUptimeAsync("u", hour, hour.AddHours(1), TestContext.Current.CancellationToken);
         var unknownOnly = await history.GetUptimeAsync("v", hour, hour.AddHours(1), TestContext.Current.CancellationToken);
@@ -243,10 +243,10 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
         }
 
         // Arrived after the round: not rolled up.
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("h", Now.AddSeconds(-10), "down", 9.5, "{}", Now.AddSeconds(5))]);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("h", Now.AddSeconds(-10), "down", 9.5, "{}", Now.AddSeconds(5))]);
         var (from, to) = (Now.AddMinutes(fromMinutes), Now.AddMinutes(toMinutes));
 
-        var uptime = await StoredResults.History(dataSource, StoredResults.Clock(Now.AddSeconds(10)))
+        var uptime = await HistoryRows.History(dataSource, HistoryRows.Clock(Now.AddSeconds(10)))
             .GetUptimeAsync("h", from, to, TestContext.Current.CancellationToken);
 
         var expected = (await dataSource.QueryListAsync<(long Runs, long Up, long Degraded, long Down, long Unknown)>(
@@ -269,12 +269,12 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
     {
         var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
         var start = Now.AddDays(-3).AddSeconds(30);
-        await StoredResults.InsertAsync(dataSource, Enumerable.Range(0, 3 * 1440).Select(i =>
+        await HistoryRows.InsertAsync(dataSource, Enumerable.Range(0, 3 * 1440).Select(i =>
         {
             var status = (i % 10, i % 25) switch { (0, _) => "down", (1, _) => "degraded", (_, 2) => "unknown", _ => "up" };
-            return new StoredResult("h", start.AddMinutes(i), status, 10 + ((i % 37) / 8.0), $$"""{"resolve": {{(i % 5) / 4.0}}}""", start.AddMinutes(i).AddSeconds(2));
+            return new RawRow("h", start.AddMinutes(i), status, 10 + ((i % 37) / 8.0), $$"""{"resolve": {{(i % 5) / 4.0}}}""", start.AddMinutes(i).AddSeconds(2));
         }));
-        await StoredResults.Maintenance(dataSource, StoredResults.Clock(Now)).RunOnceAsync(TestContext.Current.CancellationToken);
+        await HistoryRows.Maintenance(dataSource, HistoryRows.Clock(Now)).RunOnceAsync(TestContext.Current.CancellationToken);
         return dataSource;
     }
 

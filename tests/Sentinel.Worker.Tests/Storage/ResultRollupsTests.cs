@@ -18,16 +18,16 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
     public async Task RunOnceAsync_RawRowsOfSeveralChecks_RollupsEqualTheirAggregatesEachHourOnceSettled()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
-        var clock = StoredResults.Clock(Now);
-        var maintenance = StoredResults.Maintenance(dataSource, clock);
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = HistoryRows.Clock(Now);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock);
 
         var round = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.NotNull(round);
         Assert.Equal(Now.AddMinutes(-1), round.Rollup.To);
         Assert.Equal(await CountAsync(dataSource, "SELECT count(DISTINCT (check_id, date_trunc('minute', started_at, 'UTC'))) FROM results"), round.Rollup.Minutes);
-        var minutes = await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        var minutes = await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
 
         // Three checks over 170 minutes: "web" has six rows per minute (total and five phases), "db" two or, when its one
         // run did not fail, three, "ping" one.
@@ -37,7 +37,7 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         // Runs of the hour from 11:00 may still arrive (until its end plus the longest timeout): it waits, the two before
         // it are rolled up, each with the rows of the three checks.
         Assert.Equal(2 * 3, round.Rollup.Hours);
-        Assert.Equal(2 * (6 + 3 + 1), await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1)));
+        Assert.Equal(2 * (6 + 3 + 1), await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1)));
         Assert.Equal(0, await CountAsync(dataSource, $"SELECT count(*) FROM rollups_hour WHERE bucket = '{Now.AddHours(-1):o}'"));
         Assert.Equal(3, await CountAsync(dataSource, "SELECT count(*) FROM rollup_pending_hours"));
         Assert.Equal(Now.AddHours(-1), await HoursBeforeAsync(dataSource));
@@ -46,7 +46,7 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         var settled = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal((0, 3), (settled!.Rollup.Minutes, settled.Rollup.Hours));
-        Assert.Equal(3 * (6 + 3 + 1), await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7)));
+        Assert.Equal(3 * (6 + 3 + 1), await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7)));
         Assert.Equal(0, await CountAsync(dataSource, "SELECT count(*) FROM rollup_pending_hours"));
         Assert.Equal(Now, await HoursBeforeAsync(dataSource));
     }
@@ -55,15 +55,15 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
     public async Task RunOnceAsync_MoreBucketsThanOneTransactionTakes_RollsThemUpInSeveralAllEqualToTheirAggregates()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
-        var clock = StoredResults.Clock(Now.AddMinutes(16));
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = HistoryRows.Clock(Now.AddMinutes(16));
 
         // 510 check-minutes, 7 to a transaction; 9 check-hours, 2 to a transaction.
-        var round = await StoredResults.Maintenance(dataSource, clock, perTransaction: (7, 2)).RunOnceAsync(TestContext.Current.CancellationToken);
+        var round = await HistoryRows.Maintenance(dataSource, clock, perTransaction: (7, 2)).RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal((510, 9), (round!.Rollup.Minutes, round.Rollup.Hours));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7));
         Assert.Equal(Now.AddMinutes(15).UtcDateTime, await dataSource.QueryValueAsync<DateTime>("SELECT ingested_before FROM rollup_progress"));
         Assert.Equal(Now, await HoursBeforeAsync(dataSource));
     }
@@ -72,16 +72,16 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
     public async Task RunOnceAsync_LateRowsAfterARound_RecomputeTheirOldBucketsOnly()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
-        var clock = StoredResults.Clock(Now);
-        var maintenance = StoredResults.Maintenance(dataSource, clock);
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Now.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = HistoryRows.Clock(Now);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock);
         await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
 
         // Replayed after an outage: runs of two hours ago (and of a check seen nowhere else) arrive after the round.
-        var late = StoredResults.Runs(Now.AddHours(-2).AddMinutes(10), TimeSpan.FromMinutes(10), seed: 99)
+        var late = HistoryRows.Runs(Now.AddHours(-2).AddMinutes(10), TimeSpan.FromMinutes(10), seed: 99)
             .Select(r => r with { Check = r.Check == "ping" ? "replayed" : r.Check, IngestedAt = Now.AddSeconds(30) })
             .ToList();
-        await StoredResults.InsertAsync(dataSource, late);
+        await HistoryRows.InsertAsync(dataSource, late);
         clock.Advance(TimeSpan.FromMinutes(5));
 
         var round = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
@@ -90,8 +90,8 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         Assert.Equal((Now.AddMinutes(-1), Now.AddMinutes(4)), (round.Rollup.From, round.Rollup.To));
         Assert.Equal(late.Select(r => (r.Check, Minute: r.StartedAt.UtcTicks / TimeSpan.TicksPerMinute)).Distinct().Count(), round.Rollup.Minutes);
         Assert.Equal(3, round.Rollup.Hours);
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "hour", Now.AddDays(-7), before: Now.AddHours(-1));
         Assert.Equal(1, await CountAsync(dataSource, "SELECT count(DISTINCT bucket) FROM rollups_hour WHERE check_id = 'replayed'"));
     }
 
@@ -99,9 +99,9 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
     public async Task RunOnceAsync_AgainOrFromScratch_ChangesNothing()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Now.AddHours(-2), TimeSpan.FromMinutes(110)));
-        var clock = StoredResults.Clock(Now);
-        var maintenance = StoredResults.Maintenance(dataSource, clock);
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Now.AddHours(-2), TimeSpan.FromMinutes(110)));
+        var clock = HistoryRows.Clock(Now);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock);
         await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
         var before = await SnapshotAsync(dataSource);
 
@@ -120,11 +120,11 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
     public async Task RunOnceAsync_RowsArrivedWithinTheMargin_WaitForTheNextRound()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var clock = StoredResults.Clock(Now);
-        var maintenance = StoredResults.Maintenance(dataSource, clock);
+        var clock = HistoryRows.Clock(Now);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock);
 
         // Its transaction began 30 s ago: less than the margin (1 min), so it might not have committed yet.
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("fresh", Now.AddSeconds(-40), "up", 5, "{}", Now.AddSeconds(-30))]);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("fresh", Now.AddSeconds(-40), "up", 5, "{}", Now.AddSeconds(-30))]);
         var first = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, first!.Rollup.Minutes);
         Assert.Equal(0, await CountAsync(dataSource, "SELECT count(*) FROM rollups_minute"));
@@ -132,18 +132,18 @@ public sealed class ResultRollupsTests(PostgresCluster postgres)
         clock.Advance(TimeSpan.FromSeconds(31));
         var second = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
         Assert.Equal(1, second!.Rollup.Minutes);
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "minute", Now.AddDays(-7));
     }
 
     [Fact]
     public async Task RunOnceAsync_RowsOfDaysPastTheMinuteRetention_RollUpByTheHourOnly()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var maintenance = StoredResults.Maintenance(dataSource, StoredResults.Clock(Now));
+        var maintenance = HistoryRows.Maintenance(dataSource, HistoryRows.Clock(Now));
         var old = Now.AddDays(-20);
 
         // Within the raw retention (30 days), past the minute rollups' (7 days).
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("old", old, "down", 5, "{\"connect\": 2}", Now.AddMinutes(-10))]);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("old", old, "down", 5, "{\"connect\": 2}", Now.AddMinutes(-10))]);
         var round = await maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, round!.Rollup.Minutes);

@@ -20,7 +20,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_PublishedResults_AreStoredWithEveryColumn()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "db", Name = "db", Type = "tcp", Target = "127.0.0.1:9" };
@@ -50,7 +51,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_ManyResults_AllArriveAndTheQueueDrains()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "many", Name = "many", Type = "tcp", Target = "127.0.0.1:9" };
@@ -62,7 +64,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
 
         await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 2_500,
             TimeSpan.FromSeconds(30), "2,500 result rows");
-        Assert.Equal(0, pipeline.Pending.Count);
+        Assert.Equal(0, harness.Buffer.Count);
+        Assert.Equal(0, harness.Spill.Spilled);
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -70,7 +73,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_TargetTextWithNulBytes_IsStoredNotStuck()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "nul", Name = "nul", Type = "tcp", Target = "127.0.0.1:9" };
@@ -94,18 +98,20 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public void CleanJson_ReplacesOnlyRealNulEscapes(string json, string expected) => Assert.Equal(expected, StorageText.CleanJson(json));
 
     [Fact]
-    public async Task Writer_DatabaseNotReadyYet_KeepsResultsAndWritesThemOnStop()
+    public async Task Writer_DatabaseNotReadyYet_SpillsResultsAndWritesThemOnceReady()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "late", Name = "late", Type = "tcp", Target = "127.0.0.1:9" };
         await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build(), TestContext.Current.CancellationToken);
-        Assert.Equal(1, pipeline.Pending.Count);
+        await Eventually.WaitAsync(() => harness.Spill.Rows == 1, TimeSpan.FromSeconds(10), "the result in the spill file");
 
         database.MarkReady();
         await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 1,
-            TimeSpan.FromSeconds(10), "the held result to be written once the database is ready");
+            TimeSpan.FromSeconds(10), "the spilled result to be written once the database is ready");
+        await Eventually.WaitAsync(() => harness.Spill.IsEmpty, TimeSpan.FromSeconds(10), "the spill file to be empty");
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -113,7 +119,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_SameResultPublishedTwice_IsStoredOnce()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "twice", Name = "twice", Type = "tcp", Target = "127.0.0.1:9" };
@@ -139,7 +146,8 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     public async Task Writer_OlderResultAfterNewer_CheckLatestKeepsTheNewerWithItsSamples()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var (pipeline, writer, database) = Create(dataSource);
+        await using var harness = new WriterHarness(dataSource);
+        var (pipeline, writer, database) = harness;
         database.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
         var check = new CheckDefinition { Id = "latest", Name = "latest", Type = "tcp", Target = "127.0.0.1:9" };
@@ -169,9 +177,53 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     }
 
     [Fact]
-    public async Task Writer_ResultOlderThanTheRetention_IsDroppedAndCountedAndItsDayNotCreatedAgain()
+    public async Task BatchWriter_EveryCheckRunAgainAndAgain_CheckLatestIsRewrittenInPlaceAndKeepsItsSize()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        using var meter = new Meter("test");
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
+        var checks = Enumerable.Range(0, 200).Select(i => new CheckDefinition { Id = $"busy-{i:D3}", Name = "busy", Type = "tcp", Target = $"127.0.0.1:{i + 1}" }).ToList();
+        var start = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        long pagesAfterFirstRound = 0;
+
+        // A batch per second holding a run of every check, as a node with 200 checks every second writes them: each batch
+        // rewrites every row of check_latest, whose pages are full of other checks' rows.
+        for (var round = 0; round < 15; round++)
+        {
+            var batch = checks.Select((check, i) =>
+            {
+                var builder = new ProbeResultBuilder(check);
+                builder.Fail("tcp", "tcp_refused", $"{check.Target} refused the connection (run {round})", "nothing listens there");
+                var startedAt = start.AddSeconds(round).AddMilliseconds(i);
+                return ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "node-1");
+            }).ToList();
+            await writer.WriteAsync(batch, TestContext.Current.CancellationToken);
+            if (round == 0)
+            {
+                pagesAfterFirstRound = await PagesAsync(dataSource);
+            }
+        }
+
+        Assert.Equal(15 * 200, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results"));
+        Assert.Equal(start.AddSeconds(14).AddMilliseconds(199).UtcDateTime,
+            (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM check_latest WHERE check_id = 'busy-199'")).ToUniversalTime());
+        // On full pages each new version goes to a new page (and a new index entry), and the table grows by its whole size
+        // with every round until vacuum comes by; on half-empty ones it is written beside the old, which is pruned.
+        var pages = await PagesAsync(dataSource);
+        Assert.True(pages <= pagesAfterFirstRound * 3 / 2, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
+
+        static Task<long> PagesAsync(NpgsqlDataSource dataSource) =>
+            dataSource.QueryValueAsync<long>("SELECT pg_relation_size('check_latest') / current_setting('block_size')::int");
+    }
+
+    [Fact]
+    public async Task BatchWriter_ResultsPastTheRetention_AreLeftOutCountedOnceAndTheirDayIsNotMadeAgain()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        await using var away = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={TcpPorts.Free()};Username=sentinel;Timeout=2");
         var now = new DateTimeOffset(2026, 6, 15, 12, 0, 0, TimeSpan.Zero);
         using var meter = new Meter("test");
         var expired = new List<long>();
@@ -185,37 +237,30 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => expired.Add(value));
         listener.Start();
-        var (pipeline, writer, database) = Create(dataSource, new ResultRetention(
-            Options.Create(new StorageOptions()), new FakeTimeProvider(now), meter, NullLogger<ResultRetention>.Instance));
-        database.MarkReady();
-        await writer.StartAsync(TestContext.Current.CancellationToken);
+        var retention = new ResultRetention(Options.Create(new StorageOptions()), new FakeTimeProvider(now), meter, NullLogger<ResultRetention>.Instance);
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        await using var down = new ResultBatchWriter(away, metrics, TimeProvider.System, TimeSpan.FromSeconds(10), NullLogger.Instance, retention);
+        await using var up = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance, retention);
         var check = new CheckDefinition { Id = "replayed", Name = "replayed", Type = "tcp", Target = "127.0.0.1:9" };
 
-        // Replayed after an outage: a result of a day retention (30 days) dropped already, then one of yesterday.
+        // Replayed after an outage: a run of a day the retention (30 days) has dropped, and one of yesterday; the first
+        // attempt finds PostgreSQL away.
         var old = now.AddDays(-45);
-        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(old), StartedAt = old }, TestContext.Current.CancellationToken);
-        await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { StartedAt = now.AddDays(-1) }, TestContext.Current.CancellationToken);
+        List<ResultRow> batch =
+        [
+            ResultRow.From(new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(old), StartedAt = old }, "node-1"),
+            ResultRow.From(new ProbeResultBuilder(check).Build() with { StartedAt = now.AddDays(-1) }, "node-1"),
+        ];
+        await Assert.ThrowsAnyAsync<Exception>(() => down.WriteAsync(batch, TestContext.Current.CancellationToken));
+        Assert.Empty(expired);
+        await up.WriteAsync(batch, TestContext.Current.CancellationToken);
 
-        await Eventually.WaitAsync(async () => await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results") == 1, TimeSpan.FromSeconds(10), "yesterday's result");
-        await Eventually.WaitAsync(() => expired.Sum() == 1, TimeSpan.FromSeconds(10), "the expired result to be counted");
         Assert.Equal(now.AddDays(-1).UtcDateTime, (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM results")).ToUniversalTime());
+        Assert.Equal([1L], expired);
         Assert.False(await dataSource.QueryValueAsync<bool>("SELECT to_regclass('results_20260501') IS NOT NULL"));
-        Assert.Equal(0, pipeline.Pending.Count);
-        await writer.StopAsync(TestContext.Current.CancellationToken);
     }
-
-    private static (ResultPipeline Pipeline, ResultWriter Writer, DatabaseState Database) Create(NpgsqlDataSource dataSource, ResultRetention? retention = null)
-    {
-        var pipeline = new ResultPipeline(new LatestResults(), Options.Create(new ResultOptions()), NullLogger<ResultPipeline>.Instance);
-        var database = new DatabaseState();
-        var writer = new ResultWriter(pipeline, dataSource, database, Options.Create(new ResultOptions()),
-            Options.Create(new NodeOptions { Name = "node-1" }), retention ?? KeepEverything(), TimeProvider.System, new Meter("test"), NullLogger<ResultWriter>.Instance);
-        return (pipeline, writer, database);
-    }
-
-    /// <summary>A retention that keeps whatever these tests write (some start in 1970); the writer's own behaviour is under test.</summary>
-    private static ResultRetention KeepEverything() => new(
-        Options.Create(new StorageOptions { Retention = TimeSpan.FromDays(365 * 100) }), TimeProvider.System, new Meter("test"), NullLogger<ResultRetention>.Instance);
 
     private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
 }

@@ -19,12 +19,12 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
     public async Task RunOnceAsync_DaysPass_PartitionsAheadExistAndThosePastRetentionAreGone()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var clock = StoredResults.Clock(Start);
+        var clock = HistoryRows.Clock(Start);
 
         // Short hour retention, so that months go within the test; as configured, it may not be below the raw one.
         var options = new StorageOptions { Retention = TimeSpan.FromDays(30), MinuteRollupRetention = TimeSpan.FromDays(7), HourRollupRetention = TimeSpan.FromDays(35) };
-        var maintenance = StoredResults.Maintenance(dataSource, clock, options);
-        await StoredResults.InsertAsync(dataSource, [new StoredResult("c", Start, "up", 1, "{}", Start.AddMinutes(-5))]);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock, options);
+        await HistoryRows.InsertAsync(dataSource, [new RawRow("c", Start, "up", 1, "{}", Start.AddMinutes(-5))]);
 
         for (var day = 0; day <= 75; day++)
         {
@@ -54,7 +54,7 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
                 new { check, startedAt, ingestedAt = ingestedAt.UtcDateTime });
         }
 
-        var round = await StoredResults.Maintenance(dataSource, StoredResults.Clock(now)).RunOnceAsync(TestContext.Current.CancellationToken);
+        var round = await HistoryRows.Maintenance(dataSource, HistoryRows.Clock(now)).RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, round!.UndatedDeleted);
         Assert.Equal(["recent"], await dataSource.QueryListAsync<string>("SELECT check_id FROM results_undated"));
@@ -66,8 +66,8 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
         var connectionString = await postgres.CreateMigratedDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var otherNode = NpgsqlDataSource.Create(connectionString);
-        var first = StoredResults.Maintenance(dataSource, StoredResults.Clock(Start));
-        var second = StoredResults.Maintenance(otherNode, StoredResults.Clock(Start));
+        var first = HistoryRows.Maintenance(dataSource, HistoryRows.Clock(Start));
+        var second = HistoryRows.Maintenance(otherNode, HistoryRows.Clock(Start));
 
         // Keep the first node's round busy while it holds the maintenance lock: its rollup waits for this table.
         await using var blocker = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
@@ -96,9 +96,9 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
         var connectionString = await postgres.CreateMigratedDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var otherNode = NpgsqlDataSource.Create(connectionString);
-        await StoredResults.InsertAsync(dataSource, StoredResults.Runs(Start.AddHours(-3), TimeSpan.FromMinutes(170)));
-        var clock = StoredResults.Clock(Start);
-        var nodes = new[] { StoredResults.Maintenance(dataSource, clock), StoredResults.Maintenance(otherNode, clock) };
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Start.AddHours(-3), TimeSpan.FromMinutes(170)));
+        var clock = HistoryRows.Clock(Start);
+        var nodes = new[] { HistoryRows.Maintenance(dataSource, clock), HistoryRows.Maintenance(otherNode, clock) };
 
         // Both nodes start together and keep going, the clock a day further at each of the first node's rounds, so
         // that each round has partitions to make and, at first, rows to roll up.
@@ -127,16 +127,16 @@ public sealed class StorageMaintenanceTests(PostgresCluster postgres)
         Assert.Equal(
             await dataSource.QueryValueAsync<long>("SELECT count(DISTINCT (check_id, date_trunc('minute', started_at, 'UTC'))) FROM results"),
             worked.Sum(r => r.Rollup.Minutes));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "minute", Start.AddDays(-7));
-        await StoredResults.AssertRollupsEqualRawAsync(dataSource, "hour", Start.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "minute", Start.AddDays(-7));
+        await HistoryRows.AssertRollupsEqualRawAsync(dataSource, "hour", Start.AddDays(-7));
     }
 
     [Fact]
     public async Task ExecuteAsync_Started_RunsARoundAtOnceAndEveryInterval()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
-        var clock = StoredResults.Clock(Start);
-        var maintenance = StoredResults.Maintenance(dataSource, clock);
+        var clock = HistoryRows.Clock(Start);
+        var maintenance = HistoryRows.Maintenance(dataSource, clock);
 
         await maintenance.StartAsync(TestContext.Current.CancellationToken);
         try

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Sentinel.Probes;
 using Sentinel.Testing;
 using Sentinel.Worker.Storage;
 using Xunit;
@@ -11,16 +12,16 @@ using Xunit;
 namespace Sentinel.Worker.Tests.Storage;
 
 /// <summary>A raw result row as the tests store it: the columns history reads, and when it arrived.</summary>
-internal sealed record StoredResult(string Check, DateTimeOffset StartedAt, string Status, double DurationMs, string Phases, DateTimeOffset IngestedAt);
+internal sealed record RawRow(string Check, DateTimeOffset StartedAt, string Status, double DurationMs, string Phases, DateTimeOffset IngestedAt);
 
 /// <summary>
 /// Raw results written straight into <c>results</c> (with their day partitions), with the arrival time a test chooses,
 /// the rollups they must give (computed independently of the product's SQL), and the storage services over a test
 /// database on a fake clock.
 /// </summary>
-internal static class StoredResults
+internal static class HistoryRows
 {
-    public static async Task InsertAsync(NpgsqlDataSource dataSource, IEnumerable<StoredResult> results)
+    public static async Task InsertAsync(NpgsqlDataSource dataSource, IEnumerable<RawRow> results)
     {
         var rows = results.ToList();
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -52,7 +53,7 @@ internal static class StoredResults
     /// none. Statuses cycle through up, degraded, down and unknown at different rates. Durations are multiples of
     /// 1/8 ms, which floating point adds exactly in any order, so sums do not depend on the order rows are read in.
     /// </summary>
-    public static IEnumerable<StoredResult> Runs(DateTimeOffset from, TimeSpan span, int seed = 7)
+    public static IEnumerable<RawRow> Runs(DateTimeOffset from, TimeSpan span, int seed = 7)
     {
         var random = new Random(seed);
         string Status() => random.Next(20) switch { < 13 => "up", < 16 => "degraded", < 19 => "down", _ => "unknown" };
@@ -61,7 +62,7 @@ internal static class StoredResults
         for (var t = from; t < from + span; t += TimeSpan.FromSeconds(20))
         {
             var (resolve, connect, tls, processing, transfer) = (Ms(20), Ms(40), Ms(80), Ms(300), Ms(50));
-            yield return new StoredResult("web", t, Status(), resolve + connect + tls + processing + transfer + Ms(2),
+            yield return new RawRow("web", t, Status(), resolve + connect + tls + processing + transfer + Ms(2),
                 $$"""{"resolve": {{resolve}}, "connect": {{connect}}, "tls": {{tls}}, "processing": {{processing}}, "transfer": {{transfer}}}""", t.AddSeconds(2));
         }
 
@@ -70,12 +71,12 @@ internal static class StoredResults
             var status = Status();
             var resolve = Ms(10);
             var phases = status == "down" ? $$"""{"resolve": {{resolve}}}""" : $$"""{"resolve": {{resolve}}, "connect": {{Ms(30)}}}""";
-            yield return new StoredResult("db", t, status, Ms(100), phases, t.AddSeconds(2));
+            yield return new RawRow("db", t, status, Ms(100), phases, t.AddSeconds(2));
         }
 
         for (var t = from.AddSeconds(3); t < from + span; t += TimeSpan.FromSeconds(7))
         {
-            yield return new StoredResult("ping", t, Status(), Ms(5), "{}", t.AddSeconds(2));
+            yield return new RawRow("ping", t, Status(), Ms(5), "{}", t.AddSeconds(2));
         }
     }
 
@@ -134,7 +135,7 @@ internal static class StoredResults
     }
 
     public static ResultHistory History(NpgsqlDataSource dataSource, TimeProvider time, StorageOptions? options = null) =>
-        new(dataSource, Options.Create(options ?? new StorageOptions()), time);
+        new(dataSource, new CheckLatestStore(dataSource, ProbeCatalog.Default), Options.Create(options ?? new StorageOptions()), time);
 
     /// <summary>A fake clock at <paramref name="now"/>, which is in the past so that the database's own clock never holds a round back.</summary>
     public static FakeTimeProvider Clock(DateTimeOffset now) => new(now);

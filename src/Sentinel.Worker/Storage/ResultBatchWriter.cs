@@ -1,0 +1,241 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Sentinel.Worker.Storage;
+
+/// <summary>
+/// Writes one batch of result rows to PostgreSQL in one transaction: binary COPY into a staging table, then into
+/// <c>results</c> what is not there yet (by id), and each check's newest row into <c>check_latest</c> unless a newer one
+/// is there. A batch written again — retried after a commit whose acknowledgement was lost, or replayed from the spill
+/// file after a crash — therefore adds each result once and never sets a check's latest state back. With a
+/// <paramref name="retention"/>, results whose day is already past the raw retention are left out (<see cref="ResultRetention"/>).
+/// </summary>
+internal sealed class ResultBatchWriter(
+    NpgsqlDataSource dataSource, ResultStorageMetrics metrics, TimeProvider time, TimeSpan timeout, ILogger log, ResultRetention? retention = null) : IAsyncDisposable
+{
+    private readonly ResultPartitions _partitions = new();
+
+    /// <summary>One write at a time on the writer's connection: the drain loop's, the replay's and the shutdown flush's.</summary>
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// The writer's own connection, kept between batches with its staging table, so that a batch costs neither a pool
+    /// checkout (with its session reset, which drops temporary tables) nor creating and dropping the table in the catalog.
+    /// Closed after any failure; the next batch opens a new one.
+    /// </summary>
+    private NpgsqlConnection? _connection;
+
+    /// <summary>
+    /// Writes <paramref name="batch"/>. When PostgreSQL rejects its data (not a connection problem), the rows are written
+    /// one by one so that one row it cannot store does not hold back the others; such a row is logged whole and counted.
+    /// </summary>
+    /// <exception cref="TimeoutException">The write took longer than the timeout (a database that hangs).</exception>
+    /// <exception cref="NpgsqlException">PostgreSQL is unreachable or failed (see <see cref="IsTransient"/>).</exception>
+    public async Task WriteAsync(IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var timer = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+            try
+            {
+                await WriteOrSplitAsync(batch, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException && timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"writing {batch.Count} results took longer than {timeout.TotalSeconds:0.#} s", ex);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    /// <summary>Whether a failure is the database's being away or slow, to be waited out, rather than the data's.</summary>
+    public static bool IsTransient(Exception ex) =>
+        ex is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException }
+            or TimeoutException or System.Net.Sockets.SocketException or IOException
+            || (ex is NpgsqlException && ex is not PostgresException);
+
+    /// <summary>
+    /// A failure in one line for logs and <c>/readyz</c>: Npgsql's own message ("Exception while writing to stream") with
+    /// the cause it wraps ("Broken pipe", "No such file or directory"), which says what happened.
+    /// </summary>
+    public static string Describe(Exception ex) =>
+        ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message}: {inner.Message}" : ex.Message;
+
+    private async Task WriteOrSplitAsync(IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteOnceAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRejection(ex) && batch.Count > 1)
+        {
+            foreach (var row in batch)
+            {
+                await WriteOrSplitAsync([row], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsRejection(ex))
+        {
+            metrics.Rejected(1);
+            Log.ResultRejected(log, batch[0].CheckId, ex is PostgresException pg ? pg.MessageText : ex.Message, Spilled(batch[0]));
+        }
+    }
+
+    private async Task WriteOnceAsync(IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await CopyAsync(connection, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whatever failed, the session may be broken or mid-transaction: the next attempt starts on a new one.
+            await CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } open)
+        {
+            return open;
+        }
+
+        await CloseAsync().ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var staging = new NpgsqlCommand(StagingTable, connection);
+            await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return _connection = connection;
+    }
+
+    private async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL refused the data, or Npgsql could not encode it (text that is not valid Unicode, read back from a
+    /// damaged spill file): the rows, not the database, are at fault.
+    /// </summary>
+    private static bool IsRejection(Exception ex) => ex is PostgresException { IsTransient: false } or ArgumentException or InvalidCastException;
+
+    private async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+
+        // Before the partitions: a day past retention must not be made again for them.
+        IReadOnlyList<ResultRow> expired = [];
+        batch = retention?.Kept(batch, out expired) ?? batch;
+        if (batch.Count == 0)
+        {
+            retention?.Report(expired);
+            return;
+        }
+
+        await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY results_incoming (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+            "phases, measurements, problems, findings, details, samples, node) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var row in batch)
+            {
+                await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Phases, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Measurements, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Problems, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Findings, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(import, row.Details, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Samples, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            }
+
+            await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var merge = new NpgsqlCommand(MergeIntoResults + ";" + MergeIntoLatest, connection, transaction))
+        {
+            await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        metrics.Written(batch.Count, time.GetElapsedTime(started));
+        retention?.Report(expired);
+    }
+
+    /// <summary>A row as the spill file holds it: what a log line shows of a row PostgreSQL refused.</summary>
+    private static string Spilled(ResultRow row) => System.Text.Json.JsonSerializer.Serialize(row, ResultRowJson.Default.ResultRow);
+
+    private const string StagingTable = """
+        CREATE TEMP TABLE IF NOT EXISTS results_incoming (
+            id uuid NOT NULL, check_id text NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
+            status text NOT NULL, failure_layer text, failure_category text, failure_message text,
+            phases jsonb NOT NULL, measurements jsonb NOT NULL, problems jsonb NOT NULL, findings jsonb NOT NULL,
+            details jsonb, samples jsonb NOT NULL, node text NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """;
+
+    private const string MergeIntoResults = """
+        INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                             phases, measurements, problems, findings, details, node)
+        SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+               phases, measurements, problems, findings, details, node
+        FROM results_incoming
+        ON CONFLICT (id, started_at) DO NOTHING
+        """;
+
+    private const string MergeIntoLatest = """
+        INSERT INTO check_latest AS latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category,
+                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at)
+        SELECT DISTINCT ON (check_id) check_id, id, started_at, duration_ms, status, failure_layer, failure_category,
+               failure_message, phases, measurements, problems, findings, details, samples, node, now()
+        FROM results_incoming
+        ORDER BY check_id, started_at DESC
+        ON CONFLICT (check_id) DO UPDATE SET
+            result_id = EXCLUDED.result_id, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
+            status = EXCLUDED.status, failure_layer = EXCLUDED.failure_layer, failure_category = EXCLUDED.failure_category,
+            failure_message = EXCLUDED.failure_message, phases = EXCLUDED.phases, measurements = EXCLUDED.measurements,
+            problems = EXCLUDED.problems, findings = EXCLUDED.findings, details = EXCLUDED.details,
+            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at
+        WHERE latest.started_at < EXCLUDED.started_at
+        """;
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? import.WriteNullAsync(cancellationToken) : import.WriteAsync(value, type, cancellationToken);
+}
