@@ -148,7 +148,7 @@ internal static class HistoryBench
     {
         await ExecuteAsync(dataSource, "SELECT sentinel_rollups_partition('hour', m) FROM generate_series(date_trunc('month', $1::timestamptz, 'UTC'), $2, '1 month') AS m", from, to);
 
-        // Hour by hour, all checks in each, as rounds write them.
+        // Hour by hour, all checks in each, as rounds write them: one check's hours lie on as many pages as it has hours.
         for (var day = from; day < to; day = day.AddDays(1))
         {
             await ExecuteAsync(dataSource, $"""
@@ -158,6 +158,7 @@ internal static class HistoryBench
                 FROM generate_series(date_trunc('hour', $1::timestamptz), least($2, $1 + interval '1 day') - interval '1 hour', '1 hour') AS h
                 CROSS JOIN generate_series(0, $3 - 1) AS c
                 CROSS JOIN (VALUES ('total', 4.0), ('resolve', 0.5), ('connect', 1.5)) AS p (phase, scale)
+                ORDER BY h, c
                 """, day, to, checks);
         }
     }
@@ -174,6 +175,7 @@ internal static class HistoryBench
                 FROM generate_series($1::timestamptz, least($2, $1 + interval '1 hour') - interval '1 minute', '1 minute') AS m
                 CROSS JOIN generate_series(0, $3 - 1) AS c
                 CROSS JOIN (VALUES ('total', 4.0), ('resolve', 0.5), ('connect', 1.5)) AS p (phase, scale)
+                ORDER BY m, c
                 """, hour, to, checks);
         }
     }
