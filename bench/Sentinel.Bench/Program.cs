@@ -8,6 +8,7 @@ using Sentinel.Bench;
 // dotnet run -c Release --project bench/Sentinel.Bench -- metrics-scale [--checks 10000] [--scrapes 10]   (root: icmp and path checks)
 // dotnet run -c Release --project bench/Sentinel.Bench -- result-writes [--results 300000] [--replay 100000] [--batch 1000] [--checks 1000] [--kind https|tcp] [--no-fsync]
 // dotnet run -c Release --project bench/Sentinel.Bench -- api-load [--checks 10000] [--rounds 200]
+// dotnet run -c Release --project bench/Sentinel.Bench -- history [--checks 10000] [--days 31] [--minute-hours 24] [--raw-checks 200] [--repeat 50]
 // dotnet run -c Release --project bench/Sentinel.Bench -- serve [--port 8443] [--dir DIR] | serve-dns
 return args.FirstOrDefault() switch
 {
@@ -20,12 +21,13 @@ return args.FirstOrDefault() switch
     "metrics-scale" => await MetricsScale.RunAsync(args[1..]),
     "result-writes" => await ResultWrites.RunAsync(args[1..]),
     "api-load" => await ApiLoad.RunAsync(args[1..]),
+    "history" => await HistoryBench.RunAsync(args[1..]),
     "http-accuracy" or null => await HttpAccuracy.RunAsync(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Sentinel.Bench http-accuracy [--pairs N] [--first-byte-ms 50] [--body-ms 30] | tls-parity [--pairs N] | dns-accuracy [--pairs N] [--server IP:PORT --name NAME] | path-vs-mtr [--cycles N] [--sentinel PATH] | cli-vs-curl [--runs N] [--sentinel PATH] [--cpu N] | metrics-scale [--checks N] [--scrapes N] | result-writes [--results N] [--replay N] [--batch N] [--checks N] [--kind https|tcp] [--no-fsync] | api-load [--checks N] [--rounds N] | serve [--port P] [--dir DIR] | serve-dns");
+    Console.Error.WriteLine("usage: Sentinel.Bench http-accuracy [--pairs N] [--first-byte-ms 50] [--body-ms 30] | tls-parity [--pairs N] | dns-accuracy [--pairs N] [--server IP:PORT --name NAME] | path-vs-mtr [--cycles N] [--sentinel PATH] | cli-vs-curl [--runs N] [--sentinel PATH] [--cpu N] | metrics-scale [--checks N] [--scrapes N] | result-writes [--results N] [--replay N] [--batch N] [--checks N] [--kind https|tcp] [--no-fsync] | api-load [--checks N] [--rounds N] | history [--checks N] [--days N] [--minute-hours N] [--raw-checks N] [--repeat N] | serve [--port P] [--dir DIR] | serve-dns");
     return 2;
 }

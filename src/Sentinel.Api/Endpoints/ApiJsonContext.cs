@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Sentinel.Api.Endpoints;
 
-/// <summary>The JSON bodies of the API, generated at build time with the web defaults (camelCase names).</summary>
+/// <summary>
+/// The JSON bodies of the API, generated at build time with the web defaults (camelCase names): health, and the stored
+/// history of checks (<see cref="IResultHistory"/>).
+/// </summary>
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(CheckResource))]
 [JsonSerializable(typeof(CheckPage))]
@@ -11,5 +14,8 @@ namespace Sentinel.Api.Endpoints;
 [JsonSerializable(typeof(CheckProblem[]))]
 [JsonSerializable(typeof(List<CheckProblem>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(ResultHistoryPage))]
+[JsonSerializable(typeof(CheckUptime))]
+[JsonSerializable(typeof(IReadOnlyList<CheckLatest>))]
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

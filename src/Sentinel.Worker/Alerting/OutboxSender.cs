@@ -63,6 +63,16 @@ internal sealed class OutboxSender : BackgroundService
         _time = time;
         _log = log;
         _notifications = meter.CreateCounter<long>("sentinel_notifications_total", description: "Notification deliveries by channel and outcome: sent, failed (rejected for good), retried.");
+
+        // Every configured channel's series exist from the start, at 0, so that rate() and increase() see the first delivery.
+        foreach (var channel in channels.All)
+        {
+            foreach (var outcome in (ReadOnlySpan<string>)["sent", "failed", "retried"])
+            {
+                _notifications.Add(0, new("channel", channel.Name), new("outcome", outcome));
+            }
+        }
+
         meter.CreateObservableGauge("sentinel_outbox_depth", () => Interlocked.Read(ref _depth), description: "Notifications queued and not yet sent, as this node last counted them.");
         meter.CreateObservableGauge("sentinel_alerts_firing", Firing, description: "Alerts firing, by kind and severity, as this node last counted them.");
         _databaseRetry = Backoff.Create(time, IsDatabaseTransient, (ex, delay) => Log.OutboxDatabaseFailed(log, ex.Message, Backoff.Seconds(delay)));

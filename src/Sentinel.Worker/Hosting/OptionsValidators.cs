@@ -37,3 +37,6 @@ internal sealed partial class MetricsOptionsValidator : IValidateOptions<Metrics
 
 [OptionsValidator]
 internal sealed partial class ApiOptionsValidator : IValidateOptions<Sentinel.Api.ApiOptions>;
+
+[OptionsValidator]
+internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;

@@ -54,6 +54,7 @@ internal static class SentinelHost
         services.AddSentinelStorage(database);
         services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
         services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
+        services.AddSentinelHistory(configuration, maintain: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using Sentinel.Api.Endpoints;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 
@@ -7,14 +8,40 @@ namespace Sentinel.Worker.Storage;
 
 /// <summary>
 /// Each check's latest stored result (<c>check_latest</c>, which the writer updates with every batch), as every node
-/// reads it: a restarted daemon rebuilds its <c>/metrics</c> view from it before the checks run again, and the API shows
-/// it. Only enabled checks, joined with their definitions in <c>checks</c>: a result may outlive its check.
+/// reads it: a restarted daemon rebuilds its <c>/metrics</c> view from it before the checks run again, and the history
+/// service (<see cref="ResultHistory"/>) answers every check's latest state from it. Joined with <c>checks</c>: a result
+/// may outlive its check.
 /// </summary>
 internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes catalog)
 {
     private readonly IReadOnlyDictionary<string, MetricDescriptor> _metrics = catalog.Metrics
         .GroupBy(m => m.Name, StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every check (enabled or not), ordered by id, with its latest stored run as the history service answers it, or
+    /// none for a check that has not run yet.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckLatest>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT c.id, c.name, c.type, c.target, c.enabled,
+                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node
+            FROM checks c
+            LEFT JOIN check_latest l ON l.check_id = c.id
+            ORDER BY c.id COLLATE "C"
+            """);
+        var checks = new List<CheckLatest>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            checks.Add(new CheckLatest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : ResultHistory.ReadRun(reader, 5)));
+        }
+
+        return checks;
+    }
 
     /// <summary>The latest stored result of every enabled check, by check id; a check whose stored definition no longer parses is left out.</summary>
     public async Task<IReadOnlyList<LatestState>> ListAsync(CancellationToken cancellationToken)

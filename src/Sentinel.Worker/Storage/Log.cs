@@ -72,4 +72,28 @@ internal static partial class Log
 
     [LoggerMessage(1041, LogLevel.Warning, "Not listening for what other nodes change: {Reason}; the periodic poll covers the checks, connecting again in {RetrySeconds} s")]
     public static partial void CheckChangeListenFailed(ILogger logger, string reason, double retrySeconds);
+
+    [LoggerMessage(1033, LogLevel.Warning, "Dropped {Count} results older than the raw retention (the oldest started at {OldestStartedAt:o}; the oldest day kept is {OldestDayKept:yyyy-MM-dd})")]
+    public static partial void ResultsExpired(ILogger logger, int count, DateTimeOffset oldestStartedAt, DateOnly oldestDayKept);
+
+    [LoggerMessage(1050, LogLevel.Debug, "Storage maintenance skipped: another node holds the maintenance lock")]
+    public static partial void MaintenanceSkipped(ILogger logger);
+
+    [LoggerMessage(1051, LogLevel.Information, "Created partition {Partition}")]
+    public static partial void PartitionCreated(ILogger logger, string partition);
+
+    [LoggerMessage(1052, LogLevel.Information, "Dropped partition {Partition}: past its retention")]
+    public static partial void PartitionDropped(ILogger logger, string partition);
+
+    [LoggerMessage(1053, LogLevel.Warning, "Could not drop partition {Partition} now ({Reason}); trying again next round")]
+    public static partial void PartitionDropPostponed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1054, LogLevel.Information, "Deleted {Count} rows of results_undated that arrived before {Cutoff:o}")]
+    public static partial void UndatedDeleted(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(1055, LogLevel.Debug, "Rolled up results ingested from {From:o} to {To:o}: {Minutes} check-minutes and {Hours} settled check-hours, {MinuteRows} minute rows and {HourRows} hour rows changed, in {ElapsedMs:0.#} ms")]
+    public static partial void RolledUp(ILogger logger, DateTimeOffset from, DateTimeOffset to, int minutes, int hours, int minuteRows, int hourRows, double elapsedMs);
+
+    [LoggerMessage(1056, LogLevel.Warning, "Storage maintenance failed: {Reason}; trying again next round")]
+    public static partial void MaintenanceFailed(ILogger logger, string reason);
 }

@@ -8,9 +8,11 @@ namespace Sentinel.Worker.Storage;
 /// Writes one batch of result rows to PostgreSQL in one transaction: binary COPY into a staging table, then into
 /// <c>results</c> what is not there yet (by id), and each check's newest row into <c>check_latest</c> unless a newer one
 /// is there. A batch written again — retried after a commit whose acknowledgement was lost, or replayed from the spill
-/// file after a crash — therefore adds each result once and never sets a check's latest state back.
+/// file after a crash — therefore adds each result once and never sets a check's latest state back. With a
+/// <paramref name="retention"/>, results whose day is already past the raw retention are left out (<see cref="ResultRetention"/>).
 /// </summary>
-internal sealed class ResultBatchWriter(NpgsqlDataSource dataSource, ResultStorageMetrics metrics, TimeProvider time, TimeSpan timeout, ILogger log) : IAsyncDisposable
+internal sealed class ResultBatchWriter(
+    NpgsqlDataSource dataSource, ResultStorageMetrics metrics, TimeProvider time, TimeSpan timeout, ILogger log, ResultRetention? retention = null) : IAsyncDisposable
 {
     private readonly ResultPartitions _partitions = new();
 
@@ -146,6 +148,16 @@ internal sealed class ResultBatchWriter(NpgsqlDataSource dataSource, ResultStora
     private async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+
+        // Before the partitions: a day past retention must not be made again for them.
+        IReadOnlyList<ResultRow> expired = [];
+        batch = retention?.Kept(batch, out expired) ?? batch;
+        if (batch.Count == 0)
+        {
+            retention?.Report(expired);
+            return;
+        }
+
         await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -184,6 +196,7 @@ internal sealed class ResultBatchWriter(NpgsqlDataSource dataSource, ResultStora
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         metrics.Written(batch.Count, time.GetElapsedTime(started));
+        retention?.Report(expired);
     }
 
     /// <summary>A row as the spill file holds it: what a log line shows of a row PostgreSQL refused.</summary>

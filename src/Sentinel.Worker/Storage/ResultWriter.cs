@@ -46,7 +46,8 @@ internal sealed class ResultWriter : BackgroundService
         IOptions<ResultOptions> options,
         TimeProvider time,
         Meter meter,
-        ILogger<ResultWriter> log)
+        ILogger<ResultWriter> log,
+        ResultRetention? retention = null)
     {
         _buffer = buffer;
         _spill = spill;
@@ -56,7 +57,7 @@ internal sealed class ResultWriter : BackgroundService
         _time = time;
         _log = log;
         Metrics = new ResultStorageMetrics(meter, buffer, spill, state);
-        _writer = new ResultBatchWriter(dataSource, Metrics, time, _options.WriteTimeout, log);
+        _writer = new ResultBatchWriter(dataSource, Metrics, time, _options.WriteTimeout, log, retention);
         _replay = new ResultReplay(spill, _writer, state, Metrics, database, _options.BatchSize, time, log);
     }
 

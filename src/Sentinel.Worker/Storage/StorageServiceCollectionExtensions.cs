@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api.Auth;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes.Probing;
+using Sentinel.Worker.Hosting;
 
 namespace Sentinel.Worker.Storage;
 
@@ -32,6 +34,25 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ResultStorageState>();
         services.AddSingleton<IReadinessProbe, DatabaseReadiness>();
         services.AddHostedService<DatabaseStartup>();
+        return services;
+    }
+
+    /// <summary>
+    /// History over time: the retention settings (<see cref="StorageOptions"/>), the rule the result writer drops
+    /// results past retention by (<see cref="ResultRetention"/>), the history queries (<see cref="IResultHistory"/>) and,
+    /// with <paramref name="maintain"/>, the maintenance rounds (partitions, retention, rollups) that keep it fast.
+    /// </summary>
+    public static IServiceCollection AddSentinelHistory(this IServiceCollection services, IConfiguration configuration, bool maintain)
+    {
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(configuration, StorageOptions.Section);
+        services.AddSingleton<ResultRetention>();
+        services.AddSingleton<IResultHistory, ResultHistory>();
+        if (maintain)
+        {
+            services.AddSingleton<ResultRollups>();
+            services.AddHostedService<StorageMaintenance>();
+        }
+
         return services;
     }
 }

@@ -34,7 +34,13 @@ public sealed partial class DashboardTests(PostgresCluster postgres, ITestOutput
             Labels: c.GetProperty("labels").EnumerateObject().Select(p => p.Name).ToList())).ToList();
         var ids = checks.Select(c => c.Id).ToHashSet();
         var listen = $"http://127.0.0.1:{TcpPorts.Free()}";
-        await using var sentinel = SentinelProcess.Start(work.Path, null,
+        // A notification channel, so that its delivery counters are exported (at 0: no check routes alerts to it).
+        var channel = new Dictionary<string, string>
+        {
+            ["SENTINEL__ALERTING__CHANNELS__OPS__TYPE"] = "webhook",
+            ["SENTINEL__ALERTING__CHANNELS__OPS__URL"] = $"http://127.0.0.1:{TcpPorts.Free()}/hook",
+        };
+        await using var sentinel = SentinelProcess.Start(work.Path, channel,
             "run", "--checks", Path.Combine(work.Path, "checks"), "--database", await postgres.CreateDatabaseAsync(), "--listen", listen);
         using var http = new HttpClient { BaseAddress = new Uri(listen), Timeout = TimeSpan.FromSeconds(10) };
 

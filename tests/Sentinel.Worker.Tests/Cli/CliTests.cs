@@ -253,6 +253,24 @@ public sealed class CliTests(PostgresCluster postgres)
         Assert.Equal("sentinel: invalid configuration: Sentinel:Http:Listen must be a URL such as http://127.0.0.1:8080\n", errors);
     }
 
+    [Theory]
+    [InlineData("\"Retention\": \"-1.00:00:00\"", "invalid configuration: Sentinel:Storage:Retention must be from 1.00:00:00 to 3650.00:00:00, not -1.00:00:00")]
+    [InlineData("\"Retention\": \"90.00:00:00\", \"HourRollupRetention\": \"60.00:00:00\"",
+        "invalid configuration: Sentinel:Storage:HourRollupRetention (60.00:00:00) must be at least Sentinel:Storage:Retention (90.00:00:00): hour rollups are what remains once raw results are dropped")]
+    [InlineData("\"Retention\": \"thirty days\"",
+        "invalid configuration: Failed to convert configuration value 'thirty days' at 'Sentinel:Storage:Retention' to type 'System.TimeSpan'.")]
+    public async Task Run_InvalidRetention_ExitsTwoNamingTheSetting(string storage, string line)
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Write("sentinel.json", $$"""{ "Sentinel": { "Storage": { {{storage}} } } }""");
+        var database = await postgres.CreateDatabaseAsync();
+
+        var (code, _, errors) = await RunAsync("run", "--config", config, "--database", database);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"sentinel: {line}\n", errors);
+    }
+
     [Fact]
     public async Task Run_ListenAddressTaken_ExitsOneWithOneLine()
     {

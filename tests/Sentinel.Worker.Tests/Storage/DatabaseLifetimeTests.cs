@@ -28,9 +28,12 @@ public sealed class DatabaseLifetimeTests(PostgresCluster postgres)
         await Eventually.WaitAsync(async () => (await host.Http.GetAsync("/readyz")).IsSuccessStatusCode, Bound, "/readyz to answer 200");
         var check = new CheckDefinition { Id = "last", Name = "last", Type = "tcp", Target = "127.0.0.1:9" };
         var pipeline = host.Services.GetRequiredService<ResultPipeline>();
+
+        // Within the last hour: the daemon does not store results older than its retention (30 days).
+        var first = TimeProvider.System.GetUtcNow().AddHours(-1);
         for (var i = 0; i < 2_000; i++)
         {
-            await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { StartedAt = DateTimeOffset.UnixEpoch.AddSeconds(i) }, TestContext.Current.CancellationToken);
+            await pipeline.PublishAsync(check, new ProbeResultBuilder(check).Build() with { StartedAt = first.AddSeconds(i) }, TestContext.Current.CancellationToken);
         }
 
         await host.StopAsync();

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
@@ -219,6 +220,49 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
 
         static Task<long> PagesAsync(NpgsqlDataSource dataSource) =>
             dataSource.QueryValueAsync<long>("SELECT pg_relation_size('check_latest') / current_setting('block_size')::int");
+    }
+
+    [Fact]
+    public async Task BatchWriter_ResultsPastTheRetention_AreLeftOutCountedOnceAndTheirDayIsNotMadeAgain()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        await using var away = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={TcpPorts.Free()};Username=sentinel;Timeout=2");
+        var now = new DateTimeOffset(2026, 6, 15, 12, 0, 0, TimeSpan.Zero);
+        using var meter = new Meter("test");
+        var expired = new List<long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "sentinel_results_expired_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => expired.Add(value));
+        listener.Start();
+        var retention = new ResultRetention(Options.Create(new StorageOptions()), new FakeTimeProvider(now), meter, NullLogger<ResultRetention>.Instance);
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        await using var down = new ResultBatchWriter(away, metrics, TimeProvider.System, TimeSpan.FromSeconds(10), NullLogger.Instance, retention);
+        await using var up = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance, retention);
+        var check = new CheckDefinition { Id = "replayed", Name = "replayed", Type = "tcp", Target = "127.0.0.1:9" };
+
+        // Replayed after an outage: a run of a day the retention (30 days) has dropped, and one of yesterday; the first
+        // attempt finds PostgreSQL away.
+        var old = now.AddDays(-45);
+        List<ResultRow> batch =
+        [
+            ResultRow.From(new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(old), StartedAt = old }, "node-1"),
+            ResultRow.From(new ProbeResultBuilder(check).Build() with { StartedAt = now.AddDays(-1) }, "node-1"),
+        ];
+        await Assert.ThrowsAnyAsync<Exception>(() => down.WriteAsync(batch, TestContext.Current.CancellationToken));
+        Assert.Empty(expired);
+        await up.WriteAsync(batch, TestContext.Current.CancellationToken);
+
+        Assert.Equal(now.AddDays(-1).UtcDateTime, (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM results")).ToUniversalTime());
+        Assert.Equal([1L], expired);
+        Assert.False(await dataSource.QueryValueAsync<bool>("SELECT to_regclass('results_20260501') IS NOT NULL"));
     }
 
     private sealed record StoredRow(string CheckId, DateTime StartedAt, double DurationMs, string Status, bool Success, string? FailureCategory, string Phases, string Measurements, string Node);
