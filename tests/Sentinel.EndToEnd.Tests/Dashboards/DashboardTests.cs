@@ -37,8 +37,9 @@ public sealed partial class DashboardTests(PostgresCluster postgres, ITestOutput
         // A notification channel, so that its delivery counters are exported (at 0: no check routes alerts to it).
         var channel = new Dictionary<string, string>
         {
-            ["SENTINEL__ALERTING__CHANNELS__OPS__TYPE"] = "webhook",
-            ["SENTINEL__ALERTING__CHANNELS__OPS__URL"] = $"http://127.0.0.1:{TcpPorts.Free()}/hook",
+            ["SENTINEL__ALERTING__CHANNELS__ops__TYPE"] = "webhook",
+            ["SENTINEL__ALERTING__CHANNELS__ops__URL"] = $"http://127.0.0.1:{TcpPorts.Free()}/hook",
+            ["SENTINEL__ALERTING__CHANNELS__ops__SECRET"] = "dashboard-test-secret",
         };
         await using var sentinel = SentinelProcess.Start(work.Path, channel,
             "run", "--checks", Path.Combine(work.Path, "checks"), "--database", await postgres.CreateDatabaseAsync(), "--listen", listen);
