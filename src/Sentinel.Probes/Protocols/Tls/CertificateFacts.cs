@@ -125,7 +125,11 @@ internal sealed class CertificateFacts
     public IEnumerable<string> AlternativeNameList =>
         DnsNames.Select(n => "DNS:" + n).Concat(IpAddresses.Select(a => "IP:" + a));
 
-    public static CertificateFacts Of(X509Certificate2 certificate) => new(certificate);
+    /// <summary>The facts of <paramref name="certificate"/>, read once per node (<see cref="CertificateCache"/>); their <see cref="Certificate"/> is a copy that is never disposed.</summary>
+    public static CertificateFacts Of(X509Certificate2 certificate) => CertificateCache.FactsOf(certificate);
+
+    /// <summary>Reads the facts of <paramref name="certificate"/>, which they keep as their <see cref="Certificate"/>.</summary>
+    internal static CertificateFacts Read(X509Certificate2 certificate) => new(certificate);
 
     /// <summary>Fractional days from <paramref name="now"/> until the certificate expires; negative once expired.</summary>
     public double DaysLeft(DateTimeOffset now) => (NotAfter - now).TotalDays;

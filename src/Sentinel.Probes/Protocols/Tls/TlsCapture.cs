@@ -16,7 +16,8 @@ namespace Sentinel.Probes.Protocols.Tls;
 /// its <c>SslOptions</c>) with <see cref="ConfigureClient"/>, which sets:</para>
 /// <list type="number">
 /// <item><c>RemoteCertificateValidationCallback = OnRemoteCertificate</c>. It copies the certificates
-/// (SslStream disposes its own after the callback) and returns true: the handshake completes whatever the
+/// (SslStream disposes its own after the callback; the copies are <see cref="CertificateCache"/>'s, shared by the
+/// runs that are served the same certificate) and returns true: the handshake completes whatever the
 /// certificate's faults, so that they are all inspected and the rest of the exchange is still measured. The
 /// verdicts come from the inspection, which makes the result down when the certificate is not acceptable.
 /// A caller that must not talk to an unverified server (it sends credentials) may replace the callback with
@@ -104,7 +105,7 @@ internal sealed class TlsCapture
         var served = new List<X509Certificate2>();
         if (certificate is not null)
         {
-            served.Add(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            served.Add(certificate is X509Certificate2 full ? CertificateCache.Load(full.RawDataMemory.Span) : CertificateCache.Load(certificate.GetRawCertData()));
         }
 
         // On Linux SslStream puts what the server sent (SSL_get_peer_cert_chain: the leaf, then the rest in the
@@ -118,7 +119,7 @@ internal sealed class TlsCapture
 
             if (served.Count == 0 || !sent.RawDataMemory.Span.SequenceEqual(served[0].RawDataMemory.Span))
             {
-                served.Add(X509CertificateLoader.LoadCertificate(sent.RawDataMemory.Span));
+                served.Add(CertificateCache.Load(sent.RawDataMemory.Span));
             }
         }
 

@@ -111,7 +111,9 @@ internal sealed class TlsChain
             buildError = CertificateFacts.Printable(ex.Message);
         }
 
-        var elements = buildError is null ? chain.ChainElements.Select(e => X509CertificateLoader.LoadCertificate(e.Certificate.RawDataMemory.Span)).ToList() : [];
+        // The chain's own certificates go with it (disposed here rather than by the finalizer); the chain keeps the
+        // node's shared copies.
+        var elements = buildError is null ? chain.ChainElements.Select(e => CertificateCache.Load(e.Certificate.RawDataMemory.Span)).ToList() : [];
         if (elements.Count == 0)
         {
             elements.Add(served[0].Certificate);
@@ -141,6 +143,18 @@ internal sealed class TlsChain
             if (!certificates.Any(c => c.SentIndex == i))
             {
                 certificates.Add(new ChainCertificate(served[i], ChainPosition.Unused, i, "served"));
+            }
+        }
+
+        if (buildError is null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                var shared = elements.Concat(served.Select(f => f.Certificate)).Concat(trust.Anchors).Concat(trust.Intermediates);
+                if (!shared.Contains(element.Certificate, ReferenceEqualityComparer.Instance))
+                {
+                    element.Certificate.Dispose();
+                }
             }
         }
 

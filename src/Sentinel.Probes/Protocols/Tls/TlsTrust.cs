@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Probing;
@@ -16,8 +17,14 @@ internal sealed class TlsTrust
     /// <summary>The largest CA file read: 4 MiB (the whole Mozilla bundle is about 200 KiB).</summary>
     public const long MaxCaFileBytes = 4 * 1024 * 1024;
 
+    /// <summary>The most CA files whose certificates are kept between runs.</summary>
+    private const int MaxCachedFiles = 256;
+
     /// <summary>The system trust store (on Linux: SSL_CERT_FILE and SSL_CERT_DIR, else OpenSSL's default paths).</summary>
     public static readonly TlsTrust System = new(null, [], []);
+
+    /// <summary>The CA files read, by the path a check names, with the version (full path, length, modification time) read.</summary>
+    private static readonly ConcurrentDictionary<string, ((string Path, long Length, DateTime Modified) Version, TlsTrust Trust)> Loaded = new(StringComparer.Ordinal);
 
     private TlsTrust(string? caFile, IReadOnlyList<X509Certificate2> anchors, IReadOnlyList<X509Certificate2> intermediates)
     {
@@ -65,6 +72,14 @@ internal sealed class TlsTrust
                 return System;
             }
 
+            // Read once per version of the file: each run of every check that names it would otherwise parse it
+            // again and leave its certificates to the finalizer.
+            var version = (Path.GetFullPath(caFile), info.Length, info.LastWriteTimeUtc);
+            if (Loaded.TryGetValue(caFile, out var loaded) && loaded.Version == version)
+            {
+                return loaded.Trust;
+            }
+
             var certificates = ReadCertificates(File.ReadAllBytes(caFile));
             if (certificates.Count == 0)
             {
@@ -74,7 +89,14 @@ internal sealed class TlsTrust
 
             var anchors = certificates.Where(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData)).ToArray();
             var intermediates = certificates.Except(anchors).ToArray();
-            return new TlsTrust(caFile, anchors, intermediates);
+            var trust = new TlsTrust(caFile, anchors, intermediates);
+            if (Loaded.Count >= MaxCachedFiles)
+            {
+                Loaded.Clear();
+            }
+
+            Loaded[caFile] = (version, trust);
+            return trust;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
