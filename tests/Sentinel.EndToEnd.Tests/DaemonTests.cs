@@ -83,7 +83,7 @@ public sealed partial class DaemonTests(PostgresCluster postgres)
 
     private static string? ProbeSuccess(string metrics, string check)
     {
-        var match = Regex.Match(metrics, $"^probe_success\\{{[^}}]*check=\"{check}\"[^}}]*\\}} (\\S+)", RegexOptions.Multiline);
+        var match = Regex.Match(metrics, $"^probe_success\\{{[^}}]*job=\"{check}\"[^}}]*\\}} (\\S+)", RegexOptions.Multiline);
         return match.Success ? match.Groups[1].Value : null;
     }
 }

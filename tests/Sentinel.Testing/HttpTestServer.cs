@@ -146,6 +146,13 @@ public sealed class HttpTestServer : IAsyncDisposable
             }
         });
         app.MapGet("/delay", Delay);
+
+        // A page with a Last-Modified date, for probe_http_last_modified_timestamp_seconds.
+        app.MapGet("/last-modified", (HttpContext context) =>
+        {
+            context.Response.Headers.LastModified = LastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            return "unchanged since 2026";
+        });
         app.Map("/echo", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -209,6 +216,9 @@ public sealed class HttpTestServer : IAsyncDisposable
     }
 
     /// <summary>The text every compressed endpoint sends (before compression).</summary>
+    /// <summary>The Last-Modified date of <c>/last-modified</c>.</summary>
+    public static readonly DateTimeOffset LastModified = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
     public static readonly string CompressedText = string.Concat(Enumerable.Repeat("sentinel compressed body; ", 400));
 
     private static async Task Compressed(HttpContext context, string coding, Func<Stream, Stream> compressor)

@@ -47,6 +47,9 @@ public sealed record CheckDefinition
     /// <summary>Assertions on measurements, evaluated after the probe.</summary>
     public IReadOnlyList<Assertion> Assertions { get; init; } = [];
 
+    /// <summary>When the check's failures alert, and whom; <see cref="AlertRule.Defaults"/> unless the check says otherwise.</summary>
+    public AlertRule Alert { get; init; } = AlertRule.Defaults;
+
     /// <summary>The type-specific settings as <typeparamref name="T"/>, or null when the check has none.</summary>
     public T? SectionAs<T>()
         where T : CheckSection => Section as T;

@@ -6,20 +6,21 @@ internal static class CheckFiles
     /// <summary>
     /// Parses every check file under <paramref name="paths"/> (files, or folders searched recursively), in path
     /// order, and rejects ids defined twice. A path that does not exist is reported as an invalid document.
-    /// <paramref name="types"/> are the check types the files may use.
+    /// <paramref name="types"/> are the check types the files may use, <paramref name="channels"/> (when given) the alert
+    /// channels they may notify.
     /// </summary>
-    internal static IReadOnlyList<CheckDocument> Load(IEnumerable<string> paths, CheckTypes types)
+    internal static IReadOnlyList<CheckDocument> Load(IEnumerable<string> paths, CheckTypes types, IReadOnlyCollection<string>? channels = null)
     {
         var documents = new List<CheckDocument>();
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
             {
-                documents.AddRange(Find(path).Select(file => LoadFile(file, types)));
+                documents.AddRange(Find(path).Select(file => LoadFile(file, types, channels)));
             }
             else if (File.Exists(path))
             {
-                documents.Add(LoadFile(path, types));
+                documents.Add(LoadFile(path, types, channels));
             }
             else
             {
@@ -49,7 +50,7 @@ internal static class CheckFiles
     }
 
     /// <summary>Reads and parses one file, refusing files over the size limit before reading them whole.</summary>
-    internal static CheckDocument LoadFile(string path, CheckTypes types)
+    internal static CheckDocument LoadFile(string path, CheckTypes types, IReadOnlyCollection<string>? channels = null)
     {
         try
         {
@@ -62,7 +63,7 @@ internal static class CheckFiles
 
             var buffer = new byte[stream.Length];
             stream.ReadExactly(buffer);
-            return CheckParser.Parse(buffer, path, types);
+            return CheckParser.Parse(buffer, path, types, channels);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -23,9 +23,10 @@ internal static class CheckParser
 
     /// <summary>
     /// Parses a UTF-8 document from <paramref name="source"/>, knowing the check types in <paramref name="types"/>
-    /// (the built-in ones are <c>ProbeCatalog.Default.Checks</c>).
+    /// (the built-in ones are <c>ProbeCatalog.Default.Checks</c>) and, when given, the alert <paramref name="channels"/>
+    /// that <c>alert.notify</c> may name.
     /// </summary>
-    internal static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source, CheckTypes types)
+    internal static CheckDocument Parse(ReadOnlySpan<byte> utf8, string source, CheckTypes types, IReadOnlyCollection<string>? channels = null)
     {
         if (utf8.Length > CheckLimits.MaxFileBytes)
         {
@@ -69,7 +70,7 @@ internal static class CheckParser
 
         using (document)
         {
-            var context = new CheckReadContext(source, JsonLineMap.Build(utf8));
+            var context = new CheckReadContext(source, JsonLineMap.Build(utf8), channels);
             var checks = new List<ParsedCheck>();
             var root = document.RootElement;
             switch (root.ValueKind)
@@ -112,10 +113,12 @@ internal static class CheckParser
     }
 
     /// <summary>Parses a document held as text (a stored definition or an API body).</summary>
-    internal static CheckDocument Parse(string json, string source, CheckTypes types) => Parse(Encoding.UTF8.GetBytes(json), source, types);
+    internal static CheckDocument Parse(string json, string source, CheckTypes types, IReadOnlyCollection<string>? channels = null) =>
+        Parse(Encoding.UTF8.GetBytes(json), source, types, channels);
 
+    /// <summary>A document that is not readable JSON: every caller of this is about bytes, not about a check.</summary>
     private static CheckDocument Failed(string source, int? line, string message) =>
-        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]);
+        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]) { Malformed = true };
 
     private static int? FindInvalidUtf8(ReadOnlySpan<byte> utf8)
     {

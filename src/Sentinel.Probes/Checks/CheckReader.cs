@@ -94,6 +94,7 @@ internal static partial class CheckReader
         }
 
         var assertions = AssertionReader.Read(r, type);
+        var alert = AlertRuleReader.Read(r, context);
         r.Complete();
         if (type is null || target is null || targetError is not null)
         {
@@ -115,6 +116,7 @@ internal static partial class CheckReader
             IpVersion = ipVersion ?? IpVersion.Any,
             Section = section,
             Assertions = assertions,
+            Alert = alert,
         };
 
         // Rules across fields run whenever the type, target and section could be read, so that their errors are

@@ -28,6 +28,15 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
 
     public static readonly MetricDescriptor Drifted = new("sentinel_dns_drift", "1 while the check's answer differs from its accepted baseline, 0 when it matches; kept at its last value while no server answers validly; only for checks with drift detection.");
 
+    /// <summary>Per server of the check (at most 10, as written in dns.servers, or the system resolver that answered): its exchange.</summary>
+    public static readonly MetricDescriptor ServerLookup = new("sentinel_dns_server_lookup_seconds",
+        "How long each DNS server of the check took to answer the query (the exchange; servers that did not answer are absent).", "s", "server")
+    {
+        SeriesPerCheck = DnsSection.MaxServers,
+    };
+
+    public static readonly MetricDescriptor Disagreement = new("sentinel_dns_disagreement", "For checks with agree: 1 when the servers that answered gave different rcodes or answer sets, 0 when they agreed; absent when fewer than two answered.");
+
     /// <summary>
     /// blackbox_exporter's phases of a DNS probe: <c>resolve</c> (the server's name), <c>connect</c> and
     /// <c>request</c>. DnsClient opens and uses its socket in one call, so the exchange is all <c>request</c>;
@@ -50,7 +59,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         ValidateCheck = (check, path) => ValidateCheck(check.Target, check.Section!, JsonPath.Member(path, "dns")),
         ResolvesTargetHost = false,
         Measurements = DnsMeasurements.All,
-        Metrics = [TargetResolution.LookupTime, Duration, AnswerRrs, AuthorityRrs, AdditionalRrs, Serial, QuerySucceeded, Drifted],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, Duration, AnswerRrs, AuthorityRrs, AdditionalRrs, Serial, QuerySucceeded, Drifted, Disagreement, ServerLookup],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
@@ -109,6 +118,11 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         }
 
         Measure(answers[0], drift, result);
+        foreach (var answer in answers.Where(a => a.Response is not null))
+        {
+            result.Sample(ServerLookup, answer.Elapsed.TotalSeconds, answer.Server.Name);
+        }
+
         result.Details = new DnsDetails(query, section, answers, drift);
         return result.Build();
     }
@@ -135,10 +149,14 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         await using var _ = responder.ConfigureAwait(false);
 
         // A server named by host name is resolved with the system resolver, whose first call in a process loads
-        // its modules (NSS) and costs 100 ms or more; localhost comes from /etc/hosts, so this sends no query.
+        // its modules (NSS) and costs 100 ms or more; localhost is looked up only where this node's files answer it,
+        // so that this sends no query.
         try
         {
-            await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
+            if (ResolutionWarmUp.LocalhostIsLocal)
+            {
+                await context.SystemResolver.ResolveAsync(LocalhostAnswer.Name, IpVersion.Any, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -188,6 +206,11 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
     {
         var answered = answers.Where(a => a.Response is not null).ToList();
         var groups = answered.GroupBy(a => DnsVocabulary.Name(a.Rcode!.Value) + "\n" + string.Join('\n', a.NormalisedAnswers)).ToList();
+        if (answered.Count >= 2)
+        {
+            result.Sample(Disagreement, groups.Count < 2 ? 0 : 1);
+        }
+
         if (groups.Count < 2)
         {
             return;
@@ -209,6 +232,8 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         result.Sample(Duration, first.ResolveElapsed.TotalSeconds, PhaseNames.Resolve);
         if (first.EndPoint is not null)
         {
+            // As blackbox_exporter: the protocol and hash of the address the server was asked at.
+            TargetResolution.SampleAddress(result, first.EndPoint.Address);
             result.Measure(DnsMeasurements.LookupMs, first.Elapsed.TotalMilliseconds);
             result.Sample(Duration, first.Elapsed.TotalSeconds, PhaseNames.Request);
             if (first.Transport == "udp")

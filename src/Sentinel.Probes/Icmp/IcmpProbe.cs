@@ -17,11 +17,17 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
     public static readonly MetricDescriptor Duration = new(
         "probe_icmp_duration_seconds", "Duration of the ICMP probe by phase: resolve, setup (opening the socket), rtt (the average round trip).", "s", "phase");
 
+    // Grafana's synthetic-monitoring agent calls these probe_icmp_packets_*_count, a suffix Prometheus reserves for
+    // histograms and summaries (promtool flags it on a gauge); they are Sentinel's own names instead.
     public static readonly MetricDescriptor PacketsSent = new(
-        "probe_icmp_packets_sent_count", "Echo requests sent in the last run.");
+        "sentinel_icmp_packets_sent", "Echo requests sent in the last run.");
 
     public static readonly MetricDescriptor PacketsReceived = new(
-        "probe_icmp_packets_received_count", "Echo replies received in the last run.");
+        "sentinel_icmp_packets_received", "Echo replies received in the last run.");
+
+    /// <summary>As blackbox_exporter: the TTL of the last echo reply (IPv4), absent when unknown (IPv6, where the raw socket does not see the header).</summary>
+    public static readonly MetricDescriptor ReplyHopLimit = new(
+        "probe_icmp_reply_hop_limit", "The TTL (IPv4 hop limit) of the last echo reply received.");
 
     public static readonly MetricDescriptor RttMin = new(
         "probe_icmp_duration_rtt_min_seconds", "Shortest round trip of the last run.", "s");
@@ -42,7 +48,7 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         ValidateCheck = (check, path) => IcmpSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
         Durations = IcmpMeasurements.Durations,
         Measurements = IcmpMeasurements.All,
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, Duration, PacketsSent, PacketsReceived, RttMin, RttMax, RttStdDev],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, Duration, PacketsSent, PacketsReceived, RttMin, RttMax, RttStdDev, ReplyHopLimit],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
@@ -82,13 +88,13 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         // timed. Without permission they fail quietly; the run then reports path_permission_denied.
         var check = new CheckDefinition
         {
-            Id = "warm-up", Name = "warm-up", Type = "icmp", Target = IPAddress.Loopback.ToString(),
+            Id = "warm-up", Name = "warm-up", Type = "icmp", Target = ResolutionWarmUp.Host, IpVersion = IpVersion.V4,
             Timeout = TimeSpan.FromSeconds(2),
             Section = new IcmpSection { Count = 1, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
         };
         for (var round = 0; round < 3; round++)
         {
-            await run(check).ConfigureAwait(false);
+            await run(check with { Target = ResolutionWarmUp.HostFor(round) }).ConfigureAwait(false);
         }
     }
 
@@ -119,5 +125,9 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         result.Sample(RttMin, o.Rtt.Best.TotalSeconds);
         result.Sample(RttMax, o.Rtt.Worst.TotalSeconds);
         result.Sample(RttStdDev, o.Rtt.PopulationStdDev.TotalSeconds);
+        if (o.ReplyHopLimit is { } hopLimit)
+        {
+            result.Sample(ReplyHopLimit, hopLimit);
+        }
     }
 }

@@ -53,7 +53,8 @@ internal static class Pinger
             result.Problem(NoReply(target, section, outcomes, session));
         }
 
-        return new Outcome(outcomes.Count, rtt);
+        var last = outcomes.LastOrDefault(o => o.Kind == IcmpReplyKind.EchoReply);
+        return new Outcome(outcomes.Count, rtt) { ReplyHopLimit = last.HopLimit };
     }
 
     private static Problem NoReply(IPAddress target, IcmpSection section, List<EchoOutcome> outcomes, IcmpSession session)
@@ -89,6 +90,9 @@ internal static class Pinger
     /// <summary>What a run sent and got back.</summary>
     public sealed record Outcome(int Sent, RttStats Rtt)
     {
+        /// <summary>The TTL of the last echo reply, when the socket saw its IP header (IPv4).</summary>
+        public byte? ReplyHopLimit { get; init; }
+
         public double LossRatio => Sent == 0 ? 0 : (Sent - Rtt.Count) / (double)Sent;
     }
 }

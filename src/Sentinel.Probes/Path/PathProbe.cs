@@ -36,6 +36,13 @@ internal sealed class PathProbe : IProbe, IWarmUp
         SeriesPerCheck = PathSection.MaxHopsLimit,
     };
 
+    /// <summary>1 for a hop whose loss the run read as rate limiting (the finding path.hop_rate_limited), 0 for the others.</summary>
+    public static readonly MetricDescriptor HopRateLimited = new(
+        "sentinel_path_hop_rate_limited", "Per hop (TTL): 1 when the last run read its loss as ICMP rate limiting (a later hop lost clearly less), 0 otherwise; absent for a run cut off by the timeout.", null, "hop")
+    {
+        SeriesPerCheck = PathSection.MaxHopsLimit,
+    };
+
     /// <summary>The check id of the warm-up runs: not a slug (ids start with a letter or digit), so no check has it.</summary>
     internal const string WarmUpCheckId = "_warm-up";
 
@@ -49,7 +56,7 @@ internal sealed class PathProbe : IProbe, IWarmUp
         ValidateCheck = (check, path) => PathSection.Validate(check).Select(e => (JsonPath.Member(path, e.Item1), e.Item2)),
         Durations = PathMeasurements.Durations,
         Measurements = PathMeasurements.All,
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, LossRatio, Rtt, Hops, HopLoss, HopRtt],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, LossRatio, Rtt, Hops, HopLoss, HopRtt, HopRateLimited],
     };
 
     public async ValueTask<ProbeResult> RunAsync(CheckDefinition check, ProbeContext context, CancellationToken cancellationToken)
@@ -98,13 +105,13 @@ internal sealed class PathProbe : IProbe, IWarmUp
         // route history: a route stored under a real check's id would make its next run a false route change.
         var check = new CheckDefinition
         {
-            Id = WarmUpCheckId, Name = "warm-up", Type = "path", Target = IPAddress.Loopback.ToString(),
+            Id = WarmUpCheckId, Name = "warm-up", Type = "path", Target = ResolutionWarmUp.Host, IpVersion = IpVersion.V4,
             Timeout = TimeSpan.FromSeconds(2),
             Section = new PathSection { Cycles = 2, Interval = TimeSpan.FromMilliseconds(10), MaxHops = 2, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
         };
         for (var round = 0; round < 3; round++)
         {
-            await run(check).ConfigureAwait(false);
+            await run(check with { Target = ResolutionWarmUp.HostFor(round) }).ConfigureAwait(false);
         }
     }
 
@@ -134,10 +141,17 @@ internal sealed class PathProbe : IProbe, IWarmUp
             result.Measure(PathMeasurements.WorstHopLossRatio, trace.Hops.Max(h => h.LossRatio));
         }
 
+        // A cut-off run is not interpreted, so it says nothing about rate limiting.
+        var rateLimited = trace.CutOff ? null : PathInterpreter.RateLimitedHops(trace.Hops).Select(r => r.Hop.Hop).ToHashSet();
         foreach (var hop in trace.Hops)
         {
             var label = hop.Hop.ToString(CultureInfo.InvariantCulture);
             result.Sample(HopLoss, hop.LossRatio, label);
+            if (rateLimited is not null)
+            {
+                result.Sample(HopRateLimited, rateLimited.Contains(hop.Hop) ? 1 : 0, label);
+            }
+
             if (hop.Received > 0)
             {
                 result.Sample(HopRtt, hop.Rtt.Average.TotalSeconds, label);

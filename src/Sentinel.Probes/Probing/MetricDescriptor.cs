@@ -12,9 +12,8 @@ namespace Sentinel.Probes.Probing;
 public sealed record MetricDescriptor(string Name, string Help, string? Unit = null, params IReadOnlyList<string> LabelNames)
 {
     /// <summary>
-    /// The most series one check can have in this metric (one per value of its extra labels). The exporter
-    /// reserves room for this many per check, so keep it to what the labels can really take. Default: 1 without
-    /// extra labels, 16 with.
+    /// The most series one check can have in this metric (one per value of its extra labels): what keeps a
+    /// fleet's <c>/metrics</c> bounded, held to at most 64 by a test. Default: 1 without extra labels, 16 with.
     /// </summary>
     public int SeriesPerCheck { get; init; } = LabelNames.Count == 0 ? 1 : 16;
 }

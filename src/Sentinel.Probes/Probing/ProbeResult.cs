@@ -53,11 +53,22 @@ public sealed record ProbeResult
     {
         get
         {
-            var errors = Problems.Where(p => p.Severity == ProblemSeverity.Error).ToList();
-            if (errors.Count > 0)
+            // Read at every scrape for every check, so without allocating.
+            var errors = 0;
+            var onSentinelsSide = 0;
+            for (var i = 0; i < Problems.Count; i++)
+            {
+                if (Problems[i].Severity == ProblemSeverity.Error)
+                {
+                    errors++;
+                    onSentinelsSide += Problems[i].Layer == Layers.Probe ? 1 : 0;
+                }
+            }
+
+            if (errors > 0)
             {
                 // Every category of the probe layer (probe_error, path_permission_denied) is a fault on Sentinel's side.
-                return errors.TrueForAll(p => p.Layer == Layers.Probe) ? ProbeStatus.Unknown : ProbeStatus.Down;
+                return onSentinelsSide == errors ? ProbeStatus.Unknown : ProbeStatus.Down;
             }
 
             return Problems.Count > 0 ? ProbeStatus.Degraded : ProbeStatus.Up;

@@ -24,9 +24,19 @@ internal static class TargetResolution
     public static readonly MetricDescriptor IpProtocol = new(
         "probe_ip_protocol", "The IP protocol version of the address probed (4 or 6).");
 
+    /// <summary>
+    /// blackbox_exporter's hash of the address probed, to see it change: FNV-1a (32 bits) over its bytes, 4 for IPv4
+    /// (also an IPv4-mapped IPv6 address, as Go's To4 reads it), 16 for IPv6, so the value is blackbox_exporter's for
+    /// the same address.
+    /// </summary>
+    public static readonly MetricDescriptor IpAddrHash = new(
+        "probe_ip_addr_hash", "FNV-1a hash of the IP address probed, as blackbox_exporter computes it: a change means the target moved.");
+
     /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the context's system resolver.</summary>
     public static IHostResolver ResolverFor(this ProbeContext context, CheckDefinition check) =>
-        check.Resolver is { } server ? new DnsServerHostResolver(server, context.Time) : context.SystemResolver;
+        check.Resolver is not { } server ? context.SystemResolver
+        : context.ServerResolver is { } make ? make(server)
+        : new DnsServerHostResolver(server, context.Time);
 
     /// <summary>Resolves the host; null when it failed, with the failure recorded in <paramref name="result"/>.</summary>
     public static async ValueTask<IReadOnlyList<IPAddress>?> ResolveAsync(
@@ -57,8 +67,32 @@ internal static class TargetResolution
             return null;
         }
 
-        result.Sample(IpProtocol, lookup.Addresses[0].AddressFamily == AddressFamily.InterNetworkV6 ? 6 : 4);
+        SampleAddress(result, lookup.Addresses[0]);
         return lookup.Addresses;
+    }
+
+    /// <summary>The <c>probe_ip_protocol</c> and <c>probe_ip_addr_hash</c> samples of the address probed.</summary>
+    public static void SampleAddress(ProbeResultBuilder result, IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        result.Sample(IpProtocol, address.AddressFamily == AddressFamily.InterNetworkV6 ? 6 : 4);
+        result.Sample(IpAddrHash, Fnv1a(address.GetAddressBytes()));
+    }
+
+    /// <summary>FNV-1a, 32 bits (Go's hash/fnv New32a).</summary>
+    internal static uint Fnv1a(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return hash;
     }
 
     private static HostLookup Literal(IPAddress address, IpVersion version, HostPort target)

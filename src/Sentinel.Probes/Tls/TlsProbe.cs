@@ -36,7 +36,7 @@ internal sealed class TlsProbe : IProbe, IWarmUp
             .. Durations.Declared, TlsMeasurements.HandshakeMs, TlsMeasurements.Version, TlsMeasurements.Cipher, TlsVersionAudit.VersionsAccepted,
             TlsMeasurements.CertDaysLeft, TlsMeasurements.CertChainDaysLeft,
         ],
-        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All],
+        Metrics = [TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, .. TlsMetrics.All],
     };
 
     /// <summary>A target is host:port; a URL gets a message that says how to write it.</summary>

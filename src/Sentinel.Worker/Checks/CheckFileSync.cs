@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
+using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Checks;
@@ -12,7 +13,8 @@ namespace Sentinel.Worker.Checks;
 /// <summary>
 /// Keeps the file-owned checks in the database equal to the checks folder: reads it at start, on every change
 /// the file system reports (after a short quiet period, since editors write in steps) and at a fixed rescan
-/// interval, then signals the change (<see cref="CheckChanges"/>). An invalid file is reported with its path,
+/// interval, then signals the change (<see cref="CheckChanges"/>). A check that notifies a channel the configuration does
+/// not have is an error of its file, as in <c>sentinel validate</c>. An invalid file is reported with its path,
 /// line and JSON path and is skipped; its checks keep their last valid definition, as a bad config reload does
 /// in Prometheus.
 /// </summary>
@@ -21,6 +23,7 @@ internal sealed class CheckFileSync(
     CheckChanges changes,
     DatabaseState database,
     CheckFileStatus status,
+    AlertPolicy alerting,
     IOptions<CheckFilesOptions> options,
     TimeProvider time,
     ILogger<CheckFileSync> log) : BackgroundService
@@ -106,7 +109,7 @@ internal sealed class CheckFileSync(
             return cached.Document;
         }
 
-        var document = CheckFiles.LoadFile(path, ProbeCatalog.Default.Checks);
+        var document = CheckFiles.LoadFile(path, ProbeCatalog.Default.Checks, alerting.ChannelNames);
         _cache[path] = (info.Length, info.LastWriteTimeUtc, document);
         return document;
     }

@@ -2,18 +2,21 @@ using System.CommandLine;
 
 namespace Sentinel.Worker.Cli;
 
-/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns, audit.</summary>
+/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns, audit, apikey, alerts, notify.</summary>
 internal static class SentinelCli
 {
     public static RootCommand Create(TextWriter stdout, TextWriter stderr) =>
         new("Sentinel: continuous synthetic monitoring. Runs checks defined in JSON as probes, stores every result in PostgreSQL and exports Prometheus metrics.")
         {
             RunCommand.Create(stderr),
-            ValidateCommand.Create(stdout),
+            ValidateCommand.Create(stdout, stderr),
             ProbeCommand.Create(stdout, stderr),
             MigrateCommand.Create(stdout, stderr),
             DnsCommand.Create(stdout, stderr),
             AuditCommand.Create(stdout, stderr),
+            ApiKeyCommand.Create(stdout, stderr),
+            AlertsCommand.Create(stdout, stderr),
+            NotifyCommand.Create(stdout, stderr),
         };
 
     /// <summary>Parses and runs a command line. Usage errors exit with 2 and say what was wrong.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
@@ -19,6 +20,8 @@ internal static class SentinelConfiguration
         "Database", "LogFormat",
         Leaf(EmbeddedPostgresOptions.Section), Leaf(NodeOptions.Section), Leaf(HttpOptions.Section),
         Leaf(CheckFilesOptions.Section), Leaf(SchedulingOptions.Section), Leaf(ResultOptions.Section), Leaf(MetricsOptions.Section),
+        Leaf(Sentinel.Api.ApiOptions.Section),
+        Leaf(AlertingOptions.Section),
     ];
 
     /// <summary>Builds the configuration; throws <see cref="ConfigurationException"/> with a one-line reason.</summary>

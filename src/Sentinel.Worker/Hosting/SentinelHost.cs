@@ -2,9 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
+using Sentinel.Api;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
+using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Checks;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
@@ -37,10 +38,13 @@ internal static class SentinelHost
         var services = builder.Services;
         var node = services.AddValidatedOptions<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section);
         var http = services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
+        var api = ValidatedOptions.Bind<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.Section);
 
         // Every role reads these: the reconcile interval paces the metrics view as well as the scheduler.
         var scheduling = services.AddValidatedOptions<SchedulingOptions, SchedulingOptionsValidator>(configuration, SchedulingOptions.Section);
         builder.WebHost.UseUrls(http.Listen);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => http.ConfigureHttps(kestrel));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ProbeCatalog.Default);
 
@@ -48,6 +52,7 @@ internal static class SentinelHost
         // scheduler so that it can flush the last results, and the database stops after both.
         var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
         services.AddSentinelStorage(database);
+        services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
         services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
@@ -55,13 +60,18 @@ internal static class SentinelHost
             services.AddSentinelScheduling(scheduling);
         }
 
-        services.AddSentinelMetrics(configuration, node.Name, ProbeCatalog.Default);
+        services.AddSentinelMetrics(configuration);
+        services.AddSingleton<ICheckRunner, OnDemandRuns>();
+        services.AddSentinelApi(api);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<CheckMetrics>();
-        app.MapHealthApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.Services.GetRequiredService<NodeMetrics>();
+
+        // Built now, so that its window holds events from the start, not from the first client's.
+        app.Services.GetRequiredService<IEventFeed>();
+        app.UseSentinelApi(api);
+        app.MapSentinelMetrics().RequireKeyUnlessOpen(api);
         return app;
     }
 }

@@ -8,9 +8,10 @@ internal sealed class MetricsOptions
     public const string Section = "Sentinel:Metrics";
 
     /// <summary>
-    /// The most checks whose series /metrics exports; series of checks beyond it are dropped (and a warning is
-    /// logged). Memory grows with it, by roughly 10 KB per check. Default 2,000; 1 to 1,000,000.
+    /// The most checks whose series /metrics exports, in id order; the series of checks beyond it are left out (and
+    /// a warning is logged). It bounds the size of a scrape (about 3 KB per check, uncompressed), not memory:
+    /// nothing is reserved per check. Default 100,000; 1 to 1,000,000.
     /// </summary>
     [Range(1, 1_000_000, ErrorMessage = "Sentinel:Metrics:MaxChecks must be from 1 to 1000000")]
-    public int MaxChecks { get; set; } = 2_000;
+    public int MaxChecks { get; set; } = 100_000;
 }

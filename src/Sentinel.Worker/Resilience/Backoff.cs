@@ -6,8 +6,8 @@ namespace Sentinel.Worker.Resilience;
 /// <summary>
 /// Sentinel's one way of waiting for a peer to come back: a Polly retry pipeline that tries again for as long as its
 /// caller runs, each wait longer than the last, up to a ceiling. PostgreSQL uses it at start-up (migrations) and for
-/// every batch of results; alerting's SMTP and webhook deliveries are meant to use it too. Nothing is dropped while
-/// the peer is away: the caller keeps its work and waits.
+/// every batch of results and alert evaluations; alerting's SMTP and webhook deliveries use it with a circuit breaker
+/// inside (one per channel). Nothing is dropped while the peer is away: the caller keeps its work and waits.
 /// </summary>
 /// <remarks>
 /// Defaults: the first wait is about <see cref="FirstDelay"/> (1 s), each next about twice the last (exponential
@@ -33,7 +33,16 @@ internal static class Backoff
     /// <param name="isTransient">Which failures are the peer's and may pass; any other is thrown at once.</param>
     /// <param name="onRetry">Told of each failure that will be retried, and how long until then.</param>
     /// <param name="randomizer">The jitter's source of numbers in [0, 1); default Polly's. Tests fix it.</param>
-    public static ResiliencePipeline Create(TimeProvider time, Func<Exception, bool> isTransient, Action<Exception, TimeSpan> onRetry, Func<double>? randomizer = null)
+    /// <param name="inner">
+    /// Strategies each attempt runs through, inside the retry (a circuit breaker); their failures reach
+    /// <paramref name="isTransient"/> like the peer's.
+    /// </param>
+    public static ResiliencePipeline Create(
+        TimeProvider time,
+        Func<Exception, bool> isTransient,
+        Action<Exception, TimeSpan> onRetry,
+        Func<double>? randomizer = null,
+        Action<ResiliencePipelineBuilder>? inner = null)
     {
         var retry = new RetryStrategyOptions
         {
@@ -55,7 +64,9 @@ internal static class Backoff
             retry.Randomizer = randomizer;
         }
 
-        return new ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(retry).Build();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(retry);
+        inner?.Invoke(builder);
+        return builder.Build();
     }
 
     /// <summary>A wait as logs state it: seconds to one decimal (jitter makes the rest noise).</summary>

@@ -12,10 +12,13 @@ namespace Sentinel.Worker.Results;
 /// Where every result goes: the latest-result view (for <c>/metrics</c>) is updated at once, and the result, made into
 /// its row once here, is handed to the writer's bounded buffer (<see cref="ResultBuffer"/>). Publishing never waits for
 /// storage: while PostgreSQL is away the writer spills to a local file, and a full buffer drops its oldest result.
+/// Each <see cref="IResultConsumer"/> (alert evaluation) is handed the result once it is buffered.
 /// </summary>
-internal sealed class ResultPipeline(LatestResults latest, ResultBuffer buffer, IOptions<NodeOptions> node, ILogger<ResultPipeline> log)
+internal sealed class ResultPipeline(
+    LatestResults latest, ResultBuffer buffer, IOptions<NodeOptions> node, ILogger<ResultPipeline> log, IEnumerable<IResultConsumer>? consumers = null)
 {
     private readonly string _node = node.Value.Name;
+    private readonly IResultConsumer[] _consumers = consumers?.ToArray() ?? [];
 
     /// <summary>Publishes a result of <paramref name="check"/>; completes at once.</summary>
     public ValueTask PublishAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
@@ -33,6 +36,11 @@ internal sealed class ResultPipeline(LatestResults latest, ResultBuffer buffer, 
         }
 
         buffer.Add(ResultRow.From(result, _node));
+        foreach (var consumer in _consumers)
+        {
+            consumer.Consume(check, result);
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -23,6 +23,11 @@ internal sealed class ResultStorageMetrics
         _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
         _failures = meter.CreateCounter<long>("sentinel_result_write_failures_total",
             description: "Failed attempts to write a batch of results (the batch went to the spill file, or is retried from it).");
+
+        // Both exported at 0 from the start: a counter that first appears at 1 has no increase() or rate() for its
+        // first failure, so an alert on it would miss the first outage after a restart.
+        _written.Add(0);
+        _failures.Add(0);
         _writeSeconds = meter.CreateHistogram("sentinel_result_write_seconds", unit: "s",
             description: "How long writing one batch of results to PostgreSQL took, commit included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriteBuckets });

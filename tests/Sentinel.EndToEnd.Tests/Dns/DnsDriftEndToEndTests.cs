@@ -186,7 +186,7 @@ public sealed partial class DnsDriftEndToEndTests(PostgresCluster cluster) : IAs
         return match.Success ? match.Groups[1].Value : null;
     }
 
-    [GeneratedRegex("""sentinel_dns_drift\{[^}]*check="e2e-dns"[^}]*\} ([0-9.]+)""")]
+    [GeneratedRegex("""sentinel_dns_drift\{[^}]*job="e2e-dns"[^}]*\} ([0-9.]+)""")]
     private static partial Regex DriftSeries();
 
     private sealed record Row(DateTimeOffset StartedAt, string Status, string? Category, string Message);

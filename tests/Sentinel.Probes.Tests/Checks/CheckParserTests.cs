@@ -72,6 +72,66 @@ public sealed class CheckParserTests
     }
 
     [Fact]
+    public void Parse_AlertBlock_ReadsEveryField()
+    {
+        var check = Parse("""
+            { "id": "a", "type": "tcp", "target": "127.0.0.1:1",
+              "alert": { "after": 2, "within": 5, "resolveAfter": 3, "repeat": "4h", "severity": "warning", "notify": ["sre-oncall", "hook"] } }
+            """);
+
+        Assert.True(check.Alert.Enabled);
+        Assert.Equal(2, check.Alert.After);
+        Assert.Equal(5, check.Alert.Within);
+        Assert.Equal(3, check.Alert.ResolveAfter);
+        Assert.Equal(TimeSpan.FromHours(4), check.Alert.Repeat);
+        Assert.Equal(AlertSeverity.Warning, check.Alert.Severity);
+        Assert.Equal(["sre-oncall", "hook"], check.Alert.Notify!);
+    }
+
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    [InlineData("{}", true)]
+    public void Parse_AlertSwitch_TurnsAlertingOffOnlyWhenFalse(string alert, bool enabled)
+    {
+        var check = Parse($$"""{ "id": "a", "type": "tcp", "target": "127.0.0.1:1", "alert": {{alert}} }""");
+
+        Assert.Equal(enabled, check.Alert.Enabled);
+        Assert.Null(check.Alert.After);
+        Assert.Null(check.Alert.Notify);
+    }
+
+    [Theory]
+    [InlineData("\"0\"")]
+    [InlineData("0")]
+    [InlineData("\"0s\"")]
+    public void Parse_AlertRepeatZero_NeverReminds(string repeat)
+    {
+        var check = Parse($$"""{ "id": "a", "type": "tcp", "target": "127.0.0.1:1", "alert": { "repeat": {{repeat}} } }""");
+
+        Assert.Equal(TimeSpan.Zero, check.Alert.Repeat);
+    }
+
+    [Fact]
+    public void Parse_AlertUnknownChannel_NamesTheKnownOnes()
+    {
+        var document = CheckParser.Parse(
+            """{ "id": "a", "type": "tcp", "target": "127.0.0.1:1", "alert": { "notify": ["sre-oncall", "pager"] } }""",
+            "a.json", ProbeCatalog.Default.Checks, ["webhook", "sre-oncall"]);
+
+        Assert.Equal("a.json:1: $.alert.notify[1]: unknown channel \"pager\"; known channels: sre-oncall, webhook", Assert.Single(document.Errors).ToString());
+    }
+
+    [Fact]
+    public void Parse_AlertChannelWithNoneConfigured_SaysWhereChannelsAreConfigured()
+    {
+        var document = CheckParser.Parse(
+            """{ "id": "a", "type": "tcp", "target": "127.0.0.1:1", "alert": { "notify": ["sre"] } }""", "a.json", ProbeCatalog.Default.Checks, []);
+
+        Assert.Equal("a.json:1: $.alert.notify[0]: unknown channel \"sre\"; no channels are configured (Sentinel:Alerting:Channels)", Assert.Single(document.Errors).ToString());
+    }
+
+    [Fact]
     public void Parse_Array_ReturnsEachCheckWithItsPathLineAndJson()
     {
         var document = CheckParser.Parse("""

@@ -30,6 +30,14 @@ public sealed partial class CheckSchemaTests
         Assert.Equal(accepted, Properties(Schema.GetProperty("$defs").GetProperty("assertion")));
     }
 
+    [Fact]
+    public void Schema_AlertFields_MatchWhatTheParserAccepts()
+    {
+        var accepted = KnownFields("""{ "id": "a", "type": "tcp", "target": "127.0.0.1:1", "alert": { "zzz": 1 } }""", "$.alert.zzz");
+
+        Assert.Equal(accepted, Properties(Schema.GetProperty("$defs").GetProperty("alert")));
+    }
+
     [Theory]
     [InlineData("icmp", "127.0.0.1")]
     [InlineData("path", "127.0.0.1")]

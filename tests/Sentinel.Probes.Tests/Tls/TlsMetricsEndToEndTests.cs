@@ -30,13 +30,13 @@ public sealed class TlsMetricsEndToEndTests(TlsPki pki) : IClassFixture<TlsPki>
             return text.Contains("probe_ssl_earliest_cert_expiry{", StringComparison.Ordinal) ? text : null;
         }, TimeSpan.FromSeconds(90), "the tls check's certificate series on /metrics");
 
-        Assert.Matches($$"""probe_ssl_earliest_cert_expiry\{[^}]*check="tls-incomplete"[^}]*\} \d+""", metrics);
+        Assert.Matches($$"""probe_ssl_earliest_cert_expiry\{[^}]*job="tls-incomplete"[^}]*\} \d+""", metrics);
         // Subject and issuer in blackbox_exporter's form (Go's pkix.Name.String()), so its dashboards match.
         Assert.Matches("""probe_ssl_last_chain_info\{[^}]*subject="CN=www.sentinel.test,O=Sentinel Tests"[^}]*\} 1""", metrics);
         Assert.Matches("""probe_ssl_last_chain_info\{[^}]*issuer="CN=Sentinel Test Intermediate CA,O=Sentinel Tests"[^}]*\} 1""", metrics);
         Assert.Matches("""probe_tls_version_info\{[^}]*version="TLS 1.3"[^}]*\} 1""", metrics);
-        Assert.Matches("""sentinel_tls_cert_days_left\{[^}]*position="leaf"[^}]*\} 8[89](\.\d+)?\n""", metrics);
-        Assert.Matches("""probe_success\{[^}]*check="tls-incomplete"[^}]*\} 0""", metrics);
+        Assert.Matches("""sentinel_tls_cert_expiry_timestamp_seconds\{[^}]*position="leaf"[^}]*\} \d{10}\n""", metrics);
+        Assert.Matches("""probe_success\{[^}]*job="tls-incomplete"[^}]*\} 0""", metrics);
         Assert.Matches("""sentinel_probe_failures_total\{[^}]*category="tls_incomplete_chain"[^}]*\} [1-9]""", metrics);
     }
 }

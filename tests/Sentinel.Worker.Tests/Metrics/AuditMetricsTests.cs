@@ -42,9 +42,9 @@ public sealed class AuditMetricsTests(PostgresCluster postgres)
                 // lands during a scrape has only some of its series in it: wait for every series asserted on below.
                 var text = last = await host.MetricsAsync();
                 return text.Contains("id=\"cors.reflects_any_origin_with_credentials\"", StringComparison.Ordinal)
-                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"")
-                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*check=\"cors\"")
-                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*check=\"secure\"")
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_ssl_earliest_cert_expiry\\{[^}]*job=\"secure\"")
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*job=\"cors\"")
+                    && System.Text.RegularExpressions.Regex.IsMatch(text, "probe_success\\{[^}]*job=\"secure\"")
                     && text.Contains("category=\"audit_finding\"", StringComparison.Ordinal) ? text : null;
             }, TimeSpan.FromSeconds(30), "audit findings of the headers check and certificate series of the https check");
         }
@@ -53,20 +53,20 @@ public sealed class AuditMetricsTests(PostgresCluster postgres)
             await using var connection = await host.Database.OpenConnectionAsync();
             var results = await connection.QueryAsync<string>(
                 "select check_id || ' ' || status || ' ' || coalesce(failure_category, '') || ' ' || coalesce(failure_message, '') from results order by started_at desc limit 10");
-            var series = string.Join('\n', last.Split('\n').Where(l => l.Contains("check=\"cors\"", StringComparison.Ordinal) || l.Contains("check=\"secure\"", StringComparison.Ordinal)));
+            var series = string.Join('\n', last.Split('\n').Where(l => l.Contains("job=\"cors\"", StringComparison.Ordinal) || l.Contains("job=\"secure\"", StringComparison.Ordinal)));
             throw new TimeoutException($"{timeout.Message}\nlatest results:\n{string.Join('\n', results)}\nseries:\n{series}", timeout);
         }
 
-        Assert.Matches("sentinel_audit_findings\\{[^}]*check=\"cors\",id=\"cors.reflects_any_origin_with_credentials\",severity=\"critical\"[^}]*\\} 1\n", metrics);
-        Assert.Matches("probe_success\\{[^}]*check=\"cors\"[^}]*\\} 0", metrics);
-        Assert.Matches("sentinel_probe_failures_total\\{[^}]*category=\"audit_finding\",check=\"cors\"[^}]*\\} [1-9]", metrics);
-        Assert.DoesNotMatch("sentinel_audit_findings\\{[^}]*check=\"secure\"", metrics);
+        Assert.Matches("sentinel_audit_findings\\{[^}]*job=\"cors\"[^}]*id=\"cors.reflects_any_origin_with_credentials\",severity=\"critical\"[^}]*\\} 1\n", metrics);
+        Assert.Matches("probe_success\\{[^}]*job=\"cors\"[^}]*\\} 0", metrics);
+        Assert.Matches("sentinel_probe_failures_total\\{[^}]*job=\"cors\"[^}]*category=\"audit_finding\"[^}]*\\} [1-9]", metrics);
+        Assert.DoesNotMatch("sentinel_audit_findings\\{[^}]*job=\"secure\"", metrics);
 
         var expiry = chain.Intermediates.Append(chain.Leaf).Min(c => c.NotAfter.ToUniversalTime());
-        var exported = System.Text.RegularExpressions.Regex.Match(metrics, "probe_ssl_earliest_cert_expiry\\{[^}]*check=\"secure\"[^}]*\\} ([0-9.eE+]+)\n");
+        var exported = System.Text.RegularExpressions.Regex.Match(metrics, "probe_ssl_earliest_cert_expiry\\{[^}]*job=\"secure\"[^}]*\\} ([0-9.eE+]+)\n");
         Assert.True(exported.Success, metrics);
         Assert.Equal(new DateTimeOffset(expiry).ToUnixTimeSeconds(), (long)double.Parse(exported.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Matches("probe_success\\{[^}]*check=\"secure\"[^}]*\\} 1", metrics);
+        Assert.Matches("probe_success\\{[^}]*job=\"secure\"[^}]*\\} 1", metrics);
 
         // The findings are stored with the result, evidence included.
         var stored = await Eventually.ValueAsync(async () =>

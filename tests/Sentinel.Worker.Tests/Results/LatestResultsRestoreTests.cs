@@ -1,8 +1,8 @@
 using Sentinel.Probes;
 using Sentinel.Probes.Checks;
 using Sentinel.Testing;
-using Sentinel.Worker.Storage;
 using Sentinel.Worker.Scheduling;
+using Sentinel.Worker.Storage;
 using Sentinel.Worker.Tests.Checks;
 using Sentinel.Worker.Tests.Metrics;
 using Xunit;
@@ -59,7 +59,7 @@ public sealed class LatestResultsRestoreTests(PostgresCluster postgres)
         Assert.Equal(0, MetricsTests.Value(after, "probe_success", id));
         Assert.Equal(startedAt.ToUnixTimeMilliseconds() / 1000.0, MetricsTests.Value(after, "sentinel_check_last_run_timestamp_seconds", id)!.Value, 3);
         Assert.Equal(MetricsTests.Value(before, "probe_ip_protocol", id), MetricsTests.Value(after, "probe_ip_protocol", id));
-        Assert.Matches($"sentinel_check_status\\{{[^}}]*check=\"{id}\",status=\"down\"[^}}]*\\}} 1", after);
+        Assert.Matches($"sentinel_check_status\\{{[^}}]*job=\"{id}\"[^}}]*status=\"down\"[^}}]*\\}} 1", after);
         Assert.Equal(rows, await second.Database.QueryValueAsync<long>("SELECT count(*) FROM results"));
     }
 

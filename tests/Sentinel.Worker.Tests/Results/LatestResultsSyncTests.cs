@@ -52,7 +52,7 @@ public sealed class LatestResultsSyncTests(PostgresCluster postgres)
         await Eventually.WaitAsync(async () =>
         {
             var metrics = await host.MetricsAsync();
-            return !metrics.Contains("check=\"gone\"", StringComparison.Ordinal) && !metrics.Contains("check=\"paused\"", StringComparison.Ordinal);
+            return !metrics.Contains("job=\"gone\"", StringComparison.Ordinal) && !metrics.Contains("job=\"paused\"", StringComparison.Ordinal);
         }, Bound, "every series of the removed and the disabled check to disappear");
         Assert.NotNull(MetricsTests.Value(await host.MetricsAsync(), "probe_success", "keep"));
     }

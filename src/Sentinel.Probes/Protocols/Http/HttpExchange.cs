@@ -21,7 +21,7 @@ internal static class HttpExchange
 {
     /// <summary>The series an exchange exports (an audit step adds its own).</summary>
     public static IReadOnlyList<MetricDescriptor> Metrics { get; } =
-        [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, .. TlsMetrics.All];
+        [.. HttpMetrics.All, TargetResolution.LookupTime, TargetResolution.IpProtocol, TargetResolution.IpAddrHash, .. TlsMetrics.All];
 
     /// <summary>
     /// Runs <paramref name="check"/>'s exchange with <paramref name="section"/>'s settings, then <paramref name="audit"/>

@@ -33,6 +33,13 @@ internal static class HttpMetrics
     public static readonly MetricDescriptor Version = new(
         "probe_http_version", "HTTP version of the final response (1.0, 1.1, 2, 3).");
 
+    public static readonly MetricDescriptor LastModified = new(
+        "probe_http_last_modified_timestamp_seconds", "The final response's Last-Modified header (Unix time), when it has one that parses.", "s");
+
+    /// <summary>As blackbox_exporter: 1 when a body or header pattern failed the check, 0 otherwise (also when the check has none).</summary>
+    public static readonly MetricDescriptor FailedDueToRegex = new(
+        "probe_failed_due_to_regex", "Whether the check failed because a body or header pattern (bodyMatches, headerMatches, ...) did not hold (1) or not (0).");
+
     /// <summary>Per address of the target's name (policy any, all, quorum): 1 when that address passed.</summary>
     public static readonly MetricDescriptor AddressUp = new(
         "sentinel_http_address_up", "Whether the exchange with each address of the target passed (1) or not (0); ip_index is the address's position in the resolver's answer (at most 8).", null, "ip_index", "ip_family");
@@ -42,5 +49,8 @@ internal static class HttpMetrics
         "sentinel_http_address_duration_seconds", "How long the exchange with each address of the target took.", "s", "ip_index", "ip_family");
 
     public static IReadOnlyList<MetricDescriptor> All { get; } =
-        [StatusCode, Duration, ContentLength, BodyWireBytes, UncompressedBodyLength, Redirects, Ssl, Version, AddressUp, AddressDuration];
+        [StatusCode, Duration, ContentLength, BodyWireBytes, UncompressedBodyLength, Redirects, Ssl, Version, LastModified, FailedDueToRegex, AddressUp, AddressDuration];
+
+    /// <summary>blackbox_exporter's phases of probe_http_duration_seconds, each written (0 when it did not happen) whatever the run reached.</summary>
+    public static IReadOnlyList<string> Phases { get; } = [PhaseNames.Resolve, PhaseNames.Connect, PhaseNames.Tls, PhaseNames.Processing, PhaseNames.Transfer];
 }

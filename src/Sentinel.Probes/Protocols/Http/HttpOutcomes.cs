@@ -130,7 +130,26 @@ internal static class HttpOutcomes
                 result.Measure(HttpMeasurements.BodyBytes, decoded);
                 result.Sample(HttpMetrics.UncompressedBodyLength, decoded);
             }
+
+            if (LastModified(final) is { } modified)
+            {
+                result.Sample(HttpMetrics.LastModified, modified.ToUnixTimeSeconds());
+            }
         }
+        else
+        {
+            // No response: blackbox_exporter writes its response series as 0 (Go's empty Response), and dashboards
+            // built on it read a 0 status as "no answer"; the measurements stay absent.
+            result.Sample(HttpMetrics.StatusCode, 0);
+            result.Sample(HttpMetrics.Version, 0);
+            result.Sample(HttpMetrics.Redirects, Math.Max(0, hops.Count - 1));
+            result.Sample(HttpMetrics.Ssl, 0);
+            result.Sample(HttpMetrics.ContentLength, 0);
+            result.Sample(HttpMetrics.UncompressedBodyLength, 0);
+        }
+
+        var regex = outcome.Exchange.Problems.Any(p => p.Category is FailureCategories.HttpBodyMismatch or FailureCategories.HttpHeaderMismatch);
+        result.Sample(HttpMetrics.FailedDueToRegex, regex ? 1 : 0);
 
         // The phases summed over the hops, as probe_http_duration_seconds{phase} (blackbox_exporter sums them too).
         var sums = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
@@ -144,9 +163,10 @@ internal static class HttpOutcomes
             sums[phase.Name] = sums.GetValueOrDefault(phase.Name) + phase.Duration;
         }
 
-        foreach (var (name, duration) in sums)
+        // Every phase of blackbox_exporter's is written, 0 when the run did not get there (or spoke plain HTTP).
+        foreach (var name in HttpMetrics.Phases.Concat(sums.Keys.Except(HttpMetrics.Phases)))
         {
-            result.Sample(HttpMetrics.Duration, duration.TotalSeconds, name);
+            result.Sample(HttpMetrics.Duration, sums.GetValueOrDefault(name).TotalSeconds, name);
         }
 
         // The handshake under the name tls checks give it, so that one assertion fits both types.
@@ -174,5 +194,16 @@ internal static class HttpOutcomes
                 result.Sample(sample.Metric, sample.Value, sample.Labels);
             }
         }
+    }
+
+    /// <summary>The response's Last-Modified date in any of the three forms RFC 9110 lets a recipient accept, as Go's http.ParseTime.</summary>
+    private static DateTimeOffset? LastModified(HttpHop final)
+    {
+        string[] formats = ["r", "dddd, dd-MMM-yy HH:mm:ss 'GMT'", "ddd MMM d HH:mm:ss yyyy"];
+        var value = final.ResponseHeaders.FirstOrDefault(h => h.Key.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)).Value;
+        return value is not null && DateTimeOffset.TryParseExact(value.Trim(), formats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AllowInnerWhite | DateTimeStyles.AssumeUniversal, out var date)
+            ? date
+            : null;
     }
 }

@@ -106,7 +106,7 @@ internal sealed class IcmpSession : IDisposable
         try
         {
             var (kind, code, from, received) = await pending.Answer.Task.WaitAsync(replyTimeout, _time, cancellationToken).ConfigureAwait(false);
-            return new EchoOutcome(kind, code, from, _time.GetElapsedTime(sent, received), null, null);
+            return new EchoOutcome(kind, code, from, _time.GetElapsedTime(sent, received), null, null) { HopLimit = pending.HopLimit };
         }
         catch (TimeoutException)
         {
@@ -177,12 +177,13 @@ internal sealed class IcmpSession : IDisposable
             // Echo answers carry this session's identifier; UDP and TCP answers are told apart by their source port.
             if (parsed && (reply.Protocol != ProbeProtocol.IcmpEcho || reply.Identifier == Identifier))
             {
-                Match(reply, received);
+                // An IPv4 raw socket hands over the IP header: its TTL is the reply's remaining hop limit (byte 8).
+                Match(reply, received, _family == AddressFamily.InterNetwork && length > 8 ? packet[8] : null);
             }
         }
     }
 
-    private void Match(IcmpReply reply, long received)
+    private void Match(IcmpReply reply, long received, byte? hopLimit)
     {
         Pending? pending;
         var key = reply.Protocol == ProbeProtocol.IcmpEcho ? (reply.Protocol, reply.Sequence) : (reply.Protocol, reply.Identifier);
@@ -194,6 +195,7 @@ internal sealed class IcmpSession : IDisposable
         // Another session may share the identifier by chance; the probe's destination must match too.
         if (pending is not null && pending.Target.Equals(reply.Destination))
         {
+            pending.HopLimit = hopLimit;
             pending.Answer.TrySetResult((reply.Kind, reply.Code, reply.From, received));
         }
     }
@@ -262,6 +264,9 @@ internal sealed class IcmpSession : IDisposable
     {
         public IPAddress Target { get; } = target;
 
+        /// <summary>The TTL of the answer's IP header, when the socket saw it; set before <see cref="Answer"/> completes.</summary>
+        public byte? HopLimit { get; set; }
+
         public TaskCompletionSource<(IcmpReplyKind Kind, byte Code, IPAddress From, long Received)> Answer { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -285,6 +290,9 @@ internal sealed class IcmpSession : IDisposable
 /// <param name="SendErrorMessage">The operating system's message for <paramref name="SendError"/>.</param>
 internal readonly record struct EchoOutcome(IcmpReplyKind? Kind, byte Code, IPAddress? From, TimeSpan Rtt, SocketError? SendError, string? SendErrorMessage)
 {
+    /// <summary>The TTL of the answer's IP header (IPv4), when it came and the socket saw it.</summary>
+    public byte? HopLimit { get; init; }
+
     public static EchoOutcome Lost => default;
 
     public static EchoOutcome Failed(SocketError error, string message) => new(null, 0, null, TimeSpan.Zero, error, message);

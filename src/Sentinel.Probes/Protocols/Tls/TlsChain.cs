@@ -38,7 +38,7 @@ internal sealed record ChainCertificate(CertificateFacts Facts, ChainPosition Po
         _ => $"a certificate the server sent but the chain does not use ({Facts.Subject})",
     };
 
-    /// <summary>The label value of <c>sentinel_tls_cert_days_left{position}</c>.</summary>
+    /// <summary>The label value of <c>sentinel_tls_cert_expiry_timestamp_seconds{position}</c>.</summary>
     public string MetricPosition(int intermediateNumber) => Position switch
     {
         ChainPosition.Leaf => "leaf",

@@ -47,6 +47,9 @@ internal sealed class TlsInspectionDetails : ProbeDetails
     /// <summary>How many certificates the server sent.</summary>
     public int Sent => _capture.Served.Count;
 
+    /// <summary>The chain as built, for whoever follows certificates across results (expiry alerts); null when no certificate was received.</summary>
+    internal TlsChain? Chain => _chain;
+
     /// <summary>The chain from the leaf up, then what the server sent besides.</summary>
     public IEnumerable<TlsCertificateJson> Certificates => (_chain?.Certificates ?? []).Select(c => new TlsCertificateJson(c, _now));
 

@@ -64,6 +64,7 @@ internal static class TlsInspector
         if (capture.CipherSuite is { } cipher)
         {
             measurements.Add(new(TlsMeasurements.Cipher, MeasurementValue.Of(cipher.ToString())));
+            samples.Add(new MetricSample(TlsMetrics.CipherInfo, 1, [cipher.ToString()]));
         }
 
         TlsChain? chain = null;
@@ -82,14 +83,14 @@ internal static class TlsInspector
             // The chain clients use, as the date verdicts judge it: a stale extra certificate the server sends does not
             // count here (probe_ssl_earliest_cert_expiry, as blackbox_exporter's, still does).
             measurements.Add(new(TlsMeasurements.CertChainDaysLeft, MeasurementValue.Of(Math.Round(chain.Judged.Min(c => c.Facts.DaysLeft(now)), 3))));
-            samples.AddRange(Samples(served, chain, now));
+            samples.AddRange(Samples(served, chain));
         }
 
         var details = new TlsInspectionDetails(capture, expectations, chain, now);
         return new TlsInspection(problems, measurements, samples, details) { Findings = findings };
     }
 
-    private static IEnumerable<MetricSample> Samples(List<CertificateFacts> served, TlsChain chain, DateTimeOffset now)
+    private static IEnumerable<MetricSample> Samples(List<CertificateFacts> served, TlsChain chain)
     {
         // Over everything the server sent, used or not, as blackbox_exporter's getEarliestCertExpiry (PeerCertificates).
         yield return new MetricSample(TlsMetrics.EarliestCertExpiry, served.Min(f => f.NotAfter).ToUnixTimeSeconds(), []);
@@ -111,7 +112,7 @@ internal static class TlsInspector
                 intermediate++;
             }
 
-            yield return new MetricSample(TlsMetrics.CertDaysLeft, Math.Round(certificate.Facts.DaysLeft(now), 3), [certificate.MetricPosition(intermediate)]);
+            yield return new MetricSample(TlsMetrics.CertExpiry, certificate.Facts.NotAfter.ToUnixTimeSeconds(), [certificate.MetricPosition(intermediate)]);
         }
     }
 

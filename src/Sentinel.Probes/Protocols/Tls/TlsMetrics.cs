@@ -27,10 +27,17 @@ internal static class TlsMetrics
     public static readonly MetricDescriptor TlsVersionInfo = new(
         "probe_tls_version_info", "The negotiated TLS version; the value is always 1.", null, "version");
 
-    /// <summary>Days left of each certificate of the chain (days: a unit the issue names; not a base unit suffix).</summary>
-    public static readonly MetricDescriptor CertDaysLeft = new(
-        "sentinel_tls_cert_days_left", "Days until each certificate of the chain expires, negative once expired (position: leaf, intermediate_N, root).", null, "position");
+    /// <summary>The negotiated cipher suite by its IANA name, as Go's tls.CipherSuiteName gives it; always 1.</summary>
+    public static readonly MetricDescriptor CipherInfo = new(
+        "probe_tls_cipher_info", "The negotiated TLS cipher suite (IANA name); the value is always 1.", null, "cipher");
+
+    /// <summary>
+    /// The expiry of each certificate of the chain, Unix seconds: a timestamp in the base unit, so the value stays put
+    /// between runs and days left are <c>(x - time()) / 86400</c> at query time.
+    /// </summary>
+    public static readonly MetricDescriptor CertExpiry = new(
+        "sentinel_tls_cert_expiry_timestamp_seconds", "When each certificate of the chain as built expires (Unix time; position: leaf, intermediate_N, root).", "s", "position");
 
     /// <summary>Every TLS series, for a type's <see cref="ProbeType.Metrics"/>.</summary>
-    public static IReadOnlyList<MetricDescriptor> All { get; } = [EarliestCertExpiry, LastChainExpiry, LastChainInfo, TlsVersionInfo, CertDaysLeft];
+    public static IReadOnlyList<MetricDescriptor> All { get; } = [EarliestCertExpiry, LastChainExpiry, LastChainInfo, TlsVersionInfo, CipherInfo, CertExpiry];
 }

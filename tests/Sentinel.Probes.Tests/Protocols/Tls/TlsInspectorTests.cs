@@ -71,9 +71,9 @@ public sealed class TlsInspectorTests(TlsPki pki) : IClassFixture<TlsPki>
         // As blackbox_exporter: the serial's big-endian bytes in hex, leading zero bytes dropped (Go's %x of Int.Bytes()).
         Assert.Equal(System.Text.RegularExpressions.Regex.Replace(chain.Leaf.SerialNumber.ToLowerInvariant(), "^(00)+(?=.)", ""), info.Labels[4]);
         Assert.Equal(["TLS 1.3"], Single(samples, "probe_tls_version_info").Labels);
-        var days = samples.Where(s => s.Metric.Name == "sentinel_tls_cert_days_left").ToDictionary(s => s.Labels[0], s => s.Value);
-        Assert.Equal(["leaf", "intermediate_1", "root"], days.Keys);
-        Assert.InRange(days["leaf"], 59.9, 60.1);
+        var expiry = samples.Where(s => s.Metric.Name == "sentinel_tls_cert_expiry_timestamp_seconds").ToDictionary(s => s.Labels[0], s => s.Value);
+        Assert.Equal(["leaf", "intermediate_1", "root"], expiry.Keys);
+        Assert.Equal(new DateTimeOffset(chain.Leaf.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), expiry["leaf"]);
     }
 
     [Fact]

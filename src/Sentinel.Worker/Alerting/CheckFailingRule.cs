@@ -1,0 +1,74 @@
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
+
+namespace Sentinel.Worker.Alerting;
+
+/// <summary>
+/// The "check failing" alert of one check, as a function of its row and one new result: fire when <c>after</c> of the
+/// last <c>within</c> counted results failed, resolve after <c>resolveAfter</c> consecutive passes, remind every
+/// <c>repeat</c> of wall-clock time while firing (on the first result after it has passed, since results are what
+/// wake the evaluation). An <c>unknown</c> result (Sentinel's own fault) is not counted either way; a
+/// <c>degraded</c> one fails a warning alert and passes a critical one. A result no newer than the last one counted is
+/// ignored, so that evaluating the same result twice (a retry, a second node) changes nothing.
+/// </summary>
+internal static class CheckFailingRule
+{
+    /// <summary>The alert's next row after <paramref name="result"/>, or null when the result changes nothing.</summary>
+    public static AlertDecision? Apply(Alert alert, EffectiveAlertRule rule, CheckDefinition check, ProbeResult result, DateTimeOffset now)
+    {
+        if (result.Id == alert.LastResultId || (alert.LastResultAt is { } last && result.StartedAt < last))
+        {
+            return null;
+        }
+
+        var counted = alert with
+        {
+            Title = check.Name,
+            Severity = AlertLimits.Name(rule.Severity),
+            LastResultId = result.Id,
+            LastResultAt = result.StartedAt,
+            UpdatedAt = now,
+        };
+        if (result.Status == ProbeStatus.Unknown)
+        {
+            return new AlertDecision(counted, null);
+        }
+
+        var failed = result.Status == ProbeStatus.Down || (result.Status == ProbeStatus.Degraded && rule.Severity == AlertSeverity.Warning);
+        var recent = counted.Recent + (failed ? 'F' : 'P');
+        if (recent.Length > AlertLimits.MaxRuns)
+        {
+            recent = recent[^AlertLimits.MaxRuns..];
+        }
+
+        counted = counted with { Recent = recent };
+        var window = recent.Length > rule.Within ? recent[^rule.Within..] : recent;
+        var failures = window.Count(c => c == 'F');
+        var passes = recent.Length - recent.TrimEnd('P').Length;
+        switch (alert.State)
+        {
+            case AlertState.Firing when passes >= rule.ResolveAfter:
+                // A fresh window after resolving: old failures do not count toward the next firing.
+                return Notify(counted with { State = AlertState.Resolved, Since = result.StartedAt, Recent = string.Empty }, AlertEvent.Resolved, now);
+            case AlertState.Firing when rule.Repeat > TimeSpan.Zero && now - (alert.LastNotifiedAt ?? alert.Since) >= rule.Repeat:
+                return Notify(counted, AlertEvent.Reminder, now);
+            case AlertState.Firing:
+                return new AlertDecision(counted, null);
+            case var _ when failures >= rule.After:
+                var since = alert.State == AlertState.Pending ? alert.Since : result.StartedAt;
+                var problem = result.Failure ?? (result.Problems.Count > 0 ? result.Problems[0] : null);
+                return Notify(counted with { State = AlertState.Firing, Since = since, TriggerResultId = result.Id, Reason = problem?.Category }, AlertEvent.Firing, now);
+            case var _ when failures > 0:
+                return new AlertDecision(
+                    counted with { State = AlertState.Pending, Since = alert.State == AlertState.Pending ? alert.Since : result.StartedAt }, null);
+            case AlertState.Pending:
+                // The failures left the window without firing.
+                return new AlertDecision(counted with { State = AlertState.Ok, Since = result.StartedAt }, null);
+            default:
+                return new AlertDecision(counted, null);
+        }
+    }
+
+    private static AlertDecision Notify(Alert next, AlertEvent @event, DateTimeOffset now) =>
+        new(next with { Sequence = next.Sequence + 1, LastNotifiedAt = now }, @event);
+}
