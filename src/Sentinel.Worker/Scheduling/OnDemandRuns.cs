@@ -32,7 +32,7 @@ internal sealed class OnDemandRuns(CheckStore store, ResultPipeline results, Pro
         }
 
         var check = document.Checks[0].Definition;
-        await runner.EnsureWarmAsync(check.Type, cancellationToken).ConfigureAwait(false);
+        await runner.EnsureWarmAsync(check, cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
         await results.PublishAsync(check, result, cancellationToken).ConfigureAwait(false);
         return result;
