@@ -7,21 +7,28 @@ namespace Sentinel.Bench;
 
 /// <summary>
 /// The benchmark's HTTPS target, run in its own process so that neither client shares a CPU scheduler queue with
-/// it: Kestrel on 127.0.0.1 with a leaf from a test CA (root written to DIR/root.pem), serving the test server's
-/// endpoints, among them /delay (a known wait before the first byte, a body streamed over a known time).
-/// Prints "READY port" and serves until its standard input closes.
+/// it: Kestrel on 127.0.0.1 with a leaf from a test CA for localhost and 127.0.0.1 (root written to DIR/root.pem),
+/// serving the test server's endpoints, among them /delay (a known wait before the first byte, a body streamed
+/// over a known time); with --plain, the same endpoints over plain HTTP.
+/// Prints "READY port [root file]" and serves until its standard input closes.
 /// </summary>
 internal static class AccuracyServer
 {
     public static async Task<int> ServeAsync(string[] args)
     {
         var port = Option(args, "--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        var directory = Option(args, "--dir") ?? Directory.CreateTempSubdirectory("sentinel-bench-").FullName;
-        using var ca = TestCertificateAuthority.Create("Sentinel Bench");
-        var chain = ca.Issue(new CertificateSpec { CommonName = "localhost", DnsNames = ["localhost"], IpAddresses = [IPAddress.Loopback] });
-        await File.WriteAllTextAsync(Path.Combine(directory, "root.pem"), ca.RootPem);
+        using var ca = args.Contains("--plain") ? null : TestCertificateAuthority.Create("Sentinel Bench");
+        var root = "";
+        if (ca is not null)
+        {
+            var directory = Option(args, "--dir") ?? Directory.CreateTempSubdirectory("sentinel-bench-").FullName;
+            root = Path.Combine(directory, "root.pem");
+            await File.WriteAllTextAsync(root, ca.RootPem);
+        }
+
+        var chain = ca?.Issue(new CertificateSpec { CommonName = "localhost", DnsNames = ["localhost"], IpAddresses = [IPAddress.Loopback] });
         await using var server = await HttpTestServer.StartAsync(new HttpTestServerOptions { Tls = chain, Port = port });
-        Console.WriteLine($"READY {server.Port} {Path.Combine(directory, "root.pem")}");
+        Console.WriteLine($"READY {server.Port} {root}".TrimEnd());
         Console.Out.Flush();
 
         // Serve until the parent closes our stdin (or Ctrl+D when run by hand).

@@ -24,7 +24,7 @@ internal sealed class BenchProcess : IDisposable
     /// <summary>What the child printed after its port (the HTTPS server: its root certificate file).</summary>
     public string? Detail { get; }
 
-    public static async Task<BenchProcess> StartAsync(string verb)
+    public static async Task<BenchProcess> StartAsync(string verb, params string[] arguments)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -34,6 +34,11 @@ internal sealed class BenchProcess : IDisposable
         }
 
         start.ArgumentList.Add(verb);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var process = Process.Start(start)!;
         var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var parts = ready?.Split(' ', 3) ?? [];

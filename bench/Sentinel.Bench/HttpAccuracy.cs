@@ -109,24 +109,18 @@ internal static class HttpAccuracy
         ];
     }
 
-    /// <summary>Runs curl with two transfers; returns each one's phases (ms) from its cumulative -w times.</summary>
-    internal static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile)
+    /// <summary>
+    /// Runs curl with two transfers; returns each one's phases (ms) from its cumulative -w times. With
+    /// <paramref name="cpu"/>, curl runs pinned to that CPU (taskset -c).
+    /// </summary>
+    internal static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile, string? cpu = null)
     {
         const string Format = "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\\n";
         string[] transfer = ["-sS", "--http1.1", "--no-sessionid", "--cacert", rootFile, "-H", "Connection: close", "-o", "/dev/null", "-w", Format, url];
-        var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in transfer.Concat(["--next"]).Concat(transfer))
+        var (exit, output, errors) = await Tool.RunAsync(["curl", .. transfer, "--next", .. transfer], cpu);
+        if (exit != 0)
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"curl exited {process.ExitCode}: {errors}");
+            throw new InvalidOperationException($"curl exited {exit}: {errors}");
         }
 
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -137,6 +131,9 @@ internal static class HttpAccuracy
     {
         var t = line.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture) * 1000).ToArray();
         var (lookup, connect, appconnect, start, total) = (t[0], t[1], t[2], t[3], t[4]);
+
+        // Without TLS curl reports time_appconnect as 0: the tls phase is then empty, not negative.
+        appconnect = appconnect == 0 ? connect : appconnect;
         return [lookup, connect - lookup, appconnect - connect, start - appconnect, total - start, total];
     }
 

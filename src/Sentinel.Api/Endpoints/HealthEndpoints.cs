@@ -8,15 +8,17 @@ namespace Sentinel.Api.Endpoints;
 /// <summary>
 /// <c>/healthz</c> (the process is alive and serving) and <c>/readyz</c> (it can do its job: database
 /// reachable, migrations applied), for load balancers and orchestrators.
+/// They answer without an API key unless <see cref="ApiOptions.OpenOperationalEndpoints"/> is false.
 /// </summary>
 public static class HealthEndpoints
 {
     /// <summary>Maps the health endpoints.</summary>
-    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", Alive).ExcludeFromDescription();
-        endpoints.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
-        return endpoints;
+        var health = endpoints.MapGroup("").ExcludeFromDescription();
+        health.MapGet("/healthz", Alive);
+        health.MapGet("/readyz", ReadyAsync);
+        return health;
     }
 
     internal static JsonHttpResult<HealthStatus> Alive() => TypedResults.Json(new HealthStatus("alive", null), ApiJsonContext.Default.HealthStatus);

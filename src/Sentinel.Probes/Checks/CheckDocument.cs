@@ -11,6 +11,12 @@ public sealed record CheckDocument(string Source, IReadOnlyList<ParsedCheck> Che
 {
     /// <summary>Whether the document has no errors.</summary>
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>
+    /// Whether the document could not be read as JSON at all (too large, not UTF-8, empty, or not well-formed), as
+    /// opposed to well-formed JSON that is not a valid check. The API answers the first 400 and the second 422.
+    /// </summary>
+    public bool Malformed { get; init; }
 }
 
 /// <summary>A valid check and the JSON text that defined it, which is what the store keeps.</summary>

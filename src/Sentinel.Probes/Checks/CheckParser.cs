@@ -114,8 +114,9 @@ internal static class CheckParser
     /// <summary>Parses a document held as text (a stored definition or an API body).</summary>
     internal static CheckDocument Parse(string json, string source, CheckTypes types) => Parse(Encoding.UTF8.GetBytes(json), source, types);
 
+    /// <summary>A document that is not readable JSON: every caller of this is about bytes, not about a check.</summary>
     private static CheckDocument Failed(string source, int? line, string message) =>
-        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]);
+        new(source, [], [new CheckError(source, line, JsonPath.Root, message)]) { Malformed = true };
 
     private static int? FindInvalidUtf8(ReadOnlySpan<byte> utf8)
     {

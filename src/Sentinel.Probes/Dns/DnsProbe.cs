@@ -149,10 +149,14 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         await using var _ = responder.ConfigureAwait(false);
 
         // A server named by host name is resolved with the system resolver, whose first call in a process loads
-        // its modules (NSS) and costs 100 ms or more; localhost comes from /etc/hosts, so this sends no query.
+        // its modules (NSS) and costs 100 ms or more; localhost is looked up only where this node's files answer it,
+        // so that this sends no query.
         try
         {
-            await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
+            if (ResolutionWarmUp.LocalhostIsLocal)
+            {
+                await context.SystemResolver.ResolveAsync(LocalhostAnswer.Name, IpVersion.Any, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,11 +1,10 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
+using Sentinel.Probes.Protocols.Dns;
 
 namespace Sentinel.Probes.Dns;
 
 /// <summary>
-/// A throwaway DNS responder on loopback for warming a one-shot run: it answers every query, over UDP and TCP on
+/// The dns probe's warm-up responder, a <see cref="LoopbackDnsServer"/>: it answers every query, over UDP and TCP on
 /// one port, with one record of each type a check may ask for, an authority and an additional record and an EDNS0 OPT record, so that DnsClient's send, receive and record
 /// parsers, and the probe's own paths, are compiled before the target is timed (without it the first real
 /// answer costs about 4 ms more than dig measures). Only used by <see cref="DnsProbe.WarmUpAsync"/>; it serves
@@ -14,87 +13,16 @@ namespace Sentinel.Probes.Dns;
 /// </summary>
 internal sealed class DnsWarmUp : IAsyncDisposable
 {
-    private readonly Socket _udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private readonly Socket _tcp = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serving;
+    private readonly LoopbackDnsServer _server = new(Reply);
 
-    public DnsWarmUp()
-    {
-        _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        _tcp.Bind(EndPoint);
-        _tcp.Listen(4);
-        _serving = Task.WhenAll(ServeUdpAsync(_stop.Token), ServeTcpAsync(_stop.Token));
-    }
+    public IPEndPoint EndPoint => _server.EndPoint;
 
-    public IPEndPoint EndPoint { get; }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _udp.Dispose();
-        _tcp.Dispose();
-        try
-        {
-            await _serving.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task ServeUdpAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var received = await _udp.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cancellationToken).ConfigureAwait(false);
-            if (Reply(buffer.AsSpan(0, received.ReceivedBytes)) is { } reply)
-            {
-                await _udp.SendToAsync(reply, received.RemoteEndPoint, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task ServeTcpAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            using var connection = await _tcp.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            using var stream = new NetworkStream(connection);
-            await stream.ReadExactlyAsync(buffer.AsMemory(0, 2), cancellationToken).ConfigureAwait(false);
-            var length = BinaryPrimitives.ReadUInt16BigEndian(buffer);
-            if (length > buffer.Length)
-            {
-                continue;
-            }
-
-            await stream.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            if (Reply(buffer.AsSpan(0, length)) is { } reply)
-            {
-                var framed = new byte[2 + reply.Length];
-                BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
-                reply.CopyTo(framed, 2);
-                await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     /// <summary>The answer to a query: its id and question, <see cref="Answers"/>, an authority and an additional record; null for what is not a query.</summary>
     private static byte[]? Reply(ReadOnlySpan<byte> query)
     {
-        var end = 12;
-        while (end < query.Length && query[end] != 0)
-        {
-            end += query[end] + 1;
-        }
-
-        end += 5;
-        if (query.Length < 12 || end > query.Length)
+        if (LoopbackDnsServer.QuestionEnd(query) is not { } end)
         {
             return null;
         }

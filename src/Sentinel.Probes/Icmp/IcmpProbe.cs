@@ -88,13 +88,13 @@ internal sealed class IcmpProbe : IProbe, IWarmUp
         // timed. Without permission they fail quietly; the run then reports path_permission_denied.
         var check = new CheckDefinition
         {
-            Id = "warm-up", Name = "warm-up", Type = "icmp", Target = IPAddress.Loopback.ToString(),
+            Id = "warm-up", Name = "warm-up", Type = "icmp", Target = ResolutionWarmUp.Host, IpVersion = IpVersion.V4,
             Timeout = TimeSpan.FromSeconds(2),
             Section = new IcmpSection { Count = 1, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
         };
         for (var round = 0; round < 3; round++)
         {
-            await run(check).ConfigureAwait(false);
+            await run(check with { Target = ResolutionWarmUp.HostFor(round) }).ConfigureAwait(false);
         }
     }
 

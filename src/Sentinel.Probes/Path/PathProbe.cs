@@ -105,13 +105,13 @@ internal sealed class PathProbe : IProbe, IWarmUp
         // route history: a route stored under a real check's id would make its next run a false route change.
         var check = new CheckDefinition
         {
-            Id = WarmUpCheckId, Name = "warm-up", Type = "path", Target = IPAddress.Loopback.ToString(),
+            Id = WarmUpCheckId, Name = "warm-up", Type = "path", Target = ResolutionWarmUp.Host, IpVersion = IpVersion.V4,
             Timeout = TimeSpan.FromSeconds(2),
             Section = new PathSection { Cycles = 2, Interval = TimeSpan.FromMilliseconds(10), MaxHops = 2, ReplyTimeout = TimeSpan.FromMilliseconds(500) },
         };
         for (var round = 0; round < 3; round++)
         {
-            await run(check).ConfigureAwait(false);
+            await run(check with { Target = ResolutionWarmUp.HostFor(round) }).ConfigureAwait(false);
         }
     }
 

@@ -16,6 +16,12 @@ internal sealed class ProbeContext
     /// <summary>The resolver for checks that do not name their own.</summary>
     public IHostResolver SystemResolver { get; init; } = new SystemHostResolver();
 
+    /// <summary>
+    /// Makes the resolver for a check that names its own <c>resolver</c> (the setting as written: an address, with an
+    /// optional port); null, the default, for the one that asks that server itself through the dns probe's exchange.
+    /// </summary>
+    public Func<string, IHostResolver>? ServerResolver { get; init; }
+
     /// <summary>State a probe keeps between runs of a check (baselines, last fingerprints).</summary>
     public ICheckStateStore State { get; init; } = new InMemoryCheckStateStore();
 

@@ -34,7 +34,9 @@ internal static class TargetResolution
 
     /// <summary>The resolver for the check: its own <c>resolver</c> when set, else the context's system resolver.</summary>
     public static IHostResolver ResolverFor(this ProbeContext context, CheckDefinition check) =>
-        check.Resolver is { } server ? new DnsServerHostResolver(server, context.Time) : context.SystemResolver;
+        check.Resolver is not { } server ? context.SystemResolver
+        : context.ServerResolver is { } make ? make(server)
+        : new DnsServerHostResolver(server, context.Time);
 
     /// <summary>Resolves the host; null when it failed, with the failure recorded in <paramref name="result"/>.</summary>
     public static async ValueTask<IReadOnlyList<IPAddress>?> ResolveAsync(

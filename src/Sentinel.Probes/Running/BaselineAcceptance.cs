@@ -30,6 +30,7 @@ internal static class BaselineAcceptance
             State = scratch,
         });
         await runner.WarmUpAsync(check.Type, cancellationToken).ConfigureAwait(false);
+        await runner.WarmUpResolutionAsync(check, cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
         var taken = await scratch.GetAsync(check.Id, stateKey, cancellationToken).ConfigureAwait(false);
         if (taken is null || !acceptable(result))

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Running;
 
@@ -71,14 +72,28 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
         return result with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt, Duration = context.Time.GetElapsedTime(start) };
     }
 
-    /// <summary>Exercises a probe type's code paths (every call warms again; see <see cref="EnsureWarmAsync"/> for once).</summary>
+    /// <summary>
+    /// Runs the check as <see cref="RunAsync(CheckDefinition, CancellationToken)"/> does and hands the result to
+    /// <paramref name="report"/>: the way to wait for a run that the warm-ups take too. A probe runs on its caller's
+    /// thread (a test's network namespace is a thread's), and when it first waits, for a lookup or a connection, the
+    /// callers above it wait too: the first time a method waits for a run, the runtime compiles that wait (a
+    /// millisecond or more) on the thread whose queue holds the lookup just started, and the time would be timed as
+    /// the target's resolve or connect. Through here the first timed run's wait is compiled already.
+    /// </summary>
+    public async Task RunAsync(CheckDefinition check, Func<ProbeResult, Task> report, CancellationToken stopping)
+    {
+        var result = await RunAsync(check, stopping).ConfigureAwait(false);
+        await report(result).ConfigureAwait(false);
+    }
+
+    /// <summary>Exercises a probe type's code paths (every call warms again; see <see cref="EnsureWarmAsync(string, CancellationToken)"/> for once).</summary>
     public async Task WarmUpAsync(string type, CancellationToken cancellationToken)
     {
         if (types.Find(type)?.Probe is IWarmUp warmUp)
         {
             try
             {
-                await warmUp.WarmUpAsync(context, c => RunAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await warmUp.WarmUpAsync(context, c => RunAsync(c, _ => Task.CompletedTask, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -88,14 +103,55 @@ internal sealed class ProbeRunner(ProbeTypes types, ProbeContext context, Action
     }
 
     /// <summary>
-    /// Warms <paramref name="type"/> the first time it is asked for and returns at once afterwards, so that a daemon's
-    /// first runs of each probe type time the target rather than the runtime's first use of its code paths (JIT,
-    /// first socket, first TLS handshake: milliseconds that would be stored as the target's). Concurrent first runs
+    /// Warms the <c>resolve</c> phase that a run of <paramref name="check"/> will time, through its resolver
+    /// (<see cref="ResolutionWarmUp"/>); a one-shot run calls it right before the run, since the system resolver cools
+    /// again within a fraction of a second. Does nothing for a check that looks no name up. Bounded by
+    /// <see cref="WarmUpBound"/>.
+    /// </summary>
+    public async Task WarmUpResolutionAsync(CheckDefinition check, CancellationToken cancellationToken)
+    {
+        if (types.Find(check.Type) is not { } type || ResolutionWarmUp.ResolverKind(check, type) is null)
+        {
+            return;
+        }
+
+        using var bound = new CancellationTokenSource(WarmUpBound, context.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, cancellationToken);
+        try
+        {
+            await ResolutionWarmUp.RunAsync(check, context, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // As for the types' warm-ups: a failed or slow one only leaves the run colder.
+        }
+    }
+
+    /// <summary>
+    /// Warms <paramref name="check"/>'s type, and the resolver it looks its target up with, the first time each is
+    /// asked for and returns at once afterwards, so that a daemon's first runs time the target rather than the runtime's
+    /// first use of its code paths (JIT, first socket, first TLS handshake, the system resolver's first lookup:
+    /// milliseconds that would be stored as the target's).
+    /// </summary>
+    public async Task EnsureWarmAsync(CheckDefinition check, CancellationToken stopping)
+    {
+        await EnsureWarmAsync(check.Type, stopping).ConfigureAwait(false);
+        if (types.Find(check.Type) is { } type && ResolutionWarmUp.ResolverKind(check, type) is { } kind)
+        {
+            await EnsureOnceAsync("resolve:" + kind, () => WarmUpResolutionAsync(check, CancellationToken.None), stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Warms <paramref name="type"/> the first time it is asked for and returns at once afterwards. Concurrent first runs
     /// share one warm-up. Waits at most <see cref="WarmUpBound"/>; a slower warm-up goes on in the background.
     /// </summary>
-    public async Task EnsureWarmAsync(string type, CancellationToken stopping)
+    public Task EnsureWarmAsync(string type, CancellationToken stopping) =>
+        EnsureOnceAsync(type, () => WarmUpAsync(type, CancellationToken.None), stopping);
+
+    private async Task EnsureOnceAsync(string key, Func<Task> warm, CancellationToken stopping)
     {
-        var warmUp = _warmed.GetOrAdd(type, t => new Lazy<Task>(() => WarmUpAsync(t, CancellationToken.None))).Value;
+        var warmUp = _warmed.GetOrAdd(key, _ => new Lazy<Task>(warm)).Value;
         try
         {
             await warmUp.WaitAsync(WarmUpBound, context.Time, stopping).ConfigureAwait(false);

@@ -53,31 +53,33 @@ internal sealed class TcpProbe : IProbe, IWarmUp
 
     public async ValueTask WarmUpAsync(ProbeContext context, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
     {
-        // Resolution, socket creation, a connection that succeeds and one that is refused (a first
-        // SocketException alone costs milliseconds), all on loopback.
-        await context.SystemResolver.ResolveAsync("localhost", IpVersion.Any, cancellationToken).ConfigureAwait(false);
+        // Socket creation, a connection that succeeds and one that is refused (a first SocketException alone costs
+        // milliseconds), all on loopback, each by name (where one resolves locally) and by address in turn. The resolver
+        // itself is warmed for every type alike, right before the run (ProbeRunner.WarmUpResolutionAsync).
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(16);
-        var open = WarmUpCheck(listener.LocalEndPoint!.ToString()!);
-        string closed;
+        var open = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        int closed;
         using (var unused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             unused.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            closed = unused.LocalEndPoint!.ToString()!;
+            closed = ((IPEndPoint)unused.LocalEndPoint!).Port;
         }
 
         for (var round = 0; round < WarmUpRounds; round++)
         {
-            await run(open).ConfigureAwait(false);
+            await run(WarmUpCheck(ResolutionWarmUp.HostFor(round), open)).ConfigureAwait(false);
             using (var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
             {
             }
 
-            await run(WarmUpCheck(closed)).ConfigureAwait(false);
+            await run(WarmUpCheck(ResolutionWarmUp.HostFor(round + 1), closed)).ConfigureAwait(false);
         }
     }
 
-    private static CheckDefinition WarmUpCheck(string target) =>
-        new() { Id = "warm-up", Name = "warm-up", Type = "tcp", Target = target, Timeout = TimeSpan.FromSeconds(2) };
+    private static CheckDefinition WarmUpCheck(string host, int port) => new()
+    {
+        Id = "warm-up", Name = "warm-up", Type = "tcp", Target = $"{host}:{port}", IpVersion = IpVersion.V4, Timeout = TimeSpan.FromSeconds(2),
+    };
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Tls;
 
@@ -12,7 +13,7 @@ namespace Sentinel.Probes.Tls;
 /// Warms the TLS code paths of a one-shot process before it times a target: OpenSSL's initialisation, SslStream,
 /// X509Chain and the system trust store cost around 100 ms on first use, which would otherwise land in the
 /// target's <c>tls</c> phase. It runs the check three times, through the runner, against an in-process loopback server with a throwaway
-/// self-signed certificate.
+/// self-signed certificate, by name and by address in turn (<see cref="ResolutionWarmUp.HostFor"/>).
 /// </summary>
 internal static class TlsWarmUp
 {
@@ -33,7 +34,8 @@ internal static class TlsWarmUp
             Id = "warm-up",
             Name = "warm-up",
             Type = "tls",
-            Target = $"127.0.0.1:{port}",
+            Target = $"{ResolutionWarmUp.Host}:{port}",
+            IpVersion = IpVersion.V4,
             Timeout = TimeSpan.FromSeconds(5),
             Section = TlsSection.Default,
         };
@@ -41,7 +43,7 @@ internal static class TlsWarmUp
         for (var i = 0; i < 3; i++)
         {
             var serving = ServeOnceAsync(listener, certificate, cancellationToken);
-            await run(check).ConfigureAwait(false);
+            await run(check with { Target = $"{ResolutionWarmUp.HostFor(i)}:{port}" }).ConfigureAwait(false);
             await serving.ConfigureAwait(false);
         }
     }

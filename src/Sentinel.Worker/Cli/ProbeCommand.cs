@@ -68,9 +68,11 @@ internal static class ProbeCommand
 
     /// <summary>
     /// Runs an ad-hoc check built from flags. The definition goes through the same parser as files, so flags
-    /// are validated by the same rules; errors name the flag.
+    /// are validated by the same rules; errors name the flag. <paramref name="context"/> is for tests (a default one
+    /// otherwise).
     /// </summary>
-    internal static async Task<int> RunAdHocAsync(JsonObject definition, IReadOnlyDictionary<string, string> flags, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    internal static async Task<int> RunAdHocAsync(
+        JsonObject definition, IReadOnlyDictionary<string, string> flags, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ProbeContext? context = null)
     {
         var document = CheckParser.Parse(definition.ToJsonString(), "command line", ProbeCatalog.Default.Checks);
         if (!document.IsValid)
@@ -85,7 +87,7 @@ internal static class ProbeCommand
             return ExitCodes.Usage;
         }
 
-        return await RunAsync([document.Checks[0].Definition], json, stdout, cancellationToken).ConfigureAwait(false);
+        return await RunAsync([document.Checks[0].Definition], json, stdout, cancellationToken, context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -138,9 +140,9 @@ internal static class ProbeCommand
         return key.ToString();
     }
 
-    private static async Task<int> RunAsync(IReadOnlyList<CheckDefinition> checks, bool json, TextWriter stdout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IReadOnlyList<CheckDefinition> checks, bool json, TextWriter stdout, CancellationToken cancellationToken, ProbeContext? context = null)
     {
-        var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext());
+        var runner = new ProbeRunner(ProbeCatalog.Default, context ?? new ProbeContext());
         foreach (var type in checks.Select(c => c.Type).Distinct())
         {
             // Warm this process's code paths first, so the timings are the target's and not JIT's.
@@ -150,16 +152,24 @@ internal static class ProbeCommand
         var passed = true;
         foreach (var check in checks)
         {
-            var result = await runner.RunAsync(check, cancellationToken).ConfigureAwait(false);
-            passed &= result.Success;
-            if (json)
+            // The resolver last and right before the run: the system resolver cools again within a fraction of a second.
+            await runner.WarmUpResolutionAsync(check, cancellationToken).ConfigureAwait(false);
+
+            // The run starts on a thread-pool thread of its own, as the warm-ups' runs do inside the runner: when the probe
+            // first waits (the lookup it queued on that thread, or the connection), only the runner's frames unwind above
+            // it, and not this command's and the command line library's, whose first unwinding would be timed as the
+            // target's resolve or connect.
+            await Task.Run(() => runner.RunAsync(check, result =>
             {
-                await stdout.WriteLineAsync(ProbeResultJson.Serialize(result)).ConfigureAwait(false);
-            }
-            else
-            {
+                passed &= result.Success;
+                if (json)
+                {
+                    return stdout.WriteLineAsync(ProbeResultJson.Serialize(result));
+                }
+
                 ProbeReport.Write(stdout, check, result);
-            }
+                return Task.CompletedTask;
+            }, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return passed ? ExitCodes.Ok : ExitCodes.Failed;

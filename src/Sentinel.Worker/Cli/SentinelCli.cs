@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Sentinel.Worker.Cli;
 
-/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns, audit.</summary>
+/// <summary>The <c>sentinel</c> command line: run, validate, probe, migrate, dns, audit, apikey.</summary>
 internal static class SentinelCli
 {
     public static RootCommand Create(TextWriter stdout, TextWriter stderr) =>
@@ -14,6 +14,7 @@ internal static class SentinelCli
             MigrateCommand.Create(stdout, stderr),
             DnsCommand.Create(stdout, stderr),
             AuditCommand.Create(stdout, stderr),
+            ApiKeyCommand.Create(stdout, stderr),
         };
 
     /// <summary>Parses and runs a command line. Usage errors exit with 2 and say what was wrong.</summary>

@@ -34,3 +34,6 @@ internal sealed partial class CheckFilesOptionsValidator : IValidateOptions<Chec
 
 [OptionsValidator]
 internal sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;
+
+[OptionsValidator]
+internal sealed partial class ApiOptionsValidator : IValidateOptions<Sentinel.Api.ApiOptions>;

@@ -19,6 +19,7 @@ internal static class SentinelConfiguration
         "Database", "LogFormat",
         Leaf(EmbeddedPostgresOptions.Section), Leaf(NodeOptions.Section), Leaf(HttpOptions.Section),
         Leaf(CheckFilesOptions.Section), Leaf(SchedulingOptions.Section), Leaf(ResultOptions.Section), Leaf(MetricsOptions.Section),
+        Leaf(Sentinel.Api.ApiOptions.Section),
     ];
 
     /// <summary>Builds the configuration; throws <see cref="ConfigurationException"/> with a one-line reason.</summary>

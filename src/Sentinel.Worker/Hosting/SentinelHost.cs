@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sentinel.Api;
 using Sentinel.Api.Endpoints;
 using Sentinel.Probes;
 using Sentinel.Worker.Checks;
@@ -36,10 +37,13 @@ internal static class SentinelHost
         var services = builder.Services;
         var node = services.AddValidatedOptions<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section);
         var http = services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
+        var api = ValidatedOptions.Bind<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.Section);
 
         // Every role reads these: the reconcile interval paces the metrics view as well as the scheduler.
         var scheduling = services.AddValidatedOptions<SchedulingOptions, SchedulingOptionsValidator>(configuration, SchedulingOptions.Section);
         builder.WebHost.UseUrls(http.Listen);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => http.ConfigureHttps(kestrel));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ProbeCatalog.Default);
 
@@ -55,12 +59,17 @@ internal static class SentinelHost
         }
 
         services.AddSentinelMetrics(configuration);
+        services.AddSingleton<ICheckRunner, OnDemandRuns>();
+        services.AddSentinelApi(api);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.Services.GetRequiredService<NodeMetrics>();
-        app.MapHealthApi();
-        app.MapSentinelMetrics();
+
+        // Built now, so that its window holds events from the start, not from the first client's.
+        app.Services.GetRequiredService<IEventFeed>();
+        app.UseSentinelApi(api);
+        app.MapSentinelMetrics().RequireKeyUnlessOpen(api);
         return app;
     }
 }

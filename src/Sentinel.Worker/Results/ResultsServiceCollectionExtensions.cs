@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
 
@@ -9,10 +10,11 @@ namespace Sentinel.Worker.Results;
 internal static class ResultsServiceCollectionExtensions
 {
     /// <summary>
-    /// The result pipeline with the writer's buffer, and the latest-result view, which restores itself from
-    /// <c>check_latest</c> and keeps itself to the enabled checks (<see cref="LatestResultsSync"/>); with
-    /// <paramref name="writeToDatabase"/>, the writer that drains the buffer into PostgreSQL or the spill file, whose
-    /// directory defaults to <c>spill</c> beside the embedded cluster's data directory of <paramref name="database"/>.
+    /// The result pipeline with the writer's buffer, the latest-result view, which restores itself from
+    /// <c>check_latest</c> and keeps itself to the enabled checks (<see cref="LatestResultsSync"/>), and the live events
+    /// of every node (<see cref="LiveEvents"/>); with <paramref name="writeToDatabase"/>, the writer that drains the
+    /// buffer into PostgreSQL or the spill file, whose directory defaults to <c>spill</c> beside the embedded cluster's
+    /// data directory of <paramref name="database"/>.
     /// </summary>
     public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, DatabaseConnection database, bool writeToDatabase)
     {
@@ -21,6 +23,8 @@ internal static class ResultsServiceCollectionExtensions
         services.AddHostedService<LatestResultsSync>();
         services.AddSingleton<ResultBuffer>();
         services.AddSingleton<ResultPipeline>();
+        services.AddSingleton<LiveEvents>();
+        services.AddSingleton<IEventFeed>(sp => sp.GetRequiredService<LiveEvents>());
         if (writeToDatabase)
         {
             var directory = options.SpillDirectoryBeside(database.EmbeddedDataDirectory);

@@ -8,7 +8,7 @@ namespace Sentinel.Worker.Scheduling;
 
 /// <summary>
 /// One Quartz job per check: runs the check through the probe runner (which owns the deadline; the first run of
-/// each probe type on this node waits for the type's warm-up) and publishes the result. Jobs are built with concurrent execution disallowed, so runs of one check never overlap.
+/// each probe type, and of each kind of resolver, on this node waits for its warm-up) and publishes the result. Jobs are built with concurrent execution disallowed, so runs of one check never overlap.
 /// Each run's lag behind its planned fire time, and its outcome, go to <see cref="ProbeRunMetrics"/>.
 /// </summary>
 [DisallowConcurrentExecution]
@@ -25,10 +25,15 @@ internal sealed class ProbeJob(CheckRegistry registry, ProbeRunner runner, Resul
         ProbeStatus? status = null;
         try
         {
-            await runner.EnsureWarmAsync(check.Definition.Type, cancellationToken).ConfigureAwait(false);
-            var result = await runner.RunAsync(check.Definition, cancellationToken).ConfigureAwait(false);
-            status = result.Status;
-            await results.PublishAsync(check.Definition, result, cancellationToken).ConfigureAwait(false);
+            await runner.EnsureWarmAsync(check.Definition, cancellationToken).ConfigureAwait(false);
+            await runner.RunAsync(
+                check.Definition,
+                result =>
+                {
+                    status = result.Status;
+                    return results.PublishAsync(check.Definition, result, cancellationToken).AsTask();
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

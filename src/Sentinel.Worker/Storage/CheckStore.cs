@@ -7,9 +7,10 @@ namespace Sentinel.Worker.Storage;
 
 /// <summary>
 /// The <c>checks</c> table, the source of truth for what runs. Files are synced into it; schedulers and the metrics
-/// view read the enabled checks from it. Whoever writes it says so through <see cref="CheckChanges"/>.
+/// view read the enabled checks from it. Whoever writes it says so through <see cref="CheckChanges"/>; the API's
+/// reads and writes are in <c>CheckStore.Api.cs</c>. A paused check is kept but neither scheduled nor in the view.
 /// </summary>
-internal sealed class CheckStore(NpgsqlDataSource dataSource)
+internal sealed partial class CheckStore(NpgsqlDataSource dataSource, CheckChanges? changes = null)
 {
     /// <summary>
     /// Makes the file-owned checks match <paramref name="documents"/>: valid checks are inserted or updated
@@ -58,22 +59,22 @@ internal sealed class CheckStore(NpgsqlDataSource dataSource)
         return new FileSyncOutcome(changed, removed, conflicts);
     }
 
-    /// <summary>The enabled checks with their definitions and versions.</summary>
+    /// <summary>The enabled checks that are not paused, with their definitions and versions.</summary>
     public async Task<IReadOnlyList<StoredCheck>> ListEnabledAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<StoredCheck>(new CommandDefinition(
-            "SELECT id AS Id, definition::text AS Definition, version AS Version, origin AS Origin, source AS Source FROM checks WHERE enabled ORDER BY id",
+            "SELECT id AS Id, definition::text AS Definition, version AS Version, origin AS Origin, source AS Source FROM checks WHERE enabled AND NOT paused ORDER BY id",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.ToArray();
     }
 
-    /// <summary>The ids of the enabled checks.</summary>
+    /// <summary>The ids of the enabled checks that are not paused.</summary>
     public async Task<IReadOnlySet<string>> ListEnabledIdsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var ids = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM checks WHERE enabled", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT id FROM checks WHERE enabled AND NOT paused", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return ids.ToHashSet(StringComparer.Ordinal);
     }
 

@@ -66,4 +66,10 @@ internal static partial class Log
 
     [LoggerMessage(1032, LogLevel.Warning, "Skipped {Count} lines of the spill segment {Path} that were not results (a write cut short by a crash, or damage)")]
     public static partial void SpillLinesSkipped(ILogger logger, long count, string path);
+
+    [LoggerMessage(1040, LogLevel.Debug, "Listening for what other nodes change on channels {Channels}")]
+    public static partial void ListeningForCheckChanges(ILogger logger, string channels);
+
+    [LoggerMessage(1041, LogLevel.Warning, "Not listening for what other nodes change: {Reason}; the periodic poll covers the checks, connecting again in {RetrySeconds} s")]
+    public static partial void CheckChangeListenFailed(ILogger logger, string reason, double retrySeconds);
 }

@@ -8,12 +8,14 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Protocols.Tls;
+using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Protocols.Http;
 
 /// <summary>
 /// Warms the HTTP exchange's code paths, which the http and headers probes share, for one-shot runs
-/// (<c>sentinel probe</c>): a few rounds of an http check's whole run — resolution, connection, a TLS handshake
+/// (<c>sentinel probe</c>): a few rounds of an http check's whole run — resolution (of a name and of an address,
+/// <see cref="ResolutionWarmUp.HostFor"/>), connection, a TLS handshake
 /// with a certificate trusted through a CA file, the inspection, a redirect, a gzip body and a body pattern —
 /// against a small HTTP/1.1 server on loopback that this class starts for the purpose. A cold process otherwise
 /// adds tens of milliseconds to connect and around 100 ms to tls.
@@ -40,7 +42,8 @@ internal static class HttpWarmUp
                 Id = "warm-up",
                 Name = "warm-up",
                 Type = "http",
-                Target = $"https://127.0.0.1:{((IPEndPoint)secure.LocalEndpoint).Port}/redirect",
+                Target = $"https://{ResolutionWarmUp.Host}:{((IPEndPoint)secure.LocalEndpoint).Port}/redirect",
+                IpVersion = IpVersion.V4,
                 Timeout = TimeSpan.FromSeconds(2),
                 Section = new HttpSection
                 {
@@ -48,11 +51,11 @@ internal static class HttpWarmUp
                     BodyMatches = [new Regex("warm", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(250))],
                 },
             };
-            var http = https with { Target = $"http://127.0.0.1:{((IPEndPoint)plain.LocalEndpoint).Port}/", Section = HttpSection.Default };
+            // By name and by address in turn (ResolutionWarmUp.HostFor).
             for (var round = 0; round < Rounds; round++)
             {
-                await run(https).ConfigureAwait(false);
-                await run(http).ConfigureAwait(false);
+                await run(https with { Target = $"https://{ResolutionWarmUp.HostFor(round)}:{((IPEndPoint)secure.LocalEndpoint).Port}/redirect" }).ConfigureAwait(false);
+                await run(https with { Target = $"http://{ResolutionWarmUp.HostFor(round + 1)}:{((IPEndPoint)plain.LocalEndpoint).Port}/", Section = HttpSection.Default }).ConfigureAwait(false);
             }
         }
         finally
@@ -145,13 +148,14 @@ internal static class HttpWarmUp
         return [.. head, .. body.ToArray()];
     }
 
-    /// <summary>A self-signed certificate for 127.0.0.1; round-tripped through PKCS#12 so that SslStream can serve it on Linux.</summary>
+    /// <summary>A self-signed certificate for 127.0.0.1 and localhost; round-tripped through PKCS#12 so that SslStream can serve it on Linux.</summary>
     private static X509Certificate2 CreateCertificate(DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=Sentinel warm-up", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName(LocalhostAnswer.Name);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));

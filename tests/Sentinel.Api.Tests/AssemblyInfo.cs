@@ -1,0 +1,4 @@
+using Sentinel.Testing;
+using Xunit;
+
+[assembly: AssemblyFixture(typeof(PostgresCluster))]
