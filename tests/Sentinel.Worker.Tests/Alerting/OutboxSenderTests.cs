@@ -70,14 +70,20 @@ public sealed class OutboxSenderTests(PostgresCluster postgres)
         Assert.Equal("[FIRING] Payments API: tcp_refused", Assert.Single(smtp.Messages).Subject);
     }
 
-    [Fact]
-    public async Task Sender_ServerCertificateFromAnotherCa_IsNotTrustedAndNothingIsSent()
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task Sender_ServerCertificateFromAnotherCaOrForAnotherHost_IsNotTrustedAndNothingIsSent(bool fromStranger, bool namesTheHost)
     {
         using var ca = TestCertificateAuthority.Create("Sentinel Mail Test");
         using var stranger = TestCertificateAuthority.Create("Sentinel Stranger");
         using var directory = new TempDirectory("sentinel-smtp-tls");
         var caFile = directory.Write("mail-ca.pem", ca.RootPem);
-        var chain = stranger.IssueFromRoot(new CertificateSpec { CommonName = "smtp.sentinel.test", IpAddresses = [IPAddress.Loopback] });
+
+        // The CA file's own CA, for a name that is not the configured host, is refused as much as a stranger's.
+        var chain = (fromStranger ? stranger : ca).IssueFromRoot(namesTheHost
+            ? new CertificateSpec { CommonName = "smtp.sentinel.test", IpAddresses = [IPAddress.Loopback] }
+            : new CertificateSpec { CommonName = "other.sentinel.test", DnsNames = ["other.sentinel.test"] });
         await using var smtp = await SmtpSink.StartAsync(certificate: chain.Leaf);
         await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
         var policy = Policy(smtp.Port, "oncall@example.test", security: "StartTls", caFile: caFile);
