@@ -49,7 +49,9 @@ internal static class ResultWrites
             using var spill = new ResultSpill(Path.Combine(directory.Path, "spill"), 1L << 40, NullLogger.Instance);
             spill.Open();
             var state = new ResultStorageState(TimeProvider.System);
-            var metrics = new ResultStorageMetrics(meter, buffer, spill, state);
+            var ready = new DatabaseState();
+            ready.MarkReady();
+            var metrics = new ResultStorageMetrics(meter, buffer, spill, state, ready);
             await using var writer = new ResultBatchWriter(database.DataSource, metrics, TimeProvider.System, TimeSpan.FromMinutes(5), NullLogger.Instance);
 
             // Direct writes, as the drain loop makes them. The first batches warm the connection, the JIT and the partitions.
@@ -85,8 +87,6 @@ internal static class ResultWrites
             Console.WriteLine($"spill:  {replayed / clock.Elapsed.TotalSeconds,9:N0} results/s ({replayed:N0} in {clock.Elapsed.TotalSeconds:0.0} s, {spill.Bytes / 1024.0 / 1024:0.0} MiB); {cpu.Report(replayed)}");
 
             // PostgreSQL is back: the daemon's replay writes the spill file, oldest segment first.
-            var ready = new DatabaseState();
-            ready.MarkReady();
             var replay = new ResultReplay(spill, writer, state, metrics, ready, batchSize, TimeProvider.System, NullLogger.Instance);
             using var stop = new CancellationTokenSource();
             cpu = CpuTime.Start(cluster.DataDirectory);

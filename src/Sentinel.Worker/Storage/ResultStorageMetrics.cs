@@ -18,7 +18,7 @@ internal sealed class ResultStorageMetrics
     private long _rejected;
     private long _unspillable;
 
-    public ResultStorageMetrics(Meter meter, ResultBuffer buffer, ResultSpill spill, ResultStorageState state)
+    public ResultStorageMetrics(Meter meter, ResultBuffer buffer, ResultSpill spill, ResultStorageState state, DatabaseState database)
     {
         _written = meter.CreateCounter<long>("sentinel_results_written_total", description: "Results written to PostgreSQL.");
         _failures = meter.CreateCounter<long>("sentinel_result_write_failures_total",
@@ -45,8 +45,9 @@ internal sealed class ResultStorageMetrics
             Reason(Interlocked.Read(ref _rejected), "rejected"),
             Reason(Interlocked.Read(ref _unspillable), "spill_error"),
         }, description: "Results lost: the oldest when the buffer or the spill file was full, unreadable spill lines, rows PostgreSQL refused, rows the spill file could not take.");
-        meter.CreateObservableGauge("sentinel_storage_up", () => state.Up ? 1 : 0,
-            description: "1 when the last write of results to PostgreSQL succeeded, 0 while they go to the spill file.");
+        // Before the schema is ready nothing is written, whatever the last write did: results wait in the spill file.
+        meter.CreateObservableGauge("sentinel_storage_up", () => database.Ready.IsCompleted && state.Up ? 1 : 0,
+            description: "1 when results are written to PostgreSQL (the schema is ready and the last write succeeded), 0 while they go to the spill file.");
     }
 
     public void Written(int count, TimeSpan took)

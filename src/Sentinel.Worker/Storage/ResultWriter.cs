@@ -16,7 +16,9 @@ namespace Sentinel.Worker.Storage;
 /// </summary>
 /// <remarks>
 /// On shutdown (SIGTERM), what is in memory is written within <see cref="ShutdownFlushBudget"/> if PostgreSQL takes
-/// it, and spilled otherwise: nothing is left to the floor. A SIGKILL loses only what was in memory, not yet spilled.
+/// it, and spilled otherwise: nothing is left to the floor. That is done in <see cref="StopAsync"/>, after the drain
+/// loop has ended, so that it holds also when the loop never ran (a host stopped as soon as it started). A SIGKILL
+/// loses only what was in memory, not yet spilled.
 /// </remarks>
 internal sealed class ResultWriter : BackgroundService
 {
@@ -32,10 +34,11 @@ internal sealed class ResultWriter : BackgroundService
     private readonly ILogger<ResultWriter> _log;
     private readonly ResultBatchWriter _writer;
     private readonly ResultReplay _replay;
-    private long _reportedDrops;
 
-    /// <summary>1 once the drain loop began, or a stop came first and flushed in its place: exactly one of them stores what is in memory on the way out.</summary>
-    private int _draining;
+    /// <summary>The batch being stored; one cut short by stopping stays in it for <see cref="StopAsync"/>.</summary>
+    private readonly List<ResultRow> _batch;
+    private bool _opened;
+    private long _reportedDrops;
 
     public ResultWriter(
         ResultBuffer buffer,
@@ -56,9 +59,10 @@ internal sealed class ResultWriter : BackgroundService
         _options = options.Value;
         _time = time;
         _log = log;
-        Metrics = new ResultStorageMetrics(meter, buffer, spill, state);
+        Metrics = new ResultStorageMetrics(meter, buffer, spill, state, database);
         _writer = new ResultBatchWriter(dataSource, Metrics, time, _options.WriteTimeout, log, retention);
         _replay = new ResultReplay(spill, _writer, state, Metrics, database, _options.BatchSize, time, log);
+        _batch = new List<ResultRow>(_options.BatchSize);
     }
 
     /// <summary>The writer's series.</summary>
@@ -69,6 +73,7 @@ internal sealed class ResultWriter : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _spill.Open();
+        _opened = true;
         _state.Spilled = _spill.Rows;
         if (!_spill.IsEmpty)
         {
@@ -78,47 +83,27 @@ internal sealed class ResultWriter : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Stops the drain loop, which stores what is in memory on its way out; a writer stopped before its loop began (the
-    /// host runs <see cref="ExecuteAsync"/> on the thread pool, and a stop that comes first cancels it unstarted) stores
-    /// it here instead, so a SIGTERM right after start loses nothing either.
-    /// </summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (Interlocked.Exchange(ref _draining, 1) == 0)
-        {
-            await FlushOnShutdownAsync(new List<ResultRow>()).ConfigureAwait(false);
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Interlocked.Exchange(ref _draining, 1) != 0)
-        {
-            return;
-        }
-
         var replay = _replay.RunAsync(stoppingToken);
         if (!_spill.IsEmpty)
         {
             _replay.Wake();
         }
 
-        var batch = new List<ResultRow>(_options.BatchSize);
         try
         {
             while (await _buffer.WaitAsync(stoppingToken).ConfigureAwait(false))
             {
-                _buffer.TakeInto(batch, _options.BatchSize);
-                await StoreAsync(batch, stoppingToken).ConfigureAwait(false);
-                batch.Clear();
+                _buffer.TakeInto(_batch, _options.BatchSize);
+                await StoreAsync(_batch, stoppingToken).ConfigureAwait(false);
+                _batch.Clear();
                 ReportDrops();
             }
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping; a batch cut short is in `batch` still, and is stored below (its rows once, by id).
+            // Stopping; a batch cut short is in _batch still, and is stored by StopAsync (its rows once, by id).
         }
 
         try
@@ -129,8 +114,20 @@ internal sealed class ResultWriter : BackgroundService
         {
             // The segment it was replaying stays for the next start.
         }
+    }
 
-        await FlushOnShutdownAsync(batch).ConfigureAwait(false);
+    /// <summary>
+    /// Ends the drain loop and the replay (<see cref="BackgroundService.StopAsync"/> waits for them), then writes or
+    /// spills what is in memory.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_opened)
+        {
+            _opened = false;
+            await FlushOnShutdownAsync(_batch, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -154,11 +151,6 @@ internal sealed class ResultWriter : BackgroundService
                 _state.Failed(ResultBatchWriter.Describe(ex));
                 Log.ResultsSpilling(_log, ResultBatchWriter.Describe(ex), batch.Count, _spill.Directory);
             }
-        }
-        else if (!_database.Ready.IsCompleted)
-        {
-            // Not written yet either: sentinel_storage_up says so until the replay's first write succeeds.
-            _state.Failed(_database.LastError is { } error ? $"database not ready: {error}" : "migrations not applied yet");
         }
 
         Spill(batch);
@@ -194,9 +186,10 @@ internal sealed class ResultWriter : BackgroundService
     /// Writes what is in memory to PostgreSQL within the budget when it takes results and nothing waits in the spill
     /// file; spills the rest, in order; then closes the spill file.
     /// </summary>
-    private async Task FlushOnShutdownAsync(List<ResultRow> batch)
+    private async Task FlushOnShutdownAsync(List<ResultRow> batch, CancellationToken cancellationToken)
     {
-        using var budget = new CancellationTokenSource(ShutdownFlushBudget, _time);
+        using var timer = new CancellationTokenSource(ShutdownFlushBudget, _time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             if (_database.Ready.IsCompleted && _state.Up && _spill.IsEmpty)
@@ -211,9 +204,10 @@ internal sealed class ResultWriter : BackgroundService
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException || ResultBatchWriter.IsTransient(ex))
+        catch (Exception ex)
         {
-            // PostgreSQL did not take them in time: they are spilled.
+            // PostgreSQL did not take them in time, or failed them some other way: whatever it was, they are spilled.
+            Log.ResultsSpilling(_log, ResultBatchWriter.Describe(ex), batch.Count, _spill.Directory);
         }
 
         _buffer.TakeInto(batch, int.MaxValue);

@@ -107,6 +107,37 @@ public sealed partial class MetricsTests(PostgresCluster postgres)
         Assert.True((await host.Http.GetAsync("/healthz")).IsSuccessStatusCode);
     }
 
+    [Fact]
+    public async Task Metrics_ResultsWritten_StorageSeriesCountThemAndNothingWaits()
+    {
+        await using var host = await SentinelTestHost.StartAsync(postgres, dir => dir.Write("down.json", Checks.CheckFileSyncTests.Tcp("down", $"127.0.0.1:{TcpPorts.Closed()}", "1s")));
+
+        var metrics = await Eventually.ValueAsync(async () =>
+        {
+            var text = await host.MetricsAsync();
+            return NodeValue(text, "sentinel_results_written_total") >= 2 && NodeValue(text, "sentinel_results_buffered") == 0 ? text : null;
+        }, Bound, "two results written and none waiting");
+
+        Assert.Equal(1, NodeValue(metrics, "sentinel_storage_up"));
+        Assert.True(NodeValue(metrics, "sentinel_result_write_seconds_count") >= 2, metrics);
+        Assert.True(NodeValue(metrics, "sentinel_result_write_seconds_sum") > 0, metrics);
+        Assert.Equal(0, NodeValue(metrics, "sentinel_results_spilled_total") ?? 0);
+        Assert.All(new[] { "buffer_full", "spill_full", "spill_corrupt", "rejected", "spill_error" },
+            reason => Assert.Equal(0, NodeValue(metrics, "sentinel_results_dropped_total", $"reason=\"{reason}\"")));
+        Assert.True(await host.Database.QueryValueAsync<long>("SELECT count(*) FROM results") >= 2);
+    }
+
+    [Fact]
+    public async Task Metrics_DatabaseNeverReady_StorageIsDown()
+    {
+        using var nowhere = new TempDirectory();
+        await using var host = await SentinelTestHost.StartAsync(postgres, connectionString: $"Host={nowhere.Path};Username=sentinel;Database=sentinel;Timeout=2");
+
+        await Eventually.WaitAsync(() => host.Logs.Lines.Any(l => l.Message.StartsWith("Database not ready: ", StringComparison.Ordinal)), Bound, "the retry to be logged");
+
+        Assert.Equal(0, NodeValue(await host.MetricsAsync(), "sentinel_storage_up"));
+    }
+
     /// <summary>The example scrape configuration the README shows (<c>dashboards/prometheus/prometheus.yml</c>).</summary>
     private static string ScrapeConfiguration([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "dashboards", "prometheus", "prometheus.yml"));
@@ -116,5 +147,13 @@ public sealed partial class MetricsTests(PostgresCluster postgres)
     {
         var match = Regex.Match(metrics, $"^{Regex.Escape(metric)}\\{{[^}}]*job=\"{Regex.Escape(check)}\"[^}}]*\\}} (\\S+)", RegexOptions.Multiline);
         return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>The value of a node-level series (with <paramref name="label"/> among its labels, when given), or null.</summary>
+    internal static double? NodeValue(string metrics, string metric, string? label = null)
+    {
+        var labels = label is null ? "(\\{[^}]*\\})?" : $"\\{{[^}}]*{Regex.Escape(label)}[^}}]*\\}}";
+        var match = Regex.Match(metrics, $"^{Regex.Escape(metric)}{labels} (\\S+)", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[match.Groups.Count - 1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 }

@@ -1,5 +1,8 @@
+using Sentinel.Probes;
+using Sentinel.Probes.Checks;
 using Sentinel.Testing;
 using Sentinel.Worker.Scheduling;
+using Sentinel.Worker.Storage;
 using Sentinel.Worker.Tests.Checks;
 using Sentinel.Worker.Tests.Metrics;
 using Xunit;
@@ -36,6 +39,15 @@ public sealed class LatestResultsRestoreTests(PostgresCluster postgres)
         }
 
         var startedAt = await QueryStartedAtAsync(connectionString);
+
+        // The table says 24 h before the second node starts, as its file will: its scheduler and its file sync start
+        // together, and a scheduler that read the table first would run the check at the old 1 s interval.
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        {
+            await new CheckStore(dataSource).SyncFileChecksAsync(
+                [CheckParser.Parse(CheckFileSyncTests.Tcp(id, target, "24h"), "check.json", ProbeCatalog.Default.Checks)], TestContext.Current.CancellationToken);
+        }
+
         await using var second = await SentinelTestHost.StartAsync(postgres, dir => dir.Write("check.json", CheckFileSyncTests.Tcp(id, target, "24h")),
             connectionString: connectionString);
 

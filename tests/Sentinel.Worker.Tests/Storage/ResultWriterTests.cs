@@ -221,7 +221,9 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         using var meter = new Meter("test");
         using var spill = new TempDirectory("sentinel-spill");
         using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
-        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
         await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
         var checks = Enumerable.Range(0, 200).Select(i => new CheckDefinition { Id = $"busy-{i:D3}", Name = "busy", Type = "tcp", Target = $"127.0.0.1:{i + 1}" }).ToList();
         var start = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
@@ -281,7 +283,9 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         var retention = new ResultRetention(Options.Create(new StorageOptions()), new FakeTimeProvider(now), meter, NullLogger<ResultRetention>.Instance);
         using var spill = new TempDirectory("sentinel-spill");
         using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
-        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
         await using var down = new ResultBatchWriter(away, metrics, TimeProvider.System, TimeSpan.FromSeconds(10), NullLogger.Instance, retention);
         await using var up = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance, retention);
         var check = new CheckDefinition { Id = "replayed", Name = "replayed", Type = "tcp", Target = "127.0.0.1:9" };

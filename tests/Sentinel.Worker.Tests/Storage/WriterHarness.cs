@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sentinel.Testing;
 using Sentinel.Worker.Hosting;
@@ -18,11 +18,13 @@ internal sealed class WriterHarness : IAsyncDisposable
 {
     private readonly TempDirectory? _ownSpill;
     private readonly Meter _meter = new("test");
+    private readonly LoggerFactory _loggers;
     private bool _stopped;
 
     public WriterHarness(NpgsqlDataSource dataSource, string? spillDirectory = null, ResultOptions? options = null)
     {
         options ??= new ResultOptions();
+        _loggers = new LoggerFactory([Logs]);
         if (spillDirectory is null)
         {
             _ownSpill = new TempDirectory("sentinel-spill");
@@ -31,12 +33,15 @@ internal sealed class WriterHarness : IAsyncDisposable
 
         Buffer = new ResultBuffer(MsOptions.Create(options));
         Latest = new LatestResults();
-        Pipeline = new ResultPipeline(Latest, Buffer, MsOptions.Create(new NodeOptions { Name = "node-1" }), NullLogger<ResultPipeline>.Instance);
-        Spill = new ResultSpill(spillDirectory, options.SpillMaxBytes, NullLogger.Instance);
+        Pipeline = new ResultPipeline(Latest, Buffer, MsOptions.Create(new NodeOptions { Name = "node-1" }), new Logger<ResultPipeline>(_loggers));
+        Spill = new ResultSpill(spillDirectory, options.SpillMaxBytes, Logs.CreateLogger("spill"));
         State = new ResultStorageState(TimeProvider.System);
         Database = new DatabaseState();
-        Writer = new ResultWriter(Buffer, Spill, dataSource, Database, State, MsOptions.Create(options), TimeProvider.System, _meter, NullLogger<ResultWriter>.Instance);
+        Writer = new ResultWriter(Buffer, Spill, dataSource, Database, State, MsOptions.Create(options), TimeProvider.System, _meter, new Logger<ResultWriter>(_loggers));
     }
+
+    /// <summary>What the writer logged.</summary>
+    public LogSink Logs { get; } = new();
 
     public ResultBuffer Buffer { get; }
 
@@ -66,6 +71,12 @@ internal sealed class WriterHarness : IAsyncDisposable
         {
             _stopped = true;
             await Writer.StopAsync(CancellationToken.None);
+
+            // The host would swallow a fault of the writer's loop (results lost without a word); a test must not.
+            if (Writer.ExecuteTask is { IsFaulted: true } faulted)
+            {
+                throw new InvalidOperationException("the result writer failed", faulted.Exception);
+            }
         }
     }
 
@@ -75,6 +86,7 @@ internal sealed class WriterHarness : IAsyncDisposable
         Writer.Dispose();
         Spill.Dispose();
         _meter.Dispose();
+        _loggers.Dispose();
         _ownSpill?.Dispose();
     }
 }

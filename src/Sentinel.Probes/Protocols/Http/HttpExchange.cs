@@ -74,14 +74,27 @@ internal static class HttpExchange
         }
 
         // Total is curl's time_total: from the start of resolution to the last byte of the (representative) exchange.
-        // Sentinel's own work is left out: building the client and the request between the name resolved and the
-        // connection begun (no packet is sent then), the certificate verdict before each request, and the
-        // certificate inspection afterwards.
+        // An exchange that got its last byte is the sum of its phases — name resolution, then each hop's connect, tls,
+        // processing and transfer — which are contiguous on the wire, as curl's are; what lies between them is
+        // Sentinel's own work (building the client and the request, HttpClient's connection set-up, the certificate
+        // verdict, following a redirect), not the target's, and it grows with the node's load rather than the target's.
+        // An exchange cut short ends when the attempt did, less the work of Sentinel's that was timed.
         var shown = outcomes[details.Representative];
-        var setup = shown.Exchange.Hops.Count > 0 && shown.Exchange.Hops[0].ConnectStartedAt is { } connecting && connecting > resolvedAt
-            ? context.Time.GetElapsedTime(resolvedAt, connecting)
-            : TimeSpan.Zero;
-        result.MeasureDurations(HttpMeasurements.Durations, context.Time.GetElapsedTime(start, shown.EndedAt) - setup - shown.Exchange.Hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping));
+        var hops = shown.Exchange.Hops;
+        TimeSpan total;
+        if (hops.Count > 0 && hops[^1].LastByteAt is not null)
+        {
+            total = hops.SelectMany(hop => hop.Phases).Aggregate(context.Time.GetElapsedTime(start, resolvedAt), (sum, phase) => sum + phase.Duration);
+        }
+        else
+        {
+            var setup = hops.Count > 0 && hops[0].ConnectStartedAt is { } connecting && connecting > resolvedAt
+                ? context.Time.GetElapsedTime(resolvedAt, connecting)
+                : TimeSpan.Zero;
+            total = context.Time.GetElapsedTime(start, shown.EndedAt) - setup - hops.Aggregate(TimeSpan.Zero, (sum, hop) => sum + hop.Bookkeeping);
+        }
+
+        result.MeasureDurations(HttpMeasurements.Durations, total);
         return result.Build();
     }
 
