@@ -183,7 +183,9 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         using var meter = new Meter("test");
         using var spill = new TempDirectory("sentinel-spill");
         using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
-        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System));
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
         await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
         var check = new CheckDefinition { Id = "flappy", Name = "flappy", Type = "tcp", Target = "127.0.0.1:9" };
         var t0 = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
