@@ -28,6 +28,14 @@ internal sealed class AuditDetails : ProbeDetails
     /// <summary>When and by whom the posture compared with was stored, or null (first run, or not compared).</summary>
     public string? ComparedWith { get; set; }
 
+    /// <summary>What got weaker than the baseline, one phrase each (empty when nothing did, or nothing was compared).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Regressions { get; set; } = [];
+
+    /// <summary>The baseline posture compared with, in a line (<see cref="AuditPosture.Describe"/>), or null when nothing was compared.</summary>
+    [JsonIgnore]
+    public string? BaselineDescribed { get; set; }
+
     /// <summary>Why the audit stopped early (a request of its own failed), or null.</summary>
     public string? Incomplete { get; set; }
 

@@ -156,6 +156,8 @@ internal static class HeaderAudit
         var since = $"stored {stored.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z by {stored.UpdatedBy}";
         details.ComparedWith = $"the baseline {since}";
         var changes = details.Posture!.RegressionsSince(baseline);
+        details.Regressions = changes;
+        details.BaselineDescribed = baseline.Describe();
         if (changes.Count > 0)
         {
             var evidence = new List<KeyValuePair<string, string>>

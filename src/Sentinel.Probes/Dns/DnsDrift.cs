@@ -59,7 +59,14 @@ internal sealed record DnsDriftVerdict([property: JsonRequired] string Query, [p
 /// <param name="TakenNow">Whether this run stored it.</param>
 /// <param name="Drifted">Whether an answer set differed from it; null when nothing was compared and nothing is known.</param>
 /// <param name="Carried">Whether <paramref name="Drifted"/> is the last known state, carried over a run in which no server answered validly.</param>
-internal sealed record DnsDriftOutcome(DnsBaseline? Baseline, DateTimeOffset? Since, string? By, bool TakenNow, bool? Drifted, bool Carried = false);
+/// <param name="Changes">When drifted, what differs: one entry per distinct answer set that differs from the baseline.</param>
+internal sealed record DnsDriftOutcome(DnsBaseline? Baseline, DateTimeOffset? Since, string? By, bool TakenNow, bool? Drifted, bool Carried = false, IReadOnlyList<DnsDriftChange>? Changes = null);
+
+/// <summary>One answer set that differs from the baseline: the servers that gave it and the records added and removed.</summary>
+/// <param name="Servers">The servers that answered so, as written in the check.</param>
+/// <param name="Added">Records in the answer and not in the baseline, in normal form.</param>
+/// <param name="Removed">Records in the baseline and not in the answer, in normal form.</param>
+internal sealed record DnsDriftChange(IReadOnlyList<string> Servers, IReadOnlyList<string> Added, IReadOnlyList<string> Removed);
 
 /// <summary>
 /// Drift detection for <c>"drift": "baseline"</c>. The baseline is one answer set per check, stored through
@@ -116,6 +123,7 @@ internal static class DnsDrift
         }
 
         var drifted = false;
+        var found = new List<DnsDriftChange>();
         foreach (var group in answered.GroupBy(a => string.Join('\n', a.NormalisedAnswers)))
         {
             var answers = group.First().NormalisedAnswers;
@@ -127,6 +135,7 @@ internal static class DnsDrift
             }
 
             drifted = true;
+            found.Add(new DnsDriftChange(group.Select(a => a.Server.Name).ToList(), added, removed));
             var servers = string.Join(", ", group.Select(a => a.Server.Name));
             var changes = string.Join("; ", new[] { ("added", added), ("removed", removed) }
                 .Where(c => c.Item2.Count > 0).Select(c => $"{c.Item1} {DnsExpectations.List(c.Item2)}"));
@@ -136,7 +145,7 @@ internal static class DnsDrift
         }
 
         await RecordAsync(check, question, drifted, context, result, cancellationToken).ConfigureAwait(false);
-        return new DnsDriftOutcome(baseline, stored!.UpdatedAt, stored.UpdatedBy, false, drifted);
+        return new DnsDriftOutcome(baseline, stored!.UpdatedAt, stored.UpdatedBy, false, drifted, Changes: found);
     }
 
     /// <summary>The last verdict for this baseline, for a run that compared nothing; unknown when none was recorded.</summary>

@@ -11,6 +11,15 @@ internal static class AlertKinds
 
     /// <summary>A certificate (by the SHA-256 fingerprint of its leaf) nears the end of its chain's validity.</summary>
     public const string CertificateExpiring = "certificate_expiring";
+
+    /// <summary>A dns check's answer differs from its baseline (one per check and record type).</summary>
+    public const string DnsDrift = "dns_drift";
+
+    /// <summary>A headers or https check's header posture is weaker than its baseline.</summary>
+    public const string HeaderDrift = "header_drift";
+
+    /// <summary>Every kind, as <c>sentinel_alerts_firing</c> exports them.</summary>
+    public static readonly string[] All = [CheckFailing, SentinelBlind, CertificateExpiring, DnsDrift, HeaderDrift];
 }
 
 /// <summary>Where an alert stands; the names are those of the <c>alerts.state</c> column.</summary>

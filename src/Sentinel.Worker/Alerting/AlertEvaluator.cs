@@ -15,7 +15,7 @@ namespace Sentinel.Worker.Alerting;
 
 /// <summary>
 /// Evaluates the alert rules over every result as the pipeline publishes it: the check's own "check failing" alert,
-/// the expiry alert of the certificate it served, and this node's "Sentinel is blind" alert. Results wait in a bounded queue of their own, so that probing never
+/// the expiry alert of the certificate it served, its DNS or header posture drift, and this node's "Sentinel is blind" alert. Results wait in a bounded queue of their own, so that probing never
 /// waits for alerting; each evaluation is one transaction in PostgreSQL (<see cref="AlertStore"/>), retried with
 /// <see cref="Backoff"/> while the database is away. When the queue is full (the database away for long), results
 /// are not evaluated, and that is logged: a later result of the same check is.
@@ -44,12 +44,16 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
 
     private readonly OutboxSignal? _signal;
     private readonly CertificateAlerts _certificates;
+    private readonly DnsDriftAlerts _dnsDrift;
+    private readonly HeaderDriftAlerts _headerDrift;
 
     public AlertEvaluator(
         AlertStore store, AlertPolicy policy, DatabaseState database, IOptions<NodeOptions> node, TimeProvider time, ILogger<AlertEvaluator> log, OutboxSignal? signal = null)
     {
         _signal = signal;
         _certificates = new CertificateAlerts(store, policy);
+        _dnsDrift = new DnsDriftAlerts(store, policy);
+        _headerDrift = new HeaderDriftAlerts(store, policy);
         _store = store;
         _policy = policy;
         _database = database;
@@ -98,7 +102,7 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
         }
     }
 
-    /// <summary>Evaluates one result: the check's alert, then this node's blindness.</summary>
+    /// <summary>Evaluates one result: the check's alerts, then this node's blindness.</summary>
     internal async Task EvaluateAsync(CheckDefinition check, ProbeResult result, CancellationToken cancellationToken)
     {
         if (_policy.For(check) is { } rule)
@@ -115,6 +119,9 @@ internal sealed class AlertEvaluator : BackgroundService, IResultConsumer
             {
                 Report(certificate);
             }
+
+            Report(await _dnsDrift.EvaluateAsync(check, result, KnownChannels(check.Id, _policy.DnsChannels), now, cancellationToken).ConfigureAwait(false));
+            Report(await _headerDrift.EvaluateAsync(check, result, channels, now, cancellationToken).ConfigureAwait(false));
         }
 
         var verdict = _blind.Observe(result);

@@ -115,7 +115,7 @@ internal static class AlertMessages
     }
 
     /// <summary>The last result's key figures: status, phases and the measurements that say most.</summary>
-    private static IEnumerable<string> Figures(ProbeResult result)
+    internal static IEnumerable<string> Figures(ProbeResult result)
     {
         yield return $"Last result: {StatusName(result.Status)} at {Time(result.StartedAt)}, took {Milliseconds(result.Duration)}";
         foreach (var phase in result.Phases)
@@ -155,7 +155,7 @@ internal static class AlertMessages
         return new AlertMessage(subject, text, html.ToString(), json);
     }
 
-    private static TimeSpan Whole(TimeSpan span) => TimeSpan.FromSeconds(Math.Max(0, Math.Floor(span.TotalSeconds)));
+    internal static TimeSpan Whole(TimeSpan span) => TimeSpan.FromSeconds(Math.Max(0, Math.Floor(span.TotalSeconds)));
 
     /// <summary>A time as messages write it: UTC, to the second.</summary>
     public static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Sentinel.Probes.Checks;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Worker.Alerting;
 
@@ -15,7 +16,7 @@ namespace Sentinel.Worker.Alerting;
 internal static partial class AlertingConfiguration
 {
     private static readonly string[] TopKeys = ["PublicUrl", "Smtp", "Channels", "Defaults", "Certificates", "Dns"];
-    private static readonly string[] SmtpKeys = ["Host", "Port", "Security", "Username", "Password", "From"];
+    private static readonly string[] SmtpKeys = ["Host", "Port", "Security", "Username", "Password", "From", "CaFile"];
     private static readonly string[] ChannelKeys = ["Type", "To", "Url", "Secret"];
     private static readonly string[] DefaultsKeys = ["After", "Within", "ResolveAfter", "Repeat", "Severity", "Notify"];
     private static readonly string[] CertificateKeys = ["Days", "LifetimeFraction", "Notify"];
@@ -188,6 +189,26 @@ internal static partial class AlertingConfiguration
         if (string.IsNullOrEmpty(smtp.Username) != string.IsNullOrEmpty(smtp.Password))
         {
             yield return $"{path}: Username and Password go together: set both for AUTH, or neither";
+        }
+
+        if (smtp.CaFile is not null)
+        {
+            if (smtp.Security == "None")
+            {
+                yield return $"{path}:CaFile needs Security StartTls or Tls: without TLS there is no certificate to check";
+            }
+            else if (smtp.CaFile.Length == 0)
+            {
+                yield return $"{path}:CaFile must name a PEM file of CA certificates";
+            }
+            else
+            {
+                TlsTrust.Load(smtp.CaFile, out var problem);
+                if (problem is not null)
+                {
+                    yield return $"{path}:CaFile: {problem.Message}";
+                }
+            }
         }
 
         if (string.IsNullOrWhiteSpace(smtp.From))

@@ -49,6 +49,12 @@ internal sealed class SmtpOptions
     /// <summary>The sender address, e.g. <c>Sentinel &lt;sentinel@example.com&gt;</c>; required when an email channel exists.</summary>
     public string? From { get; set; }
 
+    /// <summary>
+    /// A PEM file of the CA certificates that sign the server's certificate (a private relay), trusted instead of the
+    /// system store, as a check's <c>tls.caFile</c>; with <c>StartTls</c> or <c>Tls</c> only. Default: the system trust store.
+    /// </summary>
+    public string? CaFile { get; set; }
+
     /// <summary>The port <see cref="Port"/> or the default of <see cref="Security"/>.</summary>
     public int EffectivePort => Port ?? Security switch
     {

@@ -8,7 +8,9 @@ namespace Sentinel.Worker.Alerting;
 /// last <c>within</c> counted results failed, resolve after <c>resolveAfter</c> consecutive passes, remind every
 /// <c>repeat</c> of wall-clock time while firing (on the first result after it has passed, since results are what
 /// wake the evaluation). An <c>unknown</c> result (Sentinel's own fault) is not counted either way; a
-/// <c>degraded</c> one fails a warning alert and passes a critical one. A result no newer than the last one counted is
+/// <c>degraded</c> one fails a warning alert and passes a critical one. A result that fails only because its DNS
+/// answer drifted (<c>dns_drift</c>) passes: the drift alert (<see cref="DnsDriftAlerts"/>) speaks for it, to the
+/// channels of DNS alerts. A result no newer than the last one counted is
 /// ignored, so that evaluating the same result twice (a retry, a second node) changes nothing.
 /// </summary>
 internal static class CheckFailingRule
@@ -34,7 +36,7 @@ internal static class CheckFailingRule
             return new AlertDecision(counted, null);
         }
 
-        var failed = result.Status == ProbeStatus.Down || (result.Status == ProbeStatus.Degraded && rule.Severity == AlertSeverity.Warning);
+        var failed = (result.Status == ProbeStatus.Down && !OnlyDrifted(result)) || (result.Status == ProbeStatus.Degraded && rule.Severity == AlertSeverity.Warning);
         var recent = counted.Recent + (failed ? 'F' : 'P');
         if (recent.Length > AlertLimits.MaxRuns)
         {
@@ -68,6 +70,9 @@ internal static class CheckFailingRule
                 return new AlertDecision(counted, null);
         }
     }
+
+    private static bool OnlyDrifted(ProbeResult result) =>
+        result.Problems.Where(p => p.Severity == ProblemSeverity.Error).All(p => p.Category == FailureCategories.DnsDrift);
 
     private static AlertDecision Notify(Alert next, AlertEvent @event, DateTimeOffset now) =>
         new(next with { Sequence = next.Sequence + 1, LastNotifiedAt = now }, @event);

@@ -1,4 +1,5 @@
 using System.Net;
+using Sentinel.Probes.Protocols.Tls;
 
 namespace Sentinel.Worker.Alerting;
 
@@ -22,10 +23,13 @@ internal sealed class NotificationChannels : IDisposable
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Sentinel");
         var options = policy.Options;
+
+        // Validated at start-up (AlertingConfiguration), so the file is readable here.
+        var trust = TlsTrust.Load(options.Smtp.CaFile, out _);
         All = options.Channels
             .OrderBy(c => c.Key, StringComparer.Ordinal)
             .Select(c => c.Value.Type == "email"
-                ? (INotificationChannel)new EmailChannel(c.Key, options.Smtp, c.Value.To)
+                ? (INotificationChannel)new EmailChannel(c.Key, options.Smtp, c.Value.To, trust, time)
                 : new WebhookChannel(c.Key, new Uri(c.Value.Url!), c.Value.Secret!, _http, time))
             .ToList();
     }

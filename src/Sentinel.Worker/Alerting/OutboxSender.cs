@@ -223,12 +223,12 @@ internal sealed class OutboxSender : BackgroundService
 
     /// <summary>
     /// Every kind and severity, with 0 when none fires, so that the series exist from the start (a bounded set:
-    /// four kinds, two severities).
+    /// five kinds, two severities).
     /// </summary>
     private IEnumerable<Measurement<long>> Firing()
     {
         var firing = Volatile.Read(ref _firing);
-        foreach (var kind in new[] { AlertKinds.CheckFailing, AlertKinds.SentinelBlind, AlertKinds.CertificateExpiring, "dns_drift" })
+        foreach (var kind in AlertKinds.All)
         {
             foreach (var severity in new[] { "critical", "warning" })
             {

@@ -74,6 +74,64 @@ public sealed class AlertingEndToEndTests(PostgresCluster postgres, ITestOutputH
         }
     }
 
+    [Fact]
+    public async Task Run_TwoNodesOverOneDatabase_NotifyEachChangeOnce()
+    {
+        using var work = new TempDirectory("sentinel-alerting-two-nodes");
+        await using var smtp = await SmtpSink.StartAsync();
+        var port = TcpPorts.Free();
+        work.Write("checks/port.json", $$"""
+            { "id": "payments-port", "name": "Payments port", "type": "tcp", "target": "127.0.0.1:{{port}}", "interval": "1s", "alert": { "after": 2 } }
+            """);
+        var config = work.Write("sentinel.json", $$"""
+            { "Sentinel": { "Alerting": {
+                "Smtp": { "Host": "127.0.0.1", "Port": {{smtp.Port}}, "Security": "None", "From": "Sentinel <sentinel@example.test>" },
+                "Channels": { "sre-oncall": { "Type": "email", "To": ["oncall@example.test"] } },
+                "Defaults": { "Notify": ["sre-oncall"] } } } }
+            """);
+        var database = await postgres.CreateDatabaseAsync();
+        await using var results = NpgsqlDataSource.Create(database);
+        // Each node in its own directory, as on its own machine: a node's spill file is its own.
+        SentinelProcess Node(string name) => SentinelProcess.Start(Directory.CreateDirectory(Path.Combine(work.Path, name)).FullName, null,
+            "run", "--config", config, "--checks", Path.Combine(work.Path, "checks"), "--database", database, "--listen", $"http://127.0.0.1:{TcpPorts.Free()}", "--node", name);
+
+        // Both nodes run the check and evaluate their results against the same alert row, and both drain the outbox.
+        await using var first = Node("node-a");
+        await using var second = Node("node-b");
+        await Eventually.WaitAsync(() => smtp.Messages.Count >= 1, Bound, "the firing email" + Environment.NewLine + first.Output + second.Output);
+        await Eventually.WaitAsync(async () => await NodesAsync(results) == 2, Bound, "results from both nodes" + Environment.NewLine + first.Output + second.Output);
+        await PortRunsAsync(results, 10, first);
+        Assert.Equal(["[FIRING] Payments port: tcp_refused"], smtp.Messages.Select(m => m.Subject));
+
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        await Eventually.WaitAsync(() => smtp.Messages.Count >= 2, Bound, "the resolved email" + Environment.NewLine + first.Output + second.Output);
+        await PortRunsAsync(results, 10, first);
+
+        Assert.Equal(["[FIRING] Payments port: tcp_refused", "[RESOLVED] Payments port"], smtp.Messages.Select(m => m.Subject));
+        Assert.Equal(2L, await results.QueryValueAsync<long>("SELECT count(*) FROM alert_outbox WHERE state = 'sent'"));
+    }
+
+    private static async Task<long> NodesAsync(NpgsqlDataSource results)
+    {
+        try
+        {
+            return await results.QueryValueAsync<long>("SELECT count(DISTINCT node) FROM results WHERE check_id = 'payments-port'");
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // Not migrated yet.
+            return 0;
+        }
+    }
+
+    private static async Task PortRunsAsync(NpgsqlDataSource results, int runs, SentinelProcess sentinel)
+    {
+        var before = await results.QueryValueAsync<long>("SELECT count(*) FROM results WHERE check_id = 'payments-port'");
+        await Eventually.WaitAsync(async () => await results.QueryValueAsync<long>("SELECT count(*) FROM results WHERE check_id = 'payments-port'") >= before + runs,
+            Bound, $"{runs} more runs" + Environment.NewLine + sentinel.Output);
+    }
+
     private static async Task MoreRunsAsync(NpgsqlDataSource results, int runs, SentinelProcess sentinel)
     {
         var counts = await CountsAsync(results);

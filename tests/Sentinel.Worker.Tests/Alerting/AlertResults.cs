@@ -19,6 +19,16 @@ internal static class AlertResults
             "nothing listens on 127.0.0.1:443; is the service running, and bound to this address and port?");
     });
 
+    /// <summary>A result that fails only because its DNS answer drifted, or (with <paramref name="alsoRefused"/>) for that and another reason.</summary>
+    public static ProbeResult Drifted(CheckDefinition check, DateTimeOffset at, bool alsoRefused = false) => Build(check, at, b =>
+    {
+        b.Fail("dns", FailureCategories.DnsDrift, "the answer drifted from the baseline: added [x. A 192.0.2.2]", "accept it or find out who changed the zone");
+        if (alsoRefused)
+        {
+            b.Fail("tcp", FailureCategories.TcpRefused, "127.0.0.1:443 refused the connection", "is the service running?");
+        }
+    });
+
     public static ProbeResult Up(CheckDefinition check, DateTimeOffset at) => Build(check, at, b => b.Phase("connect", TimeSpan.FromMilliseconds(0.3)));
 
     public static ProbeResult Degraded(CheckDefinition check, DateTimeOffset at) =>

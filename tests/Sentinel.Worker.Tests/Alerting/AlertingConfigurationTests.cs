@@ -81,7 +81,7 @@ public sealed class AlertingConfigurationTests
             new() { ["Smtp:Hots"] = "x", ["Channel:a:Type"] = "email", ["Channels:b:Typ"] = "email", ["Defaults:After"] = "three", ["Smtp:Port"] = "25x", ["Certificates:LifetimeFraction"] = "a third" },
             [
                 "Sentinel:Alerting:Channel: unknown setting; known: PublicUrl, Smtp, Channels, Defaults, Certificates, Dns",
-                "Sentinel:Alerting:Smtp:Hots: unknown setting; known: Host, Port, Security, Username, Password, From",
+                "Sentinel:Alerting:Smtp:Hots: unknown setting; known: Host, Port, Security, Username, Password, From, CaFile",
                 "Sentinel:Alerting:Channels:b:Typ: unknown setting; known: Type, To, Url, Secret",
                 "Sentinel:Alerting:Smtp:Port must be a whole number, got \"25x\"",
                 "Sentinel:Alerting:Defaults:After must be a whole number, got \"three\"",
@@ -124,6 +124,22 @@ public sealed class AlertingConfigurationTests
                 "Sentinel:Alerting:Certificates:LifetimeFraction must be above 0 and below 1, got 1.5",
                 "Sentinel:Alerting:Dns:Notify: unknown channel \"dns-team\"; known channels: Ops Team, hook, none, sms",
             ]
+        },
+        {
+            new()
+            {
+                ["Channels:mail:Type"] = "email", ["Channels:mail:To:0"] = "oncall@example.test",
+                ["Smtp:Host"] = "127.0.0.1", ["Smtp:From"] = "sentinel@example.test", ["Smtp:Security"] = "StartTls", ["Smtp:CaFile"] = "/nonexistent/mail-ca.pem",
+            },
+            ["Sentinel:Alerting:Smtp:CaFile: caFile /nonexistent/mail-ca.pem does not exist on this node"]
+        },
+        {
+            new()
+            {
+                ["Channels:mail:Type"] = "email", ["Channels:mail:To:0"] = "oncall@example.test",
+                ["Smtp:Host"] = "127.0.0.1", ["Smtp:From"] = "sentinel@example.test", ["Smtp:Security"] = "None", ["Smtp:CaFile"] = "/etc/ssl/mail-ca.pem",
+            },
+            ["Sentinel:Alerting:Smtp:CaFile needs Security StartTls or Tls: without TLS there is no certificate to check"]
         },
     };
 

@@ -134,6 +134,33 @@ public sealed class CheckFailingRuleTests
     }
 
     [Fact]
+    public void Apply_FailingOnlyByDnsDrift_CountsAsAPassSinceTheDriftAlertSpeaksForIt()
+    {
+        var rule = Rule(after: 2);
+        var check = Check();
+        var onlyDrift = new List<AlertEvent?>();
+        for (var i = 0; i < 5; i++)
+        {
+            onlyDrift.Add(Apply(rule, check, Drifted(check, _time.GetUtcNow())));
+        }
+
+        Assert.All(onlyDrift, e => Assert.Null(e));
+        Assert.Equal("PPPPP", _alert.Recent);
+
+        // Drift beside another failure is a failure.
+        Assert.Null(Apply(rule, check, Drifted(check, _time.GetUtcNow(), alsoRefused: true)));
+        Assert.Equal(AlertEvent.Firing, Apply(rule, check, Drifted(check, _time.GetUtcNow(), alsoRefused: true)));
+    }
+
+    private AlertEvent? Apply(EffectiveAlertRule rule, CheckDefinition check, ProbeResult result)
+    {
+        var decision = CheckFailingRule.Apply(_alert, rule, check, result, _time.GetUtcNow());
+        _alert = decision?.Next ?? _alert;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        return decision?.Event;
+    }
+
+    [Fact]
     public void Apply_SameResultTwice_CountsItOnce()
     {
         var rule = Rule(after: 2);

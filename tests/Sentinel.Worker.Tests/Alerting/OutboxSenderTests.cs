@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,6 +42,64 @@ public sealed class OutboxSenderTests(PostgresCluster postgres)
         Assert.Contains("Hint:        nothing listens on 127.0.0.1:443", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("<h2>[FIRING] Payments API: tcp_refused</h2>", mail.HtmlBody, StringComparison.Ordinal);
         Assert.StartsWith("alert.", mail.MessageId, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("StartTls")]
+    [InlineData("Tls")]
+    public async Task Sender_TlsWithAuth_TrustsTheServerThroughCaFileAndSendsOverTls(string security)
+    {
+        using var ca = TestCertificateAuthority.Create("Sentinel Mail Test");
+        using var directory = new TempDirectory("sentinel-smtp-tls");
+        var caFile = directory.Write("mail-ca.pem", ca.RootPem);
+        var chain = ca.IssueFromRoot(new CertificateSpec { CommonName = "smtp.sentinel.test", IpAddresses = [IPAddress.Loopback] });
+        await using var smtp = await SmtpSink.StartAsync(credentials: ("sentinel", "s3cret-pass"), certificate: chain.Leaf, implicitTls: security == "Tls");
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var policy = Policy(smtp.Port, "oncall@example.test", auth: true, security: security, caFile: caFile);
+        await FireAsync(database, policy, "payments-api", "sre-oncall");
+
+        await using (await StartSenderAsync(database, policy))
+        {
+            await Eventually.WaitAsync(async () => await StateAsync(database) == "sent", Bound, "the row marked sent");
+        }
+
+        // The sink takes AUTH only under TLS, so the user it records proves both.
+        var session = Assert.Single(smtp.Sessions);
+        Assert.True(session.Secure, $"the message did not come over TLS ({security})");
+        Assert.Equal("sentinel", session.User);
+        Assert.Equal("[FIRING] Payments API: tcp_refused", Assert.Single(smtp.Messages).Subject);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task Sender_ServerCertificateFromAnotherCaOrForAnotherHost_IsNotTrustedAndNothingIsSent(bool fromStranger, bool namesTheHost)
+    {
+        using var ca = TestCertificateAuthority.Create("Sentinel Mail Test");
+        using var stranger = TestCertificateAuthority.Create("Sentinel Stranger");
+        using var directory = new TempDirectory("sentinel-smtp-tls");
+        var caFile = directory.Write("mail-ca.pem", ca.RootPem);
+
+        // The CA file's own CA, for a name that is not the configured host, is refused as much as a stranger's.
+        var chain = (fromStranger ? stranger : ca).IssueFromRoot(namesTheHost
+            ? new CertificateSpec { CommonName = "smtp.sentinel.test", IpAddresses = [IPAddress.Loopback] }
+            : new CertificateSpec { CommonName = "other.sentinel.test", DnsNames = ["other.sentinel.test"] });
+        await using var smtp = await SmtpSink.StartAsync(certificate: chain.Leaf);
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var policy = Policy(smtp.Port, "oncall@example.test", security: "StartTls", caFile: caFile);
+        await FireAsync(database, policy, "payments-api", "sre-oncall");
+
+        await using (await StartSenderAsync(database, policy, Fast with { Round = TimeSpan.FromSeconds(2) }))
+        {
+            await Eventually.WaitAsync(async () => await database.QueryValueAsync<long>("SELECT count(*) FROM alert_outbox WHERE last_error IS NOT NULL") > 0,
+                Bound, "a failed attempt");
+        }
+
+        var error = await database.QueryValueAsync<string>("SELECT last_error FROM alert_outbox");
+        Assert.StartsWith($"cannot reach the SMTP server 127.0.0.1:{smtp.Port}: ", error, StringComparison.Ordinal);
+        Assert.Contains("certificate", error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("queued", await StateAsync(database));
+        Assert.Empty(smtp.Messages);
     }
 
     [Fact]
@@ -197,13 +256,14 @@ public sealed class OutboxSenderTests(PostgresCluster postgres)
         return new RunningSender(sender, channels, meter);
     }
 
-    private static AlertPolicy Policy(int smtpPort, string to, bool auth = false, string webhook = "http://127.0.0.1:9/hook")
+    private static AlertPolicy Policy(int smtpPort, string to, bool auth = false, string webhook = "http://127.0.0.1:9/hook", string security = "None", string? caFile = null)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Sentinel:Alerting:Smtp:Host"] = "127.0.0.1",
             ["Sentinel:Alerting:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Sentinel:Alerting:Smtp:Security"] = "None",
+            ["Sentinel:Alerting:Smtp:Security"] = security,
+            ["Sentinel:Alerting:Smtp:CaFile"] = caFile,
             ["Sentinel:Alerting:Smtp:From"] = "Sentinel <sentinel@example.test>",
             ["Sentinel:Alerting:Channels:sre-oncall:Type"] = "email",
             ["Sentinel:Alerting:Channels:sre-oncall:To:0"] = to,
