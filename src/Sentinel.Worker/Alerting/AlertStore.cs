@@ -169,7 +169,8 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
     /// <summary>
     /// The alerts that are not <c>ok</c> and pass <paramref name="query"/>'s filters: firing first, then the most recently
     /// changed. The one query of <c>sentinel alerts</c> and <c>GET /v1/alerts</c>. An alert is about a check when its key
-    /// is the check's id (check kinds) or the fingerprint of the certificate the check serves.
+    /// is the check's id (check kinds), the id and a record type (<c>web:A</c>, DNS drift) or the fingerprint of the
+    /// certificate the check serves.
     /// </summary>
     public async Task<IReadOnlyList<Alert>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
     {
@@ -180,7 +181,8 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
               AND ($2::text IS NULL OR state = $2)
               AND ($3::text IS NULL OR kind = $3)
               AND ($4::text IS NULL
-                   OR (kind IN ('check_failing', 'dns_drift', 'header_drift') AND key = $4)
+                   OR (kind IN ('check_failing', 'header_drift') AND key = $4)
+                   OR (kind = 'dns_drift' AND starts_with(key, $4 || ':'))
                    OR (kind = 'certificate_expiring' AND key IN (SELECT fingerprint FROM check_certificates WHERE check_id = $4)))
             ORDER BY state = 'firing' DESC, updated_at DESC, id
             LIMIT $1

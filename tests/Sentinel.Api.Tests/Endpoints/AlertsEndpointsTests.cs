@@ -19,14 +19,14 @@ public sealed class AlertsEndpointsTests(PostgresCluster postgres)
 
         var alerts = await KeysAsync(client, "/v1/alerts");
 
-        Assert.Equal(["check_failing/web", "certificate_expiring/ab12", "check_failing/db", "sentinel_blind/node-2"], alerts);
+        Assert.Equal(["check_failing/web", "certificate_expiring/ab12", "check_failing/db", "sentinel_blind/node-2", "dns_drift/web:A"], alerts);
     }
 
     [Theory]
-    [InlineData("state=resolved", "check_failing/db")]
+    [InlineData("state=resolved", "check_failing/db,dns_drift/web:A")]
     [InlineData("state=pending", "sentinel_blind/node-2")]
     [InlineData("kind=certificate_expiring", "certificate_expiring/ab12")]
-    [InlineData("check=web", "check_failing/web")]
+    [InlineData("check=web", "check_failing/web,dns_drift/web:A")]
     [InlineData("check=tls-web", "certificate_expiring/ab12")]
     [InlineData("check=db&state=firing", "")]
     [InlineData("limit=1", "check_failing/web")]
@@ -68,8 +68,8 @@ public sealed class AlertsEndpointsTests(PostgresCluster postgres)
     }
 
     /// <summary>
-    /// A firing check, a resolved one, a firing certificate served by check tls-web, a pending blind node, and an alert
-    /// back to ok (which is not listed).
+    /// A firing check, a resolved one, a firing certificate served by check tls-web, a pending blind node, a resolved DNS drift
+    /// of web's A records, and an alert back to ok (which is not listed).
     /// </summary>
     private static Task SeedAsync(ApiTestHost host) => host.Database.ExecuteAsync(
         """
@@ -78,7 +78,8 @@ public sealed class AlertsEndpointsTests(PostgresCluster postgres)
             ('certificate_expiring', 'ab12', 'www.example.test', 'warning', 'firing', '2026-03-10 10:00:00+00', NULL, '2026-03-10 10:00:00+00'),
             ('check_failing', 'db', 'DB', 'critical', 'resolved', '2026-03-10 12:00:00+00', 'tcp_timeout', '2026-03-10 12:00:00+00'),
             ('sentinel_blind', 'node-2', 'Sentinel on node-2', 'critical', 'pending', '2026-03-10 09:00:00+00', NULL, '2026-03-10 09:00:00+00'),
-            ('check_failing', 'calm', 'Calm', 'critical', 'ok', '2026-03-10 13:00:00+00', NULL, '2026-03-10 13:00:00+00');
+            ('check_failing', 'calm', 'Calm', 'critical', 'ok', '2026-03-10 13:00:00+00', NULL, '2026-03-10 13:00:00+00'),
+            ('dns_drift', 'web:A', 'Web A records', 'warning', 'resolved', '2026-03-10 08:00:00+00', NULL, '2026-03-10 08:00:00+00');
         INSERT INTO check_certificates (check_id, fingerprint, seen_at) VALUES ('tls-web', 'ab12', now());
         """);
 
