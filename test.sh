@@ -8,8 +8,9 @@ ensure_dotnet || exit 1
 ensure_postgres || exit 1
 # prometheus: the real scraper and promtool. nftables, mtr-tiny and iputils-ping: the path lab (loss rules,
 # the mtr comparison, warming neighbour caches); libcap2-bin: running without CAP_NET_RAW; bind9-dnsutils:
-# dig, the reference for the DNS probe; publicsuffix: the Public Suffix List (wildcard certificates, HSTS preload).
-ensure_packages iproute2 curl openssl prometheus nftables mtr-tiny iputils-ping libcap2-bin bind9-dnsutils publicsuffix || exit 1
+# dig, the reference for the DNS probe; publicsuffix: the Public Suffix List (wildcard certificates, HSTS preload);
+# chromium: the headless browser that loads the status page and dumps its DOM.
+ensure_packages iproute2 curl openssl prometheus nftables mtr-tiny iputils-ping libcap2-bin bind9-dnsutils publicsuffix chromium || exit 1
 
 mkdir -p .sentinel
 log=.sentinel/test-output.log

@@ -8,6 +8,7 @@ using Sentinel.Api.Auth;
 using Sentinel.Api.Endpoints;
 using Sentinel.Api.Problems;
 using Sentinel.Api.Protection;
+using Sentinel.Api.StatusPage;
 using Sentinel.Probes.Checks;
 
 namespace Sentinel.Api;
@@ -16,7 +17,8 @@ namespace Sentinel.Api;
 /// The API's composition: problem details for every error, API-key authentication with read and write scopes, per-key
 /// rate limits, request timeouts, CORS only when origins are configured, security headers, the OpenAPI document, and
 /// the <c>/v1</c> endpoints. The host supplies the store interfaces (<see cref="ICheckStore"/>, <see cref="ICheckRunner"/>,
-/// <see cref="IApiKeyStore"/>, <see cref="IReadinessProbe"/>, <see cref="IEventFeed"/>).
+/// <see cref="IApiKeyStore"/>, <see cref="IReadinessProbe"/>, <see cref="IEventFeed"/>, <see cref="IResultHistory"/>,
+/// <see cref="IAlertStore"/>).
 /// </summary>
 public static class SentinelApi
 {
@@ -26,9 +28,10 @@ public static class SentinelApi
     private const string CorsPolicy = "configured-origins";
 
     /// <summary>Registers the API's services.</summary>
-    public static IServiceCollection AddSentinelApi(this IServiceCollection services, ApiOptions options)
+    public static IServiceCollection AddSentinelApi(this IServiceCollection services, ApiOptions options, StatusPageOptions? statusPage = null)
     {
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(statusPage ?? new StatusPageOptions()));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Customize);
         // The core alone: the full AddAuthentication brings data protection, which keys nothing here but would write
@@ -65,10 +68,11 @@ public static class SentinelApi
 
     /// <summary>
     /// Adds the API's middleware in order (errors as problems, security headers, routing, CORS, authentication,
-    /// authorization, rate limits, timeouts) and maps the endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/openapi/v1.json</c>
-    /// and <c>/v1</c>. Endpoints the host maps afterwards (<c>/metrics</c>) pass through the same middleware.
+    /// authorization, rate limits, timeouts) and maps the endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/openapi/v1.json</c>,
+    /// <c>/v1</c> and, when enabled, the status page. Endpoints the host maps afterwards (<c>/metrics</c>) pass through the
+    /// same middleware.
     /// </summary>
-    public static WebApplication UseSentinelApi(this WebApplication app, ApiOptions options)
+    public static WebApplication UseSentinelApi(this WebApplication app, ApiOptions options, StatusPageOptions? statusPage = null)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -92,6 +96,8 @@ public static class SentinelApi
         var v1 = app.MapGroup("/v1").RequireAuthorization(ApiScopes.Read).RequireRateLimiting(RateLimits.Policy);
         v1.MapChecksApi();
         v1.MapEventsApi();
+        v1.MapAlertsApi();
+        app.MapStatusPage(statusPage ?? new StatusPageOptions());
         if (!options.OpenOperationalEndpoints)
         {
             health.RequireAuthorization(ApiScopes.Read);

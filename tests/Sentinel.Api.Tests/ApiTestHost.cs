@@ -30,9 +30,12 @@ internal sealed class ApiTestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly List<HttpClient> _clients = [];
 
-    private ApiTestHost(WebApplication app, TempDirectory checks, string connectionString, string baseUrl, LogSink logs)
+    private readonly TempDirectory _spill;
+
+    private ApiTestHost(WebApplication app, TempDirectory checks, TempDirectory spill, string connectionString, string baseUrl, LogSink logs)
     {
         _app = app;
+        _spill = spill;
         Checks = checks;
         BaseUrl = baseUrl;
         Logs = logs;
@@ -54,6 +57,9 @@ internal sealed class ApiTestHost : IAsyncDisposable
     {
         var connectionString = await postgres.CreateDatabaseAsync();
         var checks = new TempDirectory("sentinel-api-checks");
+
+        // Its own spill directory, so that a host may start while another (a class fixture's) runs.
+        var spill = new TempDirectory("sentinel-api-spill");
         writeChecks?.Invoke(checks);
         var baseUrl = $"{scheme}://127.0.0.1:{TcpPorts.Free()}";
         var values = new Dictionary<string, string?>
@@ -63,6 +69,7 @@ internal sealed class ApiTestHost : IAsyncDisposable
             ["Sentinel:Checks:Debounce"] = "00:00:00.100",
             ["Sentinel:Http:Listen"] = baseUrl,
             ["Sentinel:Node:Name"] = "api-test-node",
+            ["Sentinel:Results:SpillDirectory"] = spill.Path,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -77,7 +84,7 @@ internal sealed class ApiTestHost : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
-        var host = new ApiTestHost(app, checks, connectionString, baseUrl, logs);
+        var host = new ApiTestHost(app, checks, spill, connectionString, baseUrl, logs);
         await app.Services.GetRequiredService<DatabaseState>().Ready.WaitAsync(TimeSpan.FromSeconds(30));
         return host;
     }
@@ -113,6 +120,18 @@ internal sealed class ApiTestHost : IAsyncDisposable
             coalesce((SELECT string_agg(format('%s|%s', name, revoked_at), ';' ORDER BY name) FROM api_keys), ''))
         """);
 
+    /// <summary>
+    /// Storage maintenance rounds now, as the daemon runs them on its own, until <paramref name="done"/>: a round rolls
+    /// up the rows stored before its watermark (<c>Sentinel:Storage:RollupMargin</c> behind the present), and history over
+    /// settled minutes and hours is read from the rollups.
+    /// </summary>
+    public async Task RollUpUntilAsync(Func<Task<bool>> done)
+    {
+        var maintenance = _app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<StorageMaintenance>().Single();
+        await Eventually.WaitAsync(async () => await maintenance.RunOnceAsync(CancellationToken.None) is not null && await done(), TimeSpan.FromSeconds(20),
+            "maintenance rounds to roll the stored rows up");
+    }
+
     public static StringContent Json(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, mediaType);
 
     public async ValueTask DisposeAsync()
@@ -126,5 +145,6 @@ internal sealed class ApiTestHost : IAsyncDisposable
         await _app.DisposeAsync();
         await Database.DisposeAsync();
         Checks.Dispose();
+        _spill.Dispose();
     }
 }

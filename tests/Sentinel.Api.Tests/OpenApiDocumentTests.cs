@@ -39,7 +39,7 @@ public sealed class OpenApiDocumentTests(PostgresCluster postgres)
         using var document = await DocumentAsync(host);
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
 
-        foreach (var name in new[] { "CheckResource", "CheckPage", "CheckHistory", "CheckChange", "ProblemDetails" })
+        foreach (var name in new[] { "CheckResource", "CheckPage", "CheckHistory", "CheckChange", "ProblemDetails", "CheckLatest", "CheckFailure", "HistoryRun", "ResultHistoryPage", "HistoryBucket", "CheckUptime", "AlertList", "AlertRecord" })
         {
             Assert.True(schemas.TryGetProperty(name, out _), $"no schema {name}");
         }

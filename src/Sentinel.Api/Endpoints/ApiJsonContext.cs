@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Sentinel.Api.Endpoints;
 
 /// <summary>
-/// The JSON bodies of the API, generated at build time with the web defaults (camelCase names): health, and the stored
+/// The JSON bodies of the API, generated at build time with the web defaults (camelCase names): health, checks, alerts, and the stored
 /// history of checks (<see cref="IResultHistory"/>).
 /// </summary>
 [JsonSerializable(typeof(HealthStatus))]
@@ -17,5 +17,7 @@ namespace Sentinel.Api.Endpoints;
 [JsonSerializable(typeof(ResultHistoryPage))]
 [JsonSerializable(typeof(CheckUptime))]
 [JsonSerializable(typeof(IReadOnlyList<CheckLatest>))]
+[JsonSerializable(typeof(CheckLatest))]
+[JsonSerializable(typeof(AlertList))]
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -41,6 +41,7 @@ public static partial class ChecksEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         CheckWriteHandlers.Map(checks);
         CheckActionHandlers.Map(checks);
+        CheckResultsHandlers.Map(checks);
         return checks;
     }
 

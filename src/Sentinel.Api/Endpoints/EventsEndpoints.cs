@@ -53,7 +53,11 @@ public static class EventsEndpoints
         return TypedResults.ServerSentEvents(Events(feed, checks, lastEventId, options.Value.EventHeartbeat, time, context.RequestAborted));
     }
 
-    private static async IAsyncEnumerable<SseItem<JsonElement>> Events(
+    /// <summary>
+    /// The feed's events for <paramref name="checks"/> (every check when empty; resets always), with a heartbeat
+    /// whenever nothing came for <paramref name="heartbeat"/>.
+    /// </summary>
+    internal static async IAsyncEnumerable<SseItem<JsonElement>> Events(
         IEventFeed feed, HashSet<string> checks, string? lastEventId, TimeSpan heartbeat, TimeProvider time,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {

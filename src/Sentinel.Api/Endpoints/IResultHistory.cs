@@ -16,6 +16,9 @@ public interface IResultHistory
     /// </summary>
     Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The check <paramref name="check"/> with its latest stored run, as <see cref="GetLatestAsync(CancellationToken)"/> lists it; null when no check has the id.</summary>
+    Task<CheckLatest?> GetLatestAsync(string check, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// The results of <paramref name="check"/> in [<paramref name="from"/>, <paramref name="before"/>), oldest first. Without
     /// <paramref name="resolution"/>, it is chosen by the range's length: raw results up to 6 hours, minute buckets up to
@@ -35,6 +38,13 @@ public interface IResultHistory
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="from"/> is not before <paramref name="before"/>.</exception>
     Task<CheckUptime> GetUptimeAsync(string check, DateTimeOffset from, DateTimeOffset before, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The uptime of each of <paramref name="checks"/> over the same range, in their order, as <see cref="GetUptimeAsync(string, DateTimeOffset, DateTimeOffset, CancellationToken)"/>
+    /// counts it, read in one query for all of them (a status page's window for a whole fleet).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="from"/> is not before <paramref name="before"/>.</exception>
+    Task<IReadOnlyList<CheckUptime>> GetUptimeAsync(IReadOnlyList<string> checks, DateTimeOffset from, DateTimeOffset before, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A check and its latest stored run.</summary>
@@ -44,7 +54,32 @@ public interface IResultHistory
 /// <param name="Target">What the check probes.</param>
 /// <param name="Enabled">Whether the check is scheduled.</param>
 /// <param name="Latest">Its newest run, whichever node ran it; null when none is stored yet.</param>
-public sealed record CheckLatest(string Check, string Name, string Type, string Target, bool Enabled, HistoryRun? Latest);
+public sealed record CheckLatest(string Check, string Name, string Type, string Target, bool Enabled, HistoryRun? Latest)
+{
+    /// <summary>The check's labels (<c>team</c>: <c>payments</c>).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Since when the check has had the status of its latest run: the first run of that status after a run of another; null before the first run.</summary>
+    public DateTimeOffset? StatusSince { get; init; }
+
+    /// <summary>
+    /// The last failure (a run that was down or unknown): the latest run when it failed, otherwise the run just before the
+    /// current state began when that one failed; null when neither did.
+    /// </summary>
+    public CheckFailure? LastFailure { get; init; }
+
+    /// <summary>When the certificate the latest run saw (tls, https and headers checks) expires, from its days left at that run; null without one.</summary>
+    public DateTimeOffset? CertificateExpiresAt { get; init; }
+}
+
+/// <summary>A failed run: why it failed and what a person can do about it.</summary>
+/// <param name="At">When the run started.</param>
+/// <param name="Status"><c>down</c>, or <c>unknown</c> (Sentinel could not tell).</param>
+/// <param name="Layer">The failure's layer (dns, tcp, tls, http, assertion).</param>
+/// <param name="Category">The failure's stable category (<c>tcp_refused</c>, <c>tls_expired</c>, …).</param>
+/// <param name="Message">The failure's one-line message.</param>
+/// <param name="Hint">What to look at, when the probe had a hint.</param>
+public sealed record CheckFailure(DateTimeOffset At, string Status, string? Layer, string? Category, string? Message, string? Hint);
 
 /// <summary>What one point of a history stands for.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HistoryResolution>))]

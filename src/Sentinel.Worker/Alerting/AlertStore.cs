@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Sentinel.Api.Endpoints;
 
 namespace Sentinel.Worker.Alerting;
 
@@ -8,7 +9,7 @@ namespace Sentinel.Worker.Alerting;
 /// and its notification rows commit in one transaction, with the alert's row locked meanwhile, so that two nodes
 /// evaluating the same alert take turns and the second sees what the first did.
 /// </summary>
-internal sealed class AlertStore(NpgsqlDataSource dataSource)
+internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
 {
     private const string Columns =
         "id, kind, key, title, severity, state, since, sequence, recent, last_result_id, last_result_at, trigger_result_id, reason, last_notified_at, updated_at, memory";
@@ -165,12 +166,31 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
         return checks;
     }
 
-    /// <summary>The alerts that are not <c>ok</c>: firing first, then the most recently changed; at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<Alert>> ListAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The alerts that are not <c>ok</c> and pass <paramref name="query"/>'s filters: firing first, then the most recently
+    /// changed. The one query of <c>sentinel alerts</c> and <c>GET /v1/alerts</c>. An alert is about a check when its key
+    /// is the check's id (check kinds), the id and a record type (<c>web:A</c>, DNS drift) or the fingerprint of the
+    /// certificate the check serves.
+    /// </summary>
+    public async Task<IReadOnlyList<Alert>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM alerts WHERE state <> 'ok' ORDER BY state = 'firing' DESC, updated_at DESC, id LIMIT $1");
-        command.Parameters.AddWithValue(limit);
+            $"""
+            SELECT {Columns} FROM alerts
+            WHERE state <> 'ok'
+              AND ($2::text IS NULL OR state = $2)
+              AND ($3::text IS NULL OR kind = $3)
+              AND ($4::text IS NULL
+                   OR (kind IN ('check_failing', 'header_drift') AND key = $4)
+                   OR (kind = 'dns_drift' AND starts_with(key, $4 || ':'))
+                   OR (kind = 'certificate_expiring' AND key IN (SELECT fingerprint FROM check_certificates WHERE check_id = $4)))
+            ORDER BY state = 'firing' DESC, updated_at DESC, id
+            LIMIT $1
+            """);
+        command.Parameters.AddWithValue(query.Limit);
+        command.Parameters.Add(Nullable(query.State, NpgsqlDbType.Text));
+        command.Parameters.Add(Nullable(query.Kind, NpgsqlDbType.Text));
+        command.Parameters.Add(Nullable(query.Check, NpgsqlDbType.Text));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var alerts = new List<Alert>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -180,6 +200,11 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource)
 
         return alerts;
     }
+
+    async Task<IReadOnlyList<AlertRecord>> IAlertStore.ListAsync(AlertQuery query, CancellationToken cancellationToken) =>
+        (await ListAsync(query, cancellationToken).ConfigureAwait(false))
+        .Select(a => new AlertRecord(a.Id, a.Kind, a.Key, a.Title, a.Severity, Alert.Name(a.State), a.Since, a.Reason, a.LastNotifiedAt, a.UpdatedAt))
+        .ToList();
 
     private static Alert Read(NpgsqlDataReader reader) => new()
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Results;
 
 namespace Sentinel.Worker.Alerting;
@@ -21,6 +22,7 @@ internal static class AlertingServiceCollectionExtensions
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(AlertingConfiguration.Load(configuration)));
         services.AddSingleton<AlertPolicy>();
         services.AddSingleton<AlertStore>();
+        services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<AlertStore>());
         if (evaluate)
         {
             services.AddSingleton<AlertEvaluator>();

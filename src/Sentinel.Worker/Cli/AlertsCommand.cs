@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Hosting;
 using Sentinel.Worker.Storage;
@@ -28,7 +29,7 @@ internal static class AlertsCommand
         await using var database = DatabaseConnection.Create(configuration, DatabaseUse.Command);
         await database.StartAsync(loggers.CreateLogger<EmbeddedPostgres>(), cancellationToken).ConfigureAwait(false);
         await new Migrations(database, NullLogger<Migrations>.Instance).ApplyAsync(cancellationToken).ConfigureAwait(false);
-        var alerts = await new AlertStore(database.DataSource).ListAsync(limit, cancellationToken).ConfigureAwait(false);
+        var alerts = await new AlertStore(database.DataSource).ListAsync(new AlertQuery(limit), cancellationToken).ConfigureAwait(false);
         if (alerts.Count == 0)
         {
             await stdout.WriteLineAsync("no alerts: nothing is firing and nothing fired recently").ConfigureAwait(false);

@@ -39,4 +39,7 @@ internal sealed partial class MetricsOptionsValidator : IValidateOptions<Metrics
 internal sealed partial class ApiOptionsValidator : IValidateOptions<Sentinel.Api.ApiOptions>;
 
 [OptionsValidator]
+internal sealed partial class StatusPageOptionsValidator : IValidateOptions<Sentinel.Api.StatusPage.StatusPageOptions>;
+
+[OptionsValidator]
 internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;

@@ -20,7 +20,7 @@ internal static class SentinelConfiguration
         "Database", "LogFormat",
         Leaf(EmbeddedPostgresOptions.Section), Leaf(NodeOptions.Section), Leaf(HttpOptions.Section),
         Leaf(CheckFilesOptions.Section), Leaf(SchedulingOptions.Section), Leaf(ResultOptions.Section), Leaf(MetricsOptions.Section), Leaf(StorageOptions.Section),
-        Leaf(Sentinel.Api.ApiOptions.Section),
+        Leaf(Sentinel.Api.ApiOptions.Section), Leaf(Sentinel.Api.StatusPage.StatusPageOptions.Section),
         Leaf(AlertingOptions.Section),
     ];
 

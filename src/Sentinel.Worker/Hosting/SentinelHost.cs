@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api;
 using Sentinel.Api.Endpoints;
+using Sentinel.Api.StatusPage;
 using Sentinel.Probes;
 using Sentinel.Worker.Alerting;
 using Sentinel.Worker.Checks;
@@ -39,6 +40,7 @@ internal static class SentinelHost
         var node = services.AddValidatedOptions<NodeOptions, NodeOptionsValidator>(configuration, NodeOptions.Section);
         var http = services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
         var api = ValidatedOptions.Bind<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.Section);
+        var statusPage = ValidatedOptions.Bind<StatusPageOptions, StatusPageOptionsValidator>(configuration, StatusPageOptions.Section);
 
         // Every role reads these: the reconcile interval paces the metrics view as well as the scheduler.
         var scheduling = services.AddValidatedOptions<SchedulingOptions, SchedulingOptionsValidator>(configuration, SchedulingOptions.Section);
@@ -63,7 +65,7 @@ internal static class SentinelHost
 
         services.AddSentinelMetrics(configuration);
         services.AddSingleton<ICheckRunner, OnDemandRuns>();
-        services.AddSentinelApi(api);
+        services.AddSentinelApi(api, statusPage);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -71,7 +73,7 @@ internal static class SentinelHost
 
         // Built now, so that its window holds events from the start, not from the first client's.
         app.Services.GetRequiredService<IEventFeed>();
-        app.UseSentinelApi(api);
+        app.UseSentinelApi(api, statusPage);
         app.MapSentinelMetrics().RequireKeyUnlessOpen(api);
         return app;
     }

@@ -19,28 +19,76 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
         .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     /// <summary>
-    /// Every check (enabled or not), ordered by id, with its latest stored run as the history service answers it, or
-    /// none for a check that has not run yet.
+    /// Every check (enabled or not), ordered by id, or only <paramref name="check"/>, with its latest stored run as the
+    /// history service answers it, or none for a check that has not run yet; since when its status holds, its last
+    /// failure with the hint, and when the certificate it saw expires.
     /// </summary>
-    public async Task<IReadOnlyList<CheckLatest>> ListAllAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CheckLatest>> ListAllAsync(CancellationToken cancellationToken, string? check = null)
     {
+        // The last failure is the latest run, or the one run before the current state began: one index probe per check,
+        // never a scan back through a check that has been up for months.
         await using var command = dataSource.CreateCommand(
             """
-            SELECT c.id, c.name, c.type, c.target, c.enabled,
-                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node
+            SELECT c.id, c.name, c.type, c.target, c.enabled, c.labels::text,
+                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node,
+                   coalesce(l.status_since, l.started_at),
+                   f.started_at, f.status, f.failure_layer, f.failure_category, f.failure_message,
+                   (SELECT p ->> 'hint' FROM jsonb_array_elements(CASE jsonb_typeof(f.problems) WHEN 'array' THEN f.problems ELSE '[]' END) AS p
+                    ORDER BY (p ->> 'category') IS NOT DISTINCT FROM f.failure_category DESC LIMIT 1),
+                   CASE WHEN jsonb_typeof(l.measurements -> 'cert.days_left') = 'number'
+                        THEN l.started_at + (l.measurements ->> 'cert.days_left')::float8 * interval '1 day' END
             FROM checks c
             LEFT JOIN check_latest l ON l.check_id = c.id
+            LEFT JOIN LATERAL (
+                SELECT l.started_at, l.status, l.failure_layer, l.failure_category, l.failure_message, l.problems
+                WHERE l.status IN ('down', 'unknown')
+                UNION ALL
+                SELECT * FROM (
+                    SELECT r.started_at, r.status, r.failure_layer, r.failure_category, r.failure_message, r.problems
+                    FROM results r
+                    WHERE l.status NOT IN ('down', 'unknown') AND r.check_id = l.check_id AND r.started_at < coalesce(l.status_since, l.started_at)
+                    ORDER BY r.started_at DESC
+                    LIMIT 1) AS before_state
+                WHERE before_state.status IN ('down', 'unknown')
+            ) AS f ON true
+            WHERE $1::text IS NULL OR c.id = $1
             ORDER BY c.id COLLATE "C"
             """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)check ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var checks = new List<CheckLatest>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var ran = !reader.IsDBNull(6);
             checks.Add(new CheckLatest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
-                reader.IsDBNull(5) ? null : ResultHistory.ReadRun(reader, 5)));
+                ran ? ResultHistory.ReadRun(reader, 6) : null)
+            {
+                Labels = Labels(reader.GetString(5)),
+                StatusSince = ran ? reader.GetFieldValue<DateTimeOffset>(15) : null,
+                LastFailure = reader.IsDBNull(16) ? null : new CheckFailure(
+                    reader.GetFieldValue<DateTimeOffset>(16), reader.GetString(17), Text(reader, 18), Text(reader, 19), Text(reader, 20), Text(reader, 21)),
+                CertificateExpiresAt = reader.IsDBNull(22) ? null : reader.GetFieldValue<DateTimeOffset>(22),
+            });
         }
 
         return checks;
+    }
+
+    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static Dictionary<string, string> Labels(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (document.RootElement.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var label in document.RootElement.EnumerateObject())
+            {
+                labels[label.Name] = label.Value.ValueKind == JsonValueKind.String ? label.Value.GetString()! : label.Value.GetRawText();
+            }
+        }
+
+        return labels;
     }
 
     /// <summary>The latest stored result of every enabled check, by check id; a check whose stored definition no longer parses is left out.</summary>

@@ -163,9 +163,10 @@ internal sealed class ResultBatchWriter(
 
         await using (var import = await connection.BeginBinaryImportAsync(
             "COPY results_incoming (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
-            "phases, measurements, problems, findings, details, samples, node) FROM STDIN (FORMAT BINARY)",
+            "phases, measurements, problems, findings, details, samples, node, status_since, continues) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false))
         {
+            var runs = StatusRuns.Of(batch);
             foreach (var row in batch)
             {
                 await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
@@ -184,6 +185,9 @@ internal sealed class ResultBatchWriter(
                 await WriteNullableAsync(import, row.Details, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
                 await import.WriteAsync(row.Samples, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
                 await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                var run = runs.TryGetValue(row.Id, out var newest) ? newest : new StatusRun(row.StartedAt, false);
+                await import.WriteAsync(run.Since.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await import.WriteAsync(run.Continues, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
             }
 
             await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -207,7 +211,7 @@ internal sealed class ResultBatchWriter(
             id uuid NOT NULL, check_id text NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
             status text NOT NULL, failure_layer text, failure_category text, failure_message text,
             phases jsonb NOT NULL, measurements jsonb NOT NULL, problems jsonb NOT NULL, findings jsonb NOT NULL,
-            details jsonb, samples jsonb NOT NULL, node text NOT NULL
+            details jsonb, samples jsonb NOT NULL, node text NOT NULL, status_since timestamptz NOT NULL, continues boolean NOT NULL
         ) ON COMMIT DELETE ROWS
         """;
 
@@ -220,19 +224,25 @@ internal sealed class ResultBatchWriter(
         ON CONFLICT (id, started_at) DO NOTHING
         """;
 
+    /// <summary>
+    /// Each check's newest row of the batch, unless a newer one is stored. Its <c>status_since</c> carries the stored one
+    /// over when the status did not change, in the batch or since the stored row (<see cref="StatusRuns"/>).
+    /// </summary>
     private const string MergeIntoLatest = """
         INSERT INTO check_latest AS latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category,
-                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at)
-        SELECT DISTINCT ON (check_id) check_id, id, started_at, duration_ms, status, failure_layer, failure_category,
-               failure_message, phases, measurements, problems, findings, details, samples, node, now()
-        FROM results_incoming
-        ORDER BY check_id, started_at DESC
+                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at, status_since)
+        SELECT DISTINCT ON (i.check_id) i.check_id, i.id, i.started_at, i.duration_ms, i.status, i.failure_layer, i.failure_category,
+               i.failure_message, i.phases, i.measurements, i.problems, i.findings, i.details, i.samples, i.node, now(),
+               CASE WHEN i.continues AND s.status = i.status AND s.started_at < i.started_at THEN coalesce(s.status_since, s.started_at) ELSE i.status_since END
+        FROM results_incoming i
+        LEFT JOIN check_latest s ON s.check_id = i.check_id
+        ORDER BY i.check_id, i.started_at DESC
         ON CONFLICT (check_id) DO UPDATE SET
             result_id = EXCLUDED.result_id, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
             status = EXCLUDED.status, failure_layer = EXCLUDED.failure_layer, failure_category = EXCLUDED.failure_category,
             failure_message = EXCLUDED.failure_message, phases = EXCLUDED.phases, measurements = EXCLUDED.measurements,
             problems = EXCLUDED.problems, findings = EXCLUDED.findings, details = EXCLUDED.details,
-            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at
+            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, status_since = EXCLUDED.status_since
         WHERE latest.started_at < EXCLUDED.started_at
         """;
 

@@ -21,6 +21,9 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, CheckLatestStor
 
     public Task<IReadOnlyList<CheckLatest>> GetLatestAsync(CancellationToken cancellationToken = default) => latest.ListAllAsync(cancellationToken);
 
+    public async Task<CheckLatest?> GetLatestAsync(string check, CancellationToken cancellationToken = default) =>
+        (await latest.ListAllAsync(cancellationToken, check).ConfigureAwait(false)).SingleOrDefault();
+
     public async Task<ResultHistoryPage> GetHistoryAsync(string check, DateTimeOffset from, DateTimeOffset before, HistoryResolution? resolution = null,
         int? limit = null, CancellationToken cancellationToken = default)
     {
@@ -46,40 +49,56 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, CheckLatestStor
         return new ResultHistoryPage(check, from, to, chosen, null, buckets, nextBucket);
     }
 
-    public async Task<CheckUptime> GetUptimeAsync(string check, DateTimeOffset from, DateTimeOffset before, CancellationToken cancellationToken = default)
+    public async Task<CheckUptime> GetUptimeAsync(string check, DateTimeOffset from, DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        (await GetUptimeAsync([check], from, before, cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<CheckUptime>> GetUptimeAsync(IReadOnlyList<string> checks, DateTimeOffset from, DateTimeOffset before,
+        CancellationToken cancellationToken = default)
     {
         var to = before;
         CheckRange(from, to);
-        var kept = RetentionHorizons.At(time.GetUtcNow(), options.Value);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rolled = await ReadCoverageAsync(connection, cancellationToken).ConfigureAwait(false);
-        var segments = HistoryPlan.UptimeSegments(from, to, rolled, kept);
-
-        // One branch per piece: each is a range scan of one check in one table.
-        var sql = new StringBuilder("SELECT coalesce(sum(runs), 0)::bigint, coalesce(sum(down), 0)::bigint, coalesce(sum(degraded), 0)::bigint, coalesce(sum(unknown), 0)::bigint FROM (");
-        await using var command = new NpgsqlCommand { Connection = connection };
-        command.Parameters.AddWithValue(check);
-        for (var i = 0; i < segments.Count; i++)
+        var counts = new Dictionary<string, (long Runs, long Down, long Degraded, long Unknown)>(StringComparer.Ordinal);
+        if (checks.Count > 0)
         {
-            var (source, start, end) = segments[i];
-            var (a, b) = ($"${command.Parameters.Count + 1}", $"${command.Parameters.Count + 2}");
-            command.Parameters.AddWithValue(start.ToUniversalTime());
-            command.Parameters.AddWithValue(end.ToUniversalTime());
-            sql.Append(i == 0 ? "\n" : "\nUNION ALL\n").Append(source == HistoryResolution.Raw
-                ? $"SELECT count(*)::int, (count(*) FILTER (WHERE status = 'down'))::int, (count(*) FILTER (WHERE status = 'degraded'))::int, " +
-                  $"(count(*) FILTER (WHERE status = 'unknown'))::int FROM results WHERE check_id = $1 AND started_at >= {a} AND started_at < {b}"
-                : $"SELECT runs, down, degraded, unknown FROM rollups_{(source == HistoryResolution.Minute ? "minute" : "hour")} " +
-                  $"WHERE check_id = $1 AND phase = 'total' AND bucket >= {a} AND bucket < {b}");
+            var kept = RetentionHorizons.At(time.GetUtcNow(), options.Value);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var rolled = await ReadCoverageAsync(connection, cancellationToken).ConfigureAwait(false);
+            var segments = HistoryPlan.UptimeSegments(from, to, rolled, kept);
+
+            // One branch per piece: each is a range scan of the checks in one table, by its (check, time) index.
+            var sql = new StringBuilder("SELECT check_id, sum(runs)::bigint, sum(down)::bigint, sum(degraded)::bigint, sum(unknown)::bigint FROM (");
+            await using var command = new NpgsqlCommand { Connection = connection };
+            command.Parameters.AddWithValue(checks.Distinct(StringComparer.Ordinal).ToArray());
+            for (var i = 0; i < segments.Count; i++)
+            {
+                var (source, start, end) = segments[i];
+                var (a, b) = ($"${command.Parameters.Count + 1}", $"${command.Parameters.Count + 2}");
+                command.Parameters.AddWithValue(start.ToUniversalTime());
+                command.Parameters.AddWithValue(end.ToUniversalTime());
+                sql.Append(i == 0 ? "\n" : "\nUNION ALL\n").Append(source == HistoryResolution.Raw
+                    ? $"SELECT check_id, count(*)::int, (count(*) FILTER (WHERE status = 'down'))::int, (count(*) FILTER (WHERE status = 'degraded'))::int, " +
+                      $"(count(*) FILTER (WHERE status = 'unknown'))::int FROM results WHERE check_id = ANY($1) AND started_at >= {a} AND started_at < {b} GROUP BY check_id"
+                    : $"SELECT check_id, runs, down, degraded, unknown FROM rollups_{(source == HistoryResolution.Minute ? "minute" : "hour")} " +
+                      $"WHERE check_id = ANY($1) AND phase = 'total' AND bucket >= {a} AND bucket < {b}");
+            }
+
+            sql.Append(segments.Count == 0 ? "SELECT ''::text, 0, 0, 0, 0 WHERE false" : string.Empty)
+                .Append("\n) AS pieces (check_id, runs, down, degraded, unknown) GROUP BY check_id");
+            command.CommandText = sql.ToString();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            }
         }
 
-        sql.Append(segments.Count == 0 ? "SELECT 0, 0, 0, 0 WHERE false" : string.Empty).Append("\n) AS pieces (runs, down, degraded, unknown)");
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var (runs, down, degraded, unknown) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
-        var up = runs - down - degraded - unknown;
-        var known = runs - unknown;
-        return new CheckUptime(check, from, to, runs, up, degraded, down, unknown, known == 0 ? null : (double)(up + degraded) / known);
+        return checks.Select(check =>
+        {
+            var (runs, down, degraded, unknown) = counts.GetValueOrDefault(check);
+            var up = runs - down - degraded - unknown;
+            var known = runs - unknown;
+            return new CheckUptime(check, from, to, runs, up, degraded, down, unknown, known == 0 ? null : (double)(up + degraded) / known);
+        }).ToList();
     }
 
     private static async Task<(IReadOnlyList<HistoryRun> Runs, DateTimeOffset? Next)> ReadRunsAsync(

@@ -183,7 +183,8 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
         Assert.Equal(new Dictionary<string, double> { ["resolve"] = 1.5, ["connect"] = 0.25 }, down.Latest.PhasesMs);
         Assert.Null(latest[0].Latest!.FailureMessage);
         Assert.Contains(
-            "{\"check\":\"never-ran\",\"name\":\"The never-ran\",\"type\":\"http\",\"target\":\"https://never-ran.example/\",\"enabled\":true,\"latest\":null}",
+            "{\"check\":\"never-ran\",\"name\":\"The never-ran\",\"type\":\"http\",\"target\":\"https://never-ran.example/\",\"enabled\":true,\"latest\":null," +
+            "\"labels\":{},\"statusSince\":null,\"lastFailure\":null,\"certificateExpiresAt\":null}",
             JsonSerializer.Serialize(latest, ApiJsonContext.Default.IReadOnlyListCheckLatest), StringComparison.Ordinal);
     }
 
@@ -203,6 +204,27 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
 
         Assert.Equal(new CheckUptime("u", hour, hour.AddHours(1), 12, 6, 2, 1, 3, 8.0 / 9), uptime);
         Assert.Equal((1L, 1L, null), (unknownOnly.Runs, unknownOnly.Unknown, unknownOnly.Ratio));
+    }
+
+    [Fact]
+    public async Task GetUptimeAsync_ManyChecksInOneQuery_EachAsCountedAlone()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        await HistoryRows.InsertAsync(dataSource, HistoryRows.Runs(Now.AddDays(-2), TimeSpan.FromDays(2)));
+        await HistoryRows.Maintenance(dataSource, HistoryRows.Clock(Now)).RunOnceAsync(TestContext.Current.CancellationToken);
+        var history = HistoryRows.History(dataSource, HistoryRows.Clock(Now));
+        var (from, to) = (Now.AddHours(-30).AddMinutes(-7.5), Now);
+
+        var together = await history.GetUptimeAsync(["ping", "web", "none", "db"], from, to, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["ping", "web", "none", "db"], together.Select(u => u.Check));
+        foreach (var uptime in together)
+        {
+            Assert.Equal(await history.GetUptimeAsync(uptime.Check, from, to, TestContext.Current.CancellationToken), uptime);
+        }
+
+        Assert.Equal((0L, null), (together[2].Runs, together[2].Ratio));
+        Assert.True(together[0].Runs > 10_000);
     }
 
     /// <summary>Ranges with ends on and off minute and hour boundaries, across days, inside one minute, and past the rollups.</summary>

@@ -177,6 +177,46 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task BatchWriter_StatusRunsAcrossBatches_StatusSinceIsTheFirstRunOfTheCurrentState()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        using var meter = new Meter("test");
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
+        await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
+        var check = new CheckDefinition { Id = "flappy", Name = "flappy", Type = "tcp", Target = "127.0.0.1:9" };
+        var t0 = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        ResultRow Run(int minute, bool up)
+        {
+            var builder = new ProbeResultBuilder(check);
+            if (!up)
+            {
+                builder.Fail("tcp", "tcp_refused", "refused", "start it");
+            }
+
+            var startedAt = t0.AddMinutes(minute);
+            return ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "node-1");
+        }
+
+        async Task<DateTimeOffset> SinceAfter(params ResultRow[] batch)
+        {
+            await writer.WriteAsync(batch.Reverse().ToList(), TestContext.Current.CancellationToken);
+            return new DateTimeOffset((await dataSource.QueryValueAsync<DateTime>("SELECT status_since FROM check_latest WHERE check_id = 'flappy'")).ToUniversalTime());
+        }
+
+        Assert.Equal(t0, await SinceAfter(Run(0, false), Run(1, false)));
+        Assert.Equal(t0, await SinceAfter(Run(2, false)));
+        Assert.Equal(t0.AddMinutes(4), await SinceAfter(Run(3, false), Run(4, true), Run(5, true)));
+        Assert.Equal(t0.AddMinutes(4), await SinceAfter(Run(6, true)));
+        Assert.Equal(t0.AddMinutes(4), await SinceAfter(Run(-10, false)));
+        Assert.Equal(t0.AddMinutes(7), await SinceAfter(Run(7, false)));
+        Assert.Equal(t0.AddMinutes(8), await SinceAfter(Run(8, true), Run(9, true)));
+    }
+
+    [Fact]
     public async Task BatchWriter_EveryCheckRunAgainAndAgain_CheckLatestIsRewrittenInPlaceAndKeepsItsSize()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
