@@ -219,7 +219,11 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     [Fact]
     public async Task BatchWriter_EveryCheckRunAgainAndAgain_CheckLatestIsRewrittenInPlaceAndKeepsItsSize()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        // A cluster of its own: pruning an old row version waits for every snapshot that may still see it, and the
+        // suite's other tests, in other databases of the shared cluster, keep some open all the time.
+        await using var own = new PostgresCluster();
+        await own.InitializeAsync();
+        await using var dataSource = NpgsqlDataSource.Create(await own.CreateMigratedDatabaseAsync());
         using var meter = new Meter("test");
         using var spill = new TempDirectory("sentinel-spill");
         using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
@@ -254,11 +258,10 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
             (await dataSource.QueryValueAsync<DateTime>("SELECT started_at FROM check_latest WHERE check_id = 'busy-199'")).ToUniversalTime());
         // On full pages each new version goes to a new page (and a new index entry), and the table grows by its whole size
         // with every round until vacuum comes by: 15 times its size after 15 rounds. On half-empty ones it is written
-        // beside the old, which is pruned. Pruning waits for every snapshot that may still see the old versions, and an
-        // autoanalyze of the results partitions holds one while it runs (longer on a busy machine), so a few rounds may
-        // add pages: the bound allows a third of the rounds to, and stays far below what full pages do.
+        // beside the old, which is pruned. An autoanalyze of the results partitions holds a snapshot while it runs, so a
+        // round or two may add pages: the bound allows that, and stays far below what full pages do.
         var pages = await PagesAsync(dataSource);
-        Assert.True(pages <= pagesAfterFirstRound * 5, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
+        Assert.True(pages <= pagesAfterFirstRound * 3, $"check_latest grew from {pagesAfterFirstRound} to {pages} pages over 15 rounds");
 
         static Task<long> PagesAsync(NpgsqlDataSource dataSource) =>
             dataSource.QueryValueAsync<long>("SELECT pg_relation_size('check_latest') / current_setting('block_size')::int");
