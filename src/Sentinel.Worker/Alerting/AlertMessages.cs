@@ -49,33 +49,48 @@ internal static class AlertMessages
             }
         }
 
+        return ForCheck(subject, lines, alert, @event, check, result, link,
+            @event == AlertEvent.Resolved ? result.StartedAt : alert.Since, problem?.Category ?? alert.Reason, problem?.Hint);
+    }
+
+    /// <summary>
+    /// A message about a check, from its subject and the lines that say what happened: the last result's figures, the
+    /// alert's severity and identity and the link to the check are added, and the payload every check alert carries
+    /// (without a hint once resolved).
+    /// </summary>
+    public static AlertMessage ForCheck(
+        string subject, List<string> lines, Alert alert, AlertEvent @event, CheckDefinition check, ProbeResult result, string? link,
+        DateTimeOffset since, string? category, string? hint)
+    {
         lines.Add(string.Empty);
         lines.AddRange(Figures(result));
         lines.Add(string.Empty);
-        lines.Add($"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.");
+        lines.Add(Identity(alert));
         if (link is not null)
         {
             lines.Add($"Check: {link}");
         }
 
-        var payload = new AlertPayload
+        return Render(subject, lines, new AlertPayload
         {
             Event = Alert.Name(@event),
             Kind = alert.Kind,
             Key = alert.Key,
             Title = alert.Title,
             Severity = alert.Severity,
-            Since = @event == AlertEvent.Resolved ? result.StartedAt : alert.Since,
+            Since = since,
             Subject = subject,
             Text = string.Empty,
-            Category = problem?.Category ?? alert.Reason,
-            Hint = @event == AlertEvent.Resolved ? null : problem?.Hint,
+            Category = category,
+            Hint = @event == AlertEvent.Resolved ? null : hint,
             Link = link,
             ResultId = result.Id,
             Check = new AlertCheck(check.Id, check.Name, check.Type, check.Target),
-        };
-        return Render(subject, lines, payload);
+        });
     }
+
+    /// <summary>The line every message ends with: the alert's severity, kind, key and the notification's number.</summary>
+    public static string Identity(Alert alert) => $"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.";
 
     /// <summary>The message of this node's blindness alert.</summary>
     public static AlertMessage Blind(Alert alert, AlertEvent @event, BlindVerdict verdict, DateTimeOffset now)
@@ -98,7 +113,7 @@ internal static class AlertMessages
         }
 
         lines.Add(string.Empty);
-        lines.Add($"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.");
+        lines.Add(Identity(alert));
         var payload = new AlertPayload
         {
             Event = Alert.Name(@event),

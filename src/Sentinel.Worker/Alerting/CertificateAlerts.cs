@@ -100,7 +100,7 @@ internal sealed class CertificateAlerts(AlertStore store, AlertPolicy policy)
         lines.Add(string.Empty);
         lines.Add("Hint: renew it, install the renewed chain on every server above, and reload them; Sentinel says [RENEWED] once none serves this certificate.");
         lines.Add(string.Empty);
-        lines.Add($"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.");
+        lines.Add(AlertMessages.Identity(alert));
         return AlertMessages.Render(subject, lines, new AlertPayload
         {
             Event = "firing",

@@ -75,32 +75,7 @@ internal sealed class DnsDriftAlerts(AlertStore store, AlertPolicy policy)
             lines.Add($"Hint: {Hint(check)}. Sentinel says [RESOLVED] once the answer matches a baseline again.");
         }
 
-        lines.Add(string.Empty);
-        lines.AddRange(AlertMessages.Figures(result));
-        lines.Add(string.Empty);
-        lines.Add($"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.");
-        var link = policy.LinkTo(check.Id);
-        if (link is not null)
-        {
-            lines.Add($"Check: {link}");
-        }
-
-        return AlertMessages.Render(subject, lines, new AlertPayload
-        {
-            Event = Alert.Name(@event),
-            Kind = alert.Kind,
-            Key = alert.Key,
-            Title = alert.Title,
-            Severity = alert.Severity,
-            Since = alert.Since,
-            Subject = subject,
-            Text = string.Empty,
-            Category = FailureCategories.DnsDrift,
-            Hint = @event == AlertEvent.Resolved ? null : Hint(check),
-            Link = link,
-            ResultId = result.Id,
-            Check = new AlertCheck(check.Id, check.Name, check.Type, check.Target),
-        });
+        return AlertMessages.ForCheck(subject, lines, alert, @event, check, result, policy.LinkTo(check.Id), alert.Since, FailureCategories.DnsDrift, Hint(check));
     }
 
     private static string Hint(CheckDefinition check) =>

@@ -62,32 +62,7 @@ internal sealed class HeaderDriftAlerts(AlertStore store, AlertPolicy policy)
             lines.Add($"Hint: {Hint(check)}. Sentinel says [RESOLVED] once the posture is restored or accepted.");
         }
 
-        lines.Add(string.Empty);
-        lines.AddRange(AlertMessages.Figures(result));
-        lines.Add(string.Empty);
-        lines.Add($"Severity: {alert.Severity}; alert {alert.Kind} {alert.Key}, notification {alert.Sequence}.");
-        var link = policy.LinkTo(check.Id);
-        if (link is not null)
-        {
-            lines.Add($"Check: {link}");
-        }
-
-        return AlertMessages.Render(subject, lines, new AlertPayload
-        {
-            Event = Alert.Name(@event),
-            Kind = alert.Kind,
-            Key = alert.Key,
-            Title = alert.Title,
-            Severity = alert.Severity,
-            Since = alert.Since,
-            Subject = subject,
-            Text = string.Empty,
-            Category = AuditIds.PostureRegressed,
-            Hint = @event == AlertEvent.Resolved ? null : Hint(check),
-            Link = link,
-            ResultId = result.Id,
-            Check = new AlertCheck(check.Id, check.Name, check.Type, check.Target),
-        });
+        return AlertMessages.ForCheck(subject, lines, alert, @event, check, result, policy.LinkTo(check.Id), alert.Since, AuditIds.PostureRegressed, Hint(check));
     }
 
     private static string Hint(CheckDefinition check) =>
