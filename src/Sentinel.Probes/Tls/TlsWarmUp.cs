@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
+using Sentinel.Probes.Protocols.Tls;
 using Sentinel.Probes.Resolving;
 
 namespace Sentinel.Probes.Tls;
@@ -13,19 +14,13 @@ namespace Sentinel.Probes.Tls;
 /// Warms the TLS code paths of a one-shot process before it times a target: OpenSSL's initialisation, SslStream,
 /// X509Chain and the system trust store cost around 100 ms on first use, which would otherwise land in the
 /// target's <c>tls</c> phase. It runs the check three times, through the runner, against an in-process loopback server with a throwaway
-/// self-signed certificate, by name and by address in turn (<see cref="ResolutionWarmUp.HostFor"/>).
+/// chain (<see cref="WarmUpChain"/>), by name and by address in turn (<see cref="ResolutionWarmUp.HostFor"/>).
 /// </summary>
 internal static class TlsWarmUp
 {
     public static async ValueTask RunAsync(Func<CheckDefinition, Task> run, ProbeContext context, CancellationToken cancellationToken)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=sentinel-warm-up", key, HashAlgorithmName.SHA256);
-        var now = context.Time.GetUtcNow();
-        using var ephemeral = request.CreateSelfSigned(now.AddMinutes(-1), now.AddMinutes(10));
-
-        // SslStream on Linux serves only certificates whose key is not ephemeral: round-trip through PKCS#12.
-        using var certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+        using var chain = WarmUpChain.Create(context.Time.GetUtcNow());
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -44,14 +39,14 @@ internal static class TlsWarmUp
         {
             // Serving ends with the run: a run that did not connect (a lookup that failed) leaves nothing to accept.
             using var served = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var serving = ServeOnceAsync(listener, certificate, served.Token);
+            var serving = ServeOnceAsync(listener, chain.ServerOptions, served.Token);
             await run(check with { Target = $"{ResolutionWarmUp.HostFor(i)}:{port}" }).ConfigureAwait(false);
             await served.CancelAsync().ConfigureAwait(false);
             await serving.ConfigureAwait(false);
         }
     }
 
-    private static async Task ServeOnceAsync(TcpListener listener, X509Certificate2 certificate, CancellationToken cancellationToken)
+    private static async Task ServeOnceAsync(TcpListener listener, SslServerAuthenticationOptions tls, CancellationToken cancellationToken)
     {
         try
         {
@@ -59,7 +54,7 @@ internal static class TlsWarmUp
             var ssl = new SslStream(client.GetStream());
             await using (ssl.ConfigureAwait(false))
             {
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancellationToken).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(tls, cancellationToken).ConfigureAwait(false);
                 await ssl.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false);
             }
         }

@@ -16,7 +16,7 @@ namespace Sentinel.Probes.Protocols.Http;
 /// Warms the HTTP exchange's code paths, which the http and headers probes share, for one-shot runs
 /// (<c>sentinel probe</c>): a few rounds of an http check's whole run — resolution (of a name and of an address,
 /// <see cref="ResolutionWarmUp.HostFor"/>), connection, a TLS handshake
-/// with a certificate trusted through a CA file, the inspection, a redirect, a gzip body and a body pattern —
+/// with a chain (<see cref="WarmUpChain"/>) trusted through a CA file, the inspection, a redirect, a gzip body and a body pattern —
 /// against a small HTTP/1.1 server on loopback that this class starts for the purpose. A cold process otherwise
 /// adds tens of milliseconds to connect and around 100 ms to tls.
 /// </summary>
@@ -26,15 +26,15 @@ internal static class HttpWarmUp
 
     public static async ValueTask RunAsync(TimeProvider time, Func<CheckDefinition, Task> run, CancellationToken cancellationToken)
     {
-        using var certificate = CreateCertificate(time.GetUtcNow());
+        using var chain = WarmUpChain.Create(time.GetUtcNow());
         var caFile = Path.Combine(Path.GetTempPath(), $"sentinel-warm-up-{Guid.NewGuid():N}.pem");
-        await File.WriteAllTextAsync(caFile, certificate.ExportCertificatePem(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(caFile, chain.Root.ExportCertificatePem(), cancellationToken).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var plain = new TcpListener(IPAddress.Loopback, 0);
         using var secure = new TcpListener(IPAddress.Loopback, 0);
         plain.Start();
         secure.Start();
-        var servers = Task.WhenAll(ServeAsync(plain, null, stop.Token), ServeAsync(secure, certificate, stop.Token));
+        var servers = Task.WhenAll(ServeAsync(plain, null, stop.Token), ServeAsync(secure, chain.ServerOptions, stop.Token));
         try
         {
             var https = new CheckDefinition
@@ -68,7 +68,7 @@ internal static class HttpWarmUp
         }
     }
 
-    private static async Task ServeAsync(TcpListener listener, X509Certificate2? certificate, CancellationToken cancellationToken)
+    private static async Task ServeAsync(TcpListener listener, SslServerAuthenticationOptions? tls, CancellationToken cancellationToken)
     {
         try
         {
@@ -77,7 +77,7 @@ internal static class HttpWarmUp
                 using var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await AnswerAsync(client.GetStream(), certificate, cancellationToken).ConfigureAwait(false);
+                    await AnswerAsync(client.GetStream(), tls, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or SocketException)
                 {
@@ -90,14 +90,14 @@ internal static class HttpWarmUp
         }
     }
 
-    private static async Task AnswerAsync(Stream stream, X509Certificate2? certificate, CancellationToken cancellationToken)
+    private static async Task AnswerAsync(Stream stream, SslServerAuthenticationOptions? tls, CancellationToken cancellationToken)
     {
-        var ssl = certificate is null ? null : new SslStream(stream, leaveInnerStreamOpen: true);
+        var ssl = tls is null ? null : new SslStream(stream, leaveInnerStreamOpen: true);
         try
         {
             if (ssl is not null)
             {
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancellationToken).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(tls!, cancellationToken).ConfigureAwait(false);
             }
 
             await ExchangeAsync((Stream?)ssl ?? stream, cancellationToken).ConfigureAwait(false);
@@ -146,19 +146,5 @@ internal static class HttpWarmUp
 
         var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: {body.Length}\r\n\r\n");
         return [.. head, .. body.ToArray()];
-    }
-
-    /// <summary>A self-signed certificate for 127.0.0.1 and localhost; round-tripped through PKCS#12 so that SslStream can serve it on Linux.</summary>
-    private static X509Certificate2 CreateCertificate(DateTimeOffset now)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=Sentinel warm-up", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName(LocalhostAnswer.Name);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
     }
 }
