@@ -153,12 +153,17 @@ public sealed class PathCommandLabTests
             Assert.True(theirs[i].Lost >= low && theirs[i].Lost <= high, $"mtr hop {i + 1}: {theirs[i].Lost} lost, expected {low}..{high}");
             Assert.True(Binomial.SameRate(ours[i].Lost, ours[i].Sent, theirs[i].Lost, theirs[i].Sent),
                 $"hop {i + 1}: sentinel lost {ours[i].Lost} of {ours[i].Sent}, mtr {theirs[i].Lost} of {theirs[i].Sent}");
-            Assert.True(Math.Abs(ours[i].AvgMs - theirs[i].AvgMs) <= 1,
-                $"hop {i + 1}: average round trip {ours[i].AvgMs} ms by sentinel, {theirs[i].AvgMs} ms by mtr");
+            // The fastest round trip shows a systematic offset plainly; an average also carries the stalls of a busy
+            // machine, so two averages agree within three standard errors of the noisier one, and never looser than 1 ms.
+            Assert.True(Math.Abs(ours[i].BestMs - theirs[i].BestMs) <= 1,
+                $"hop {i + 1}: best round trip {ours[i].BestMs} ms by sentinel, {theirs[i].BestMs} ms by mtr");
+            var standardError = Math.Max(ours[i].StdDevMs / Math.Sqrt(ours[i].Sent - ours[i].Lost), theirs[i].StdDevMs / Math.Sqrt(theirs[i].Sent - theirs[i].Lost));
+            Assert.True(Math.Abs(ours[i].AvgMs - theirs[i].AvgMs) <= Math.Max(1, 3 * standardError),
+                $"hop {i + 1}: average round trip {ours[i].AvgMs} ms by sentinel (stdev {ours[i].StdDevMs}), {theirs[i].AvgMs} ms by mtr (stdev {theirs[i].StdDevMs})");
         }
     }
 
-    private static List<(string? Address, int Sent, int Lost, double AvgMs)> Sentinel(string output, string error)
+    private static List<(string? Address, int Sent, int Lost, double AvgMs, double BestMs, double StdDevMs)> Sentinel(string output, string error)
     {
         using var json = JsonDocument.Parse(output.Length > 0 ? output : error);
         return json.RootElement.GetProperty("details").GetProperty("hops").EnumerateArray()
@@ -166,11 +171,13 @@ public sealed class PathCommandLabTests
                 h.GetProperty("address").GetString(),
                 h.GetProperty("sent").GetInt32(),
                 h.GetProperty("sent").GetInt32() - h.GetProperty("received").GetInt32(),
-                h.TryGetProperty("avgMs", out var avg) ? avg.GetDouble() : double.NaN))
+                h.TryGetProperty("avgMs", out var avg) ? avg.GetDouble() : double.NaN,
+                h.TryGetProperty("bestMs", out var best) ? best.GetDouble() : double.NaN,
+                h.TryGetProperty("stdDevMs", out var stdDev) ? stdDev.GetDouble() : double.NaN))
             .ToList();
     }
 
-    private static List<(string? Address, int Sent, int Lost, double AvgMs)> Mtr(string output)
+    private static List<(string? Address, int Sent, int Lost, double AvgMs, double BestMs, double StdDevMs)> Mtr(string output)
     {
         using var json = JsonDocument.Parse(output);
         return json.RootElement.GetProperty("report").GetProperty("hubs").EnumerateArray()
@@ -178,7 +185,9 @@ public sealed class PathCommandLabTests
                 h.GetProperty("host").GetString() is "???" ? null : h.GetProperty("host").GetString(),
                 h.GetProperty("Snt").GetInt32(),
                 (int)Math.Round(h.GetProperty("Loss%").GetDouble() * h.GetProperty("Snt").GetInt32() / 100, MidpointRounding.AwayFromZero),
-                h.GetProperty("Avg").GetDouble()))
+                h.GetProperty("Avg").GetDouble(),
+                h.GetProperty("Best").GetDouble(),
+                h.GetProperty("StDev").GetDouble()))
             .ToList();
     }
 }
