@@ -31,6 +31,29 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+        // Most results change nothing worth a write (a passing check stays ok): decided on a plain read, they cost one
+        // statement and no lock, transaction or commit. A decision that does change something is made again on the
+        // locked row below, so that two nodes still take turns on every change.
+        await using (var peek = new NpgsqlCommand($"SELECT {Columns} FROM alerts WHERE kind = $1 AND key = $2", connection))
+        {
+            peek.Parameters.AddWithValue(kind);
+            peek.Parameters.AddWithValue(key);
+            Alert? current = null;
+            await using (var reader = await peek.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    current = Read(reader);
+                }
+            }
+
+            if (current is not null && !WorthWriting(current, decide(current)))
+            {
+                return null;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand(
             "INSERT INTO alerts (kind, key, title, severity, state, since, updated_at) VALUES ($1, $2, $3, $4, 'ok', $5, $5) ON CONFLICT (kind, key) DO NOTHING",
@@ -113,6 +136,21 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new AlertChange(before, next with { Id = before.Id }, decision.Event, queued);
     }
+
+    /// <summary>How stale the stored bookkeeping of an alert that does not change may grow: a minute.</summary>
+    internal static readonly TimeSpan BookkeepingRefresh = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether <paramref name="decision"/> changes <paramref name="before"/> in more than its bookkeeping (which result
+    /// was counted last, and when the row was updated). A decision that changes only that is written once
+    /// <see cref="BookkeepingRefresh"/> has passed since the row's last write, so that <c>last_result_at</c>, which keeps
+    /// an older result from being counted after a newer one, trails the newest counted result by at most that much.
+    /// </summary>
+    internal static bool WorthWriting(Alert before, AlertDecision? decision) =>
+        decision is { } d && d.Next != before &&
+        (d.Event is not null ||
+         d.Next != before with { LastResultId = d.Next.LastResultId, LastResultAt = d.Next.LastResultAt, UpdatedAt = d.Next.UpdatedAt } ||
+         d.Next.UpdatedAt - before.UpdatedAt >= BookkeepingRefresh);
 
     /// <summary>
     /// Records that <paramref name="checkId"/> now serves <paramref name="fingerprint"/>; returns the fingerprint it served

@@ -37,6 +37,14 @@ internal static class CheckFailingRule
         }
 
         var failed = (result.Status == ProbeStatus.Down && !OnlyDrifted(result)) || (result.Status == ProbeStatus.Degraded && rule.Severity == AlertSeverity.Warning);
+        if (!failed && alert.State == AlertState.Ok && alert.Recent.Length >= rule.Within && !alert.Recent.AsSpan(alert.Recent.Length - rule.Within).Contains('F'))
+        {
+            // A pass of an ok check whose window holds only passes: another pass changes no window, now or later (a
+            // failure before the window can never come back into it), so the outcomes stay as they are and the alert
+            // changes nothing but its bookkeeping (AlertStore then writes it only now and then).
+            return new AlertDecision(counted, null);
+        }
+
         var recent = counted.Recent + (failed ? 'F' : 'P');
         if (recent.Length > AlertLimits.MaxRuns)
         {

@@ -138,7 +138,38 @@ public sealed class AlertEvaluatorTests(PostgresCluster postgres)
         Assert.Equal(0L, await database.QueryValueAsync<long>("SELECT count(*) FROM alerts WHERE kind = 'check_failing'"));
     }
 
-    private async Task FeedAsync(AlertEvaluator evaluator, Probes.Checks.CheckDefinition check, params char[] outcomes)
+    [Fact]
+    public async Task EvaluateAsync_APassingCheckThatStaysOk_WritesItsAlertOnlyToRefreshItsBookkeeping()
+    {
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var evaluator = Evaluator(database);
+        var check = Check("""{ "after": 2, "notify": ["sre-oncall"] }""");
+        const string Row = "SELECT xmin::text || '/' || recent || '/' || last_result_at FROM alerts WHERE key = 'payments-api'";
+
+        // Until the window of recent outcomes (two runs) is full, every pass changes it and is written.
+        await FeedAsync(evaluator, check, TimeSpan.FromSeconds(10), 'U', 'U');
+        var full = await database.QueryValueAsync<string>(Row);
+        Assert.Equal("PP", full.Split('/')[1]);
+
+        // Then a pass changes only which result was counted last: not written within a minute of the last write ...
+        await FeedAsync(evaluator, check, TimeSpan.FromSeconds(10), 'U', 'U', 'U', 'U');
+        Assert.Equal(full, await database.QueryValueAsync<string>(Row));
+
+        // ... but once a minute has passed, so that last_result_at trails by at most that.
+        await FeedAsync(evaluator, check, TimeSpan.FromSeconds(10), 'U', 'U');
+        var refreshed = await database.QueryValueAsync<string>(Row);
+        Assert.NotEqual(full, refreshed);
+        Assert.Equal(full.Split('/')[1], refreshed.Split('/')[1]);
+
+        // A failure changes the state: written at once.
+        await FeedAsync(evaluator, check, TimeSpan.FromSeconds(10), 'D');
+        Assert.Equal("pending", await database.QueryValueAsync<string>("SELECT state FROM alerts WHERE key = 'payments-api'"));
+    }
+
+    private Task FeedAsync(AlertEvaluator evaluator, Probes.Checks.CheckDefinition check, params char[] outcomes) =>
+        FeedAsync(evaluator, check, TimeSpan.FromMinutes(1), outcomes);
+
+    private async Task FeedAsync(AlertEvaluator evaluator, Probes.Checks.CheckDefinition check, TimeSpan step, params char[] outcomes)
     {
         foreach (var outcome in outcomes)
         {
@@ -150,7 +181,7 @@ public sealed class AlertEvaluatorTests(PostgresCluster postgres)
                 _ => Unknown(check, at),
             };
             await evaluator.EvaluateAsync(check, result, TestContext.Current.CancellationToken);
-            _time.Advance(TimeSpan.FromMinutes(1));
+            _time.Advance(step);
         }
     }
 

@@ -145,7 +145,8 @@ public sealed class CheckFailingRuleTests
         }
 
         Assert.All(onlyDrift, e => Assert.Null(e));
-        Assert.Equal("PPPPP", _alert.Recent);
+        Assert.Equal(AlertState.Ok, _alert.State);
+        Assert.Equal("PP", _alert.Recent); // passes, one window's worth (two runs) kept
 
         // Drift beside another failure is a failure.
         Assert.Null(Apply(rule, check, Drifted(check, _time.GetUtcNow(), alsoRefused: true)));
@@ -158,6 +159,24 @@ public sealed class CheckFailingRuleTests
         _alert = decision?.Next ?? _alert;
         _time.Advance(TimeSpan.FromMinutes(1));
         return decision?.Event;
+    }
+
+    [Fact]
+    public void Apply_PassesOfAnOkCheck_KeepOneWindowOfOutcomesAndChangeOnlyTheBookkeeping()
+    {
+        var rule = Rule(after: 2, within: 4);
+        var check = Check();
+
+        Feed(rule, check, 'U', 'U', 'U', 'U', 'U', 'U', 'U', 'U', 'U', 'U');
+        Assert.Equal("PPPP", _alert.Recent);
+        var before = _alert;
+        var pass = Up(check, _time.GetUtcNow());
+        var decision = CheckFailingRule.Apply(_alert, rule, check, pass, _time.GetUtcNow())!;
+        Assert.Equal(before with { LastResultId = pass.Id, LastResultAt = pass.StartedAt, UpdatedAt = _time.GetUtcNow() }, decision.Next);
+
+        // The window still counts as if every pass had been kept: D (P P P F: one), U (P P F P: one), D (P F P F: two).
+        var events = Feed(rule, check, 'D', 'U', 'D');
+        Assert.Equal([null, null, AlertEvent.Firing], events);
     }
 
     [Fact]
