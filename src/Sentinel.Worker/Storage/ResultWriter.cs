@@ -93,8 +93,18 @@ internal sealed class ResultWriter : BackgroundService
 
         try
         {
+            var lastWrite = _time.GetTimestamp();
             while (await _buffer.WaitAsync(stoppingToken).ConfigureAwait(false))
             {
+                // Gather up to FlushInterval after the last write unless a batch is full already. A stop during the
+                // wait leaves the results in the buffer, which StopAsync writes.
+                var wait = _options.FlushInterval - _time.GetElapsedTime(lastWrite);
+                if (wait > TimeSpan.Zero && _buffer.Count < _options.BatchSize)
+                {
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                }
+
+                lastWrite = _time.GetTimestamp();
                 _buffer.TakeInto(_batch, _options.BatchSize);
                 await StoreAsync(_batch, stoppingToken).ConfigureAwait(false);
                 _batch.Clear();
