@@ -33,7 +33,27 @@ internal sealed class DatabaseConnection : IAsyncDisposable
             ConnectionString = EmbeddedPostgres.ConnectionStringOf(embedded);
         }
 
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        DataSource = NpgsqlDataSource.Create(WithAutoPrepare(ConnectionString));
+    }
+
+    /// <summary>
+    /// How many statements each connection keeps prepared when the connection string does not say (<c>Max Auto
+    /// Prepare</c>): the same few statements run for every result (the alert's read, the batch merges), and preparing
+    /// them spares PostgreSQL parsing and planning each again. <c>Max Auto Prepare=0</c> turns it off, for a pooler
+    /// in transaction mode that cannot keep prepared statements.
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 32;
+
+    /// <summary><paramref name="connectionString"/> with <see cref="DefaultMaxAutoPrepare"/> unless it sets its own.</summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
     }
 
     /// <summary>

@@ -56,4 +56,21 @@ public sealed class DatabaseConnectionTests
         Assert.Equal("Host=db.example;Username=sentinel", connection.ConnectionString);
         Assert.False(Directory.Exists(options.DataDirectory));
     }
+
+    [Fact]
+    public void WithAutoPrepare_ConnectionStringThatSaysNothing_PreparesTheRepeatedStatements()
+    {
+        var prepared = new NpgsqlConnectionStringBuilder(DatabaseConnection.WithAutoPrepare("Host=db.example;Username=sentinel;Password=secret"));
+
+        Assert.Equal((DatabaseConnection.DefaultMaxAutoPrepare, "db.example", "secret"), (prepared.MaxAutoPrepare, prepared.Host, prepared.Password));
+    }
+
+    [Theory]
+    [InlineData("Host=db.example;Max Auto Prepare=0")]
+    [InlineData("Host=db.example;maxautoprepare=5")]
+    [InlineData("Host=db.example;MAX AUTO PREPARE=7")]
+    public void WithAutoPrepare_ConnectionStringThatSetsIt_IsLeftAsItIs(string connectionString)
+    {
+        Assert.Equal(connectionString, DatabaseConnection.WithAutoPrepare(connectionString));
+    }
 }
