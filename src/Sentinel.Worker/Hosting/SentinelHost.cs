@@ -60,7 +60,7 @@ internal static class SentinelHost
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {
-            services.AddSentinelScheduling(scheduling);
+            services.AddSentinelScheduling(scheduling, database, node.Clustered);
         }
 
         services.AddSentinelMetrics(configuration);

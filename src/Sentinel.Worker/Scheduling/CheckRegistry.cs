@@ -3,7 +3,7 @@ using Sentinel.Probes.Checks;
 
 namespace Sentinel.Worker.Scheduling;
 
-/// <summary>The checks this node schedules, with the version each was loaded at. Jobs read their check here.</summary>
+/// <summary>Every enabled check, with the version each was loaded at: any node of a cluster may fire any check. Jobs read their check here.</summary>
 internal sealed class CheckRegistry
 {
     private readonly ConcurrentDictionary<string, ScheduledCheck> _checks = new(StringComparer.Ordinal);
@@ -13,6 +13,9 @@ internal sealed class CheckRegistry
     public bool TryGet(string id, out ScheduledCheck check) => _checks.TryGetValue(id, out check!);
 
     public void Set(ScheduledCheck check) => _checks[check.Definition.Id] = check;
+
+    /// <summary>Adds a check unless the registry has it already (at whatever version).</summary>
+    public void TryAdd(ScheduledCheck check) => _checks.TryAdd(check.Definition.Id, check);
 
     public void Remove(string id) => _checks.TryRemove(id, out _);
 }

@@ -13,8 +13,16 @@ namespace Sentinel.Worker.Scheduling;
 /// Makes the Quartz schedule match the enabled checks in the database: one job per check, with a trigger at
 /// the check's interval whose first fire is spread by <see cref="FireTimes"/>. Follows the checks' change signal
 /// (<see cref="CheckChanges"/>), and reconciles at <see cref="SchedulingOptions.ReconcileInterval"/> without one. A
-/// changed interval reschedules the check; other changes take effect at its next run.
+/// changed interval reschedules the check; other changes take effect at its next run. Starts the scheduler once the
+/// database is ready.
 /// </summary>
+/// <remarks>
+/// The schedule lives in Quartz's clustered store, shared by every worker node, and every node reconciles it: the
+/// desired state is a function of the checks table alone (job key = check id, first fire from <see cref="FireTimes"/>),
+/// so nodes that reconcile at once write the same thing, and a trigger already stored at the right interval is left
+/// as it is (a restarted node does not reset the cluster's schedule). Each node also keeps every enabled check in its
+/// own <see cref="CheckRegistry"/>, since any node may fire any check.
+/// </remarks>
 internal sealed class CheckScheduler(
     ISchedulerFactory schedulers,
     CheckStore store,
@@ -35,6 +43,7 @@ internal sealed class CheckScheduler(
         {
             await database.WaitAsync(stoppingToken).ConfigureAwait(false);
             var scheduler = await schedulers.GetScheduler(stoppingToken).ConfigureAwait(false);
+            await StartAsync(scheduler, stoppingToken).ConfigureAwait(false);
             await changes.FollowAsync(async cancellationToken =>
             {
                 try
@@ -49,7 +58,28 @@ internal sealed class CheckScheduler(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down; Quartz stops its own jobs.
+            // Shutting down; Quartz's hosted service stops the scheduler and waits for its jobs.
+        }
+    }
+
+    /// <summary>Starts the scheduler, retrying while the database refuses (it may go away again after start-up).</summary>
+    private async Task StartAsync(IScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await scheduler.Start(cancellationToken).ConfigureAwait(false);
+                Log.SchedulerStarted(log, scheduler.SchedulerInstanceId);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SchedulerException && !cancellationToken.IsCancellationRequested)
+            {
+                Log.SchedulerStartFailed(log, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
         }
     }
 
@@ -74,22 +104,31 @@ internal sealed class CheckScheduler(
         {
             if (!desired.ContainsKey(current.Definition.Id))
             {
-                await scheduler.DeleteJob(new JobKey(current.Definition.Id, Group), cancellationToken).ConfigureAwait(false);
                 registry.Remove(current.Definition.Id);
-                Log.CheckUnscheduled(log, current.Definition.Id);
             }
         }
 
         foreach (var check in desired.Values)
         {
-            var known = registry.TryGet(check.Definition.Id, out var current);
-            if (known && current.Version == check.Version)
+            if (!registry.TryGet(check.Definition.Id, out var current) || current.Version != check.Version)
             {
-                continue;
+                registry.Set(check);
             }
+        }
 
-            registry.Set(check);
-            if (!known || current.Definition.Interval != check.Definition.Interval)
+        // The store is shared: a job another node scheduled, for a check this node never knew, goes too.
+        foreach (var job in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken).ConfigureAwait(false))
+        {
+            if (!desired.ContainsKey(job.Name) && await scheduler.DeleteJob(job, cancellationToken).ConfigureAwait(false))
+            {
+                Log.CheckUnscheduled(log, job.Name);
+            }
+        }
+
+        foreach (var check in desired.Values)
+        {
+            var trigger = await scheduler.GetTrigger(new TriggerKey(check.Definition.Id, Group), cancellationToken).ConfigureAwait(false);
+            if (trigger is not ISimpleTrigger simple || simple.RepeatInterval != check.Definition.Interval)
             {
                 await ScheduleAsync(scheduler, check.Definition, cancellationToken).ConfigureAwait(false);
             }
@@ -102,6 +141,7 @@ internal sealed class CheckScheduler(
             .WithIdentity(check.Id, Group)
             .DisallowConcurrentExecution(true)
             .StoreDurably(false)
+            .RequestRecovery(false)
             .Build();
         var trigger = TriggerBuilder.Create(time)
             .WithIdentity(check.Id, Group)
@@ -114,6 +154,8 @@ internal sealed class CheckScheduler(
                 // A run missed while the node was busy is skipped, not made up in a burst.
                 .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
             .Build();
+
+        // Replacing: another node may have stored the same job a moment ago; both wrote the same schedule.
         await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
         Log.CheckScheduled(log, check.Id, Duration.Format(check.Interval), Duration.Format(FireTimes.Offset(check.Id, check.Interval)));
     }

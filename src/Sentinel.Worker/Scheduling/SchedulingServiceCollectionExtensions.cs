@@ -5,16 +5,37 @@ using Quartz;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Scheduling;
 
 internal static class SchedulingServiceCollectionExtensions
 {
     /// <summary>
-    /// Quartz (in-memory store), the probes, and the scheduler that keeps one job per enabled check. The
-    /// <paramref name="options"/> are bound and registered by the host, since every role reads them.
+    /// Quartz, the probes, and the scheduler that keeps one job per enabled check. The <paramref name="options"/> are
+    /// bound and registered by the host, since every role reads them.
     /// </summary>
-    public static IServiceCollection AddSentinelScheduling(this IServiceCollection services, SchedulingOptions options)
+    /// <remarks>
+    /// <para>
+    /// With <paramref name="clustered"/> (role <c>worker</c>), Quartz keeps its schedule in the <paramref name="database"/>
+    /// in its clustered ADO.NET store, shared by every worker node: every fire of a check runs on exactly one node, and a
+    /// node that stops checking in for <see cref="SchedulingOptions.CheckinInterval"/> plus
+    /// <see cref="SchedulingOptions.CheckinMisfireThreshold"/> is taken for dead and its checks move to the others.
+    /// Quartz creates its own <c>qrtz_*</c> tables when they are missing (schema provisioning, safe when several nodes
+    /// start at once). Firing needs the database: while it is away the cluster fires nothing, and picks up at the
+    /// next fire of each check once it is back.
+    /// </para>
+    /// <para>
+    /// Otherwise (the single-process default, role <c>all</c>) the schedule is in memory: the one node needs no
+    /// arbitration, and it keeps probing while PostgreSQL is away, its results spilled to disk and replayed, which a
+    /// clustered store cannot do.
+    /// </para>
+    /// <para>
+    /// The scheduler starts once the database is ready (<see cref="CheckScheduler"/>), not with the host, so that a
+    /// node whose database is away still starts and says why on <c>/readyz</c>.
+    /// </para>
+    /// </remarks>
+    public static IServiceCollection AddSentinelScheduling(this IServiceCollection services, SchedulingOptions options, DatabaseConnection database, bool clustered)
     {
         services.AddSingleton(sp => new ProbeContext
         {
@@ -29,13 +50,54 @@ internal static class SchedulingServiceCollectionExtensions
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();
-        services.AddHostedService<CheckScheduler>();
+        services.AddSingleton<CheckScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<CheckScheduler>());
         services.AddQuartz(quartz =>
         {
-            quartz.UseInMemoryStore();
             quartz.UseDefaultThreadPool(options.MaxConcurrency);
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                // Every node of the cluster is one instance of the same scheduler.
+                scheduler.InstanceName = "sentinel";
+
+                // Acquire due triggers in batches, as many as the pool can run, so that a node keeps up with hundreds
+                // of fires a second with one round trip per batch rather than per fire.
+                scheduler.MaxBatchSize = Math.Min(options.MaxConcurrency, 100);
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.FromMilliseconds(50);
+            });
+            if (!clustered)
+            {
+                quartz.UseInMemoryStore();
+                return;
+            }
+
+            quartz.UsePersistentStore(store =>
+            {
+                store.UsePostgres(source => source.DataSourceFactory = _ => database.DataSource);
+                store.UseSystemTextJsonSerializer();
+                store.UseClustering(cluster =>
+                {
+                    cluster.CheckinInterval = options.CheckinInterval;
+                    cluster.CheckinMisfireThreshold = options.CheckinMisfireThreshold;
+                });
+                store.ProvisionSchema();
+                store.ConfigureStore(ado =>
+                {
+                    // A fire later than this (the node was busy, the database away, its node died holding it) is
+                    // skipped to the check's next interval rather than run late: a late probe would measure the wrong moment.
+                    ado.MisfireThreshold = TimeSpan.FromSeconds(5);
+                    ado.DbRetryInterval = TimeSpan.FromSeconds(2);
+                });
+            });
         });
-        services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+
+        // The scheduler is built with the host but started by CheckScheduler once the database is ready; the hosted
+        // service still shuts it down, letting running probes finish so that their results are written.
+        services.AddQuartzHostedService(hosted =>
+        {
+            hosted.AutoStart = false;
+            hosted.WaitForJobsToComplete = true;
+        });
         return services;
     }
 }
