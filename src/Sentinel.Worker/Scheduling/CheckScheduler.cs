@@ -108,55 +108,83 @@ internal sealed class CheckScheduler(
             }
         }
 
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var check in desired.Values)
         {
             if (!registry.TryGet(check.Definition.Id, out var current) || current.Version != check.Version)
             {
                 registry.Set(check);
+                changed.Add(check.Definition.Id);
             }
         }
 
         // The store is shared: a job another node scheduled, for a check this node never knew, goes too.
-        foreach (var job in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken).ConfigureAwait(false))
+        var jobs = (await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken).ConfigureAwait(false))
+            .Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in jobs.Where(id => !desired.ContainsKey(id)))
         {
-            if (!desired.ContainsKey(job.Name) && await scheduler.DeleteJob(job, cancellationToken).ConfigureAwait(false))
+            if (await scheduler.DeleteJob(new JobKey(id, Group), cancellationToken).ConfigureAwait(false))
             {
-                Log.CheckUnscheduled(log, job.Name);
+                Log.CheckUnscheduled(log, id);
             }
         }
 
+        // A stored job is read back only when its check changed since this node last looked: one query per change, not
+        // per check and round, and a restarted node does not reset a schedule the cluster already has.
+        var schedule = new List<CheckDefinition>();
         foreach (var check in desired.Values)
         {
-            var trigger = await scheduler.GetTrigger(new TriggerKey(check.Definition.Id, Group), cancellationToken).ConfigureAwait(false);
-            if (trigger is not ISimpleTrigger simple || simple.RepeatInterval != check.Definition.Interval)
+            var id = check.Definition.Id;
+            if (!jobs.Contains(id) || (changed.Contains(id) && !await HasIntervalAsync(scheduler, id, check.Definition.Interval, cancellationToken).ConfigureAwait(false)))
             {
-                await ScheduleAsync(scheduler, check.Definition, cancellationToken).ConfigureAwait(false);
+                schedule.Add(check.Definition);
             }
         }
+
+        await ScheduleAsync(scheduler, schedule, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ScheduleAsync(IScheduler scheduler, CheckDefinition check, CancellationToken cancellationToken)
+    private static async Task<bool> HasIntervalAsync(IScheduler scheduler, string id, TimeSpan interval, CancellationToken cancellationToken) =>
+        await scheduler.GetTrigger(new TriggerKey(id, Group), cancellationToken).ConfigureAwait(false) is ISimpleTrigger trigger
+        && trigger.RepeatInterval == interval;
+
+    /// <summary>Stores the jobs and triggers of <paramref name="checks"/> in one transaction.</summary>
+    private async Task ScheduleAsync(IScheduler scheduler, List<CheckDefinition> checks, CancellationToken cancellationToken)
     {
-        var job = JobBuilder.Create<ProbeJob>()
-            .WithIdentity(check.Id, Group)
-            .DisallowConcurrentExecution(true)
-            .StoreDurably(false)
-            .RequestRecovery(false)
-            .Build();
-        var trigger = TriggerBuilder.Create(time)
-            .WithIdentity(check.Id, Group)
-            .ForJob(job)
-            .StartAt(FireTimes.First(check.Id, check.Interval, time.GetUtcNow()))
-            .WithSchedule(SimpleScheduleBuilder.Create()
-                .WithInterval(check.Interval)
-                .RepeatForever()
+        if (checks.Count == 0)
+        {
+            return;
+        }
 
-                // A run missed while the node was busy is skipped, not made up in a burst.
-                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
-            .Build();
+        var now = time.GetUtcNow();
+        var batch = new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>>();
+        foreach (var check in checks)
+        {
+            var job = JobBuilder.Create<ProbeJob>()
+                .WithIdentity(check.Id, Group)
+                .DisallowConcurrentExecution(true)
+                .StoreDurably(false)
+                .RequestRecovery(false)
+                .Build();
+            var trigger = TriggerBuilder.Create(time)
+                .WithIdentity(check.Id, Group)
+                .ForJob(job)
+                .StartAt(FireTimes.First(check.Id, check.Interval, now))
+                .WithSchedule(SimpleScheduleBuilder.Create()
+                    .WithInterval(check.Interval)
+                    .RepeatForever()
 
-        // Replacing: another node may have stored the same job a moment ago; both wrote the same schedule.
-        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
-        Log.CheckScheduled(log, check.Id, Duration.Format(check.Interval), Duration.Format(FireTimes.Offset(check.Id, check.Interval)));
+                    // A run missed while the node was busy is skipped, not made up in a burst.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+                .Build();
+            batch[job] = [trigger];
+        }
+
+        // Replacing: another node may have stored the same jobs a moment ago; both wrote the same schedule.
+        await scheduler.ScheduleJobs(batch, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        foreach (var check in checks)
+        {
+            Log.CheckScheduled(log, check.Id, Duration.Format(check.Interval), Duration.Format(FireTimes.Offset(check.Id, check.Interval)));
+        }
     }
 }

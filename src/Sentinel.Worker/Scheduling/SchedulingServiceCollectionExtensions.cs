@@ -11,6 +11,9 @@ namespace Sentinel.Worker.Scheduling;
 
 internal static class SchedulingServiceCollectionExtensions
 {
+    /// <summary>How early a clustered node may start a fire, to run it in one batch with fires due just before it.</summary>
+    internal static readonly TimeSpan FireAhead = TimeSpan.FromMilliseconds(20);
+
     /// <summary>
     /// Quartz, the probes, and the scheduler that keeps one job per enabled check. The <paramref name="options"/> are
     /// bound and registered by the host, since every role reads them.
@@ -60,10 +63,11 @@ internal static class SchedulingServiceCollectionExtensions
                 // Every node of the cluster is one instance of the same scheduler.
                 scheduler.InstanceName = "sentinel";
 
-                // Acquire due triggers in batches, as many as the pool can run, so that a node keeps up with hundreds
-                // of fires a second with one round trip per batch rather than per fire.
+                // Acquire due triggers in batches, so that a node keeps up with hundreds of fires a second with one
+                // round trip per batch rather than per fire. A batch fires at its first trigger's time, so the window
+                // ahead is how early a fire may start: kept small, since a run's start is what it measures at.
                 scheduler.MaxBatchSize = Math.Min(options.MaxConcurrency, 100);
-                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.FromMilliseconds(50);
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = FireAhead;
             });
             if (!clustered)
             {
@@ -84,8 +88,10 @@ internal static class SchedulingServiceCollectionExtensions
                 store.ConfigureStore(ado =>
                 {
                     // A fire later than this (the node was busy, the database away, its node died holding it) is
-                    // skipped to the check's next interval rather than run late: a late probe would measure the wrong moment.
-                    ado.MisfireThreshold = TimeSpan.FromSeconds(5);
+                    // skipped to the check's next interval rather than run late: a late probe measures the wrong moment,
+                    // and a trigger a dead node held would otherwise catch up fire after fire. One second, the shortest
+                    // interval a check may have.
+                    ado.MisfireThreshold = TimeSpan.FromSeconds(1);
                     ado.DbRetryInterval = TimeSpan.FromSeconds(2);
                 });
             });
