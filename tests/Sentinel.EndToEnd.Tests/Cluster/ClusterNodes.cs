@@ -36,6 +36,11 @@ internal sealed partial class ClusterNodes : IAsyncDisposable
 
     public static async Task<ClusterNodes> CreateAsync(PostgresCluster postgres) => new(await postgres.CreateDatabaseAsync());
 
+    /// <summary>The sum of every series of <paramref name="metric"/> in a scrape.</summary>
+    public static double Sum(string metrics, string metric) => SeriesLine().Matches(metrics)
+        .Where(m => m.Groups["name"].Value == metric)
+        .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+
     /// <summary>Starts a node of <paramref name="role"/> named <paramref name="name"/>; returns it and its base address.</summary>
     public Node Start(string name, string role)
     {

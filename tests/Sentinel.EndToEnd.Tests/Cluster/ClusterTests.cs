@@ -114,6 +114,52 @@ public sealed class ClusterTests(PostgresCluster postgres)
         Assert.DoesNotContain("   at ", b.Process.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_PostgresAwayUnderAWorker_FiringPausesAndResumesWhenItReturns()
+    {
+        // A cluster of the test's own: the shared one keeps serving the other tests.
+        await using var own = new PostgresCluster();
+        await own.InitializeAsync();
+        await using var cluster = await ClusterNodes.CreateAsync(own);
+        using var listener = new CountingListener();
+        for (var i = 1; i <= 3; i++)
+        {
+            cluster.Work.Write($"checks/p{i}.json", $$"""{ "id": "p{{i}}", "type": "tcp", "target": "{{listener.EndPoint}}", "interval": "1s" }""");
+        }
+
+        var worker = cluster.Start("worker-solo", "worker");
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM (SELECT check_id FROM results GROUP BY check_id HAVING count(*) >= 3) AS ran") == 3,
+            Bound, "three results of every check" + Environment.NewLine + worker.Process.Output);
+        var steady = await cluster.Data.QueryValueAsync<DateTime>("SELECT now()");
+
+        // PostgreSQL away for longer than the check-in interval and its threshold: the clustered store cannot fire.
+        await own.StopServerAsync();
+        var outage = Stopwatch.StartNew();
+        await Eventually.WaitAsync(async () => (await worker.Http.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            Bound, "/readyz to say that the database is away");
+        var runsAway = ClusterNodes.Sum(await worker.Http.GetStringAsync("/metrics"), "sentinel_probe_runs_total");
+        var held = ClusterNodes.Checkin + ClusterNodes.CheckinThreshold + TimeSpan.FromSeconds(2);
+        await Eventually.WaitAsync(() => outage.Elapsed > held, held + Bound, "the outage to last");
+        var runsBack = ClusterNodes.Sum(await worker.Http.GetStringAsync("/metrics"), "sentinel_probe_runs_total");
+        await own.StartServerAsync();
+        var back = Stopwatch.StartNew();
+        var returned = DateTime.UtcNow;
+
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(DISTINCT check_id) FROM results WHERE started_at > @returned", new { returned }) == 3,
+            Bound, "every check running again" + Environment.NewLine + worker.Process.Output);
+        var resumed = back.Elapsed;
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM results WHERE started_at > @returned", new { returned }) >= 3 * 3, Bound, "three runs a check after the return");
+
+        // Fires already handed to the probes when the database went finish; nothing else runs while it is away.
+        Assert.True(runsBack - runsAway <= 3, $"{runsBack - runsAway} runs with the database away for {held.TotalSeconds:0} s");
+        Assert.False(worker.Process.HasExited, worker.Process.Output);
+        Assert.Empty(await FiresRunTwiceAsync(cluster, steady));
+        ClusterNodes.Report($"runs with PostgreSQL away {runsBack - runsAway}; firing resumed {resumed.TotalSeconds:0.0} s after it returned");
+    }
+
     /// <summary>
     /// The fires of a check that ran more than once among the runs started after <paramref name="since"/>. A run belongs to
     /// the fire it started after: checks fire at their offset into each interval (<see cref="FireTimes"/>), and a run
