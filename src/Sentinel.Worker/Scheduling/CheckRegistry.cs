@@ -7,6 +7,7 @@ namespace Sentinel.Worker.Scheduling;
 internal sealed class CheckRegistry
 {
     private readonly ConcurrentDictionary<string, ScheduledCheck> _checks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
 
     public IEnumerable<ScheduledCheck> All => _checks.Values;
 
@@ -18,6 +19,12 @@ internal sealed class CheckRegistry
     public void TryAdd(ScheduledCheck check) => _checks.TryAdd(check.Definition.Id, check);
 
     public void Remove(string id) => _checks.TryRemove(id, out _);
+
+    /// <summary>Marks a run of the check as under way on this node; false when one is already.</summary>
+    public bool TryStartRun(string id) => _running.TryAdd(id, true);
+
+    /// <summary>Marks the run of the check on this node as finished.</summary>
+    public void EndRun(string id) => _running.TryRemove(id, out _);
 }
 
 /// <summary>A scheduled check.</summary>

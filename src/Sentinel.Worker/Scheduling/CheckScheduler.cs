@@ -27,6 +27,7 @@ internal sealed class CheckScheduler(
     ISchedulerFactory schedulers,
     CheckStore store,
     CheckRegistry registry,
+    SchedulingMode mode,
     CheckChanges changes,
     DatabaseState database,
     IOptions<SchedulingOptions> options,
@@ -162,7 +163,7 @@ internal sealed class CheckScheduler(
         {
             var job = JobBuilder.Create<ProbeJob>()
                 .WithIdentity(check.Id, Group)
-                .DisallowConcurrentExecution(true)
+                .DisallowConcurrentExecution(!mode.Clustered)
                 .StoreDurably(false)
                 .RequestRecovery(false)
                 .Build();

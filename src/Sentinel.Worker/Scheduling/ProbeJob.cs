@@ -12,19 +12,20 @@ namespace Sentinel.Worker.Scheduling;
 
 /// <summary>
 /// One Quartz job per check: runs the check through the probe runner (which owns the deadline; the first run of
-/// each probe type, and of each kind of resolver, on this node waits for its warm-up) and publishes the result. Jobs are built with concurrent execution disallowed, so runs of one check never overlap.
+/// each probe type, and of each kind of resolver, on this node waits for its warm-up) and publishes the result. Runs of
+/// one check never overlap on a node: a fire that comes while the check still runs here is skipped (in memory, Quartz
+/// itself holds it back; see <see cref="SchedulingMode"/> for the clustered store).
 /// Each run's lag behind its planned fire time, and its outcome, go to <see cref="ProbeRunMetrics"/>.
 /// In a cluster the check may have been added on another node a moment ago, before this node's registry heard of it:
 /// then the job reads it from the checks table.
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRunner runner, ResultPipeline results, ProbeRunMetrics metrics, TimeProvider time) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var id = context.JobDetail.Key.Name;
         var check = registry.TryGet(id, out var known) ? known : await LoadAsync(id, cancellationToken).ConfigureAwait(false);
-        if (check is null)
+        if (check is null || !registry.TryStartRun(id))
         {
             return;
         }
@@ -49,6 +50,7 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
         }
         finally
         {
+            registry.EndRun(id);
             metrics.Finished(check.Definition.Type, status);
         }
     }

@@ -53,6 +53,7 @@ internal static class SchedulingServiceCollectionExtensions
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();
+        services.AddSingleton(new SchedulingMode(clustered));
         services.AddSingleton<CheckScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<CheckScheduler>());
         services.AddQuartz(quartz =>
