@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
@@ -13,6 +14,9 @@ internal static class SchedulingServiceCollectionExtensions
 {
     /// <summary>How early a clustered node may start a fire, to run it in one batch with fires due just before it.</summary>
     internal static readonly TimeSpan FireAhead = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The most PostgreSQL connections a clustered node's scheduler holds.</summary>
+    internal const int QuartzConnections = 16;
 
     /// <summary>
     /// Quartz, the probes, and the scheduler that keeps one job per enabled check. The <paramref name="options"/> are
@@ -78,7 +82,11 @@ internal static class SchedulingServiceCollectionExtensions
 
             quartz.UsePersistentStore(store =>
             {
-                store.UsePostgres(source => source.DataSourceFactory = _ => database.DataSource);
+                // A pool of its own, bounded: every fire and completion is a short transaction, and at hundreds a
+                // second a pool shared with the result writer and the probes' state grew to PostgreSQL's connection
+                // limit, so that with two nodes on one server both were refused connections.
+                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(
+                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections }.ConnectionString));
                 store.UseSystemTextJsonSerializer();
                 store.UseClustering(cluster =>
                 {
