@@ -18,11 +18,17 @@ namespace Sentinel.Worker.Checks;
 /// line and JSON path and is skipped; its checks keep their last valid definition, as a bad config reload does
 /// in Prometheus.
 /// </summary>
+/// <remarks>
+/// On a cluster one node syncs at a time: the one that holds <see cref="FileSyncLeadership"/>'s advisory lock; the others
+/// try again every <see cref="FollowerRetry"/> and take over when the leader dies or loses its database connection. A
+/// node removes only file checks whose file lies in its own checks folder, never those another node's folder defines.
+/// </remarks>
 internal sealed class CheckFileSync(
     CheckStore store,
     CheckChanges changes,
     DatabaseState database,
     CheckFileStatus status,
+    FileSyncLeadership leadership,
     AlertPolicy alerting,
     IOptions<CheckFilesOptions> options,
     TimeProvider time,
@@ -33,6 +39,9 @@ internal sealed class CheckFileSync(
     private Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private bool _missingReported;
 
+    /// <summary>How often a node that does not lead the file sync tries to take the lead.</summary>
+    internal static readonly TimeSpan FollowerRetry = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await database.WaitAsync(stoppingToken).ConfigureAwait(false);
@@ -42,6 +51,12 @@ internal sealed class CheckFileSync(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (!await LeadAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(FollowerRetry, time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 watcher ??= Watch(directory);
                 await SyncOnceAsync(directory, stoppingToken).ConfigureAwait(false);
                 await WaitForChangeAsync(stoppingToken).ConfigureAwait(false);
@@ -54,7 +69,38 @@ internal sealed class CheckFileSync(
         finally
         {
             watcher?.Dispose();
+            await leadership.StepDownAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Takes or confirms the lead of the file sync; logs when it changes hands.</summary>
+    private async Task<bool> LeadAsync(CancellationToken cancellationToken)
+    {
+        var was = leadership.IsLeader;
+        bool leads;
+        try
+        {
+            leads = await leadership.TryLeadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            Log.CheckFileSyncFailed(log, ex.Message);
+            leads = false;
+        }
+
+        if (leads && !was)
+        {
+            Log.FileSyncLeading(log);
+
+            // A new leader reads the folder as it is now, and reports it.
+            status.Reported = false;
+        }
+        else if (!leads && was)
+        {
+            Log.FileSyncLeadLost(log);
+        }
+
+        return leads;
     }
 
     /// <summary>Reads the folder and syncs the database once.</summary>
@@ -80,7 +126,7 @@ internal sealed class CheckFileSync(
         ReportInvalid(documents);
         try
         {
-            var outcome = await store.SyncFileChecksAsync(documents, cancellationToken).ConfigureAwait(false);
+            var outcome = await store.SyncFileChecksAsync(documents, OwnedPrefix(directory), cancellationToken).ConfigureAwait(false);
             foreach (var conflict in outcome.Conflicts)
             {
                 Log.CheckFileConflict(log, conflict.Source, conflict.ToString());
@@ -100,6 +146,10 @@ internal sealed class CheckFileSync(
             Log.CheckFileSyncFailed(log, ex.Message);
         }
     }
+
+    /// <summary>The start of the source of every check file in <paramref name="directory"/>, as the files are found there.</summary>
+    internal static string OwnedPrefix(string directory) =>
+        Path.EndsInDirectorySeparator(directory) ? directory : directory + Path.DirectorySeparatorChar;
 
     private CheckDocument Load(string path)
     {

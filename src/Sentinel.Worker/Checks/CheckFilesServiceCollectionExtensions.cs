@@ -13,6 +13,7 @@ internal static class CheckFilesServiceCollectionExtensions
         if (sync)
         {
             services.AddValidatedOptions<CheckFilesOptions, CheckFilesOptionsValidator>(configuration, CheckFilesOptions.Section);
+            services.AddSingleton<FileSyncLeadership>();
             services.AddHostedService<CheckFileSync>();
         }
 

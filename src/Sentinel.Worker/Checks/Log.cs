@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(2005, LogLevel.Warning, "Check file {Source} conflicts with the API: {Error}")]
     public static partial void CheckFileConflict(ILogger logger, string source, string error);
+
+    [LoggerMessage(2006, LogLevel.Information, "This node now syncs the checks folder (it holds the file sync lock)")]
+    public static partial void FileSyncLeading(ILogger logger);
+
+    [LoggerMessage(2007, LogLevel.Warning, "This node no longer syncs the checks folder: its database session ended; another node takes over")]
+    public static partial void FileSyncLeadLost(ILogger logger);
 }

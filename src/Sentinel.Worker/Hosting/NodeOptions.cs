@@ -14,11 +14,15 @@ internal sealed class NodeOptions
 
     /// <summary>
     /// What this node does: <c>all</c> (default: probes, storage and the API), <c>worker</c> (probes and
-    /// storage) or <c>api</c> (the API only).
+    /// storage, one node of a cluster over one PostgreSQL) or <c>api</c> (the API and <c>/metrics</c>, from the
+    /// latest results in PostgreSQL).
     /// </summary>
     [Required(ErrorMessage = "Sentinel:Node:Role must be all, worker or api")]
     [RegularExpression("^(all|worker|api)$", ErrorMessage = "Sentinel:Node:Role must be all, worker or api")]
     public string Role { get; set; } = "all";
 
     public bool RunsProbes => Role is "all" or "worker";
+
+    /// <summary>Whether this node is one of several sharing the schedule (Quartz's clustered store): role <c>worker</c>.</summary>
+    public bool Clustered => Role is "worker";
 }

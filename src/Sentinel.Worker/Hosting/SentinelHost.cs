@@ -55,12 +55,12 @@ internal static class SentinelHost
         var database = DatabaseConnection.Create(configuration, DatabaseUse.Daemon);
         services.AddSentinelStorage(database);
         services.AddSentinelAlerting(configuration, evaluate: node.RunsProbes);
-        services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes);
+        services.AddSentinelResults(configuration, database, writeToDatabase: node.RunsProbes, othersRunChecks: node.Role != "all");
         services.AddSentinelHistory(configuration, maintain: node.RunsProbes);
         services.AddSentinelCheckFiles(configuration, sync: node.RunsProbes);
         if (node.RunsProbes)
         {
-            services.AddSentinelScheduling(scheduling);
+            services.AddSentinelScheduling(scheduling, database, node.Clustered);
         }
 
         services.AddSentinelMetrics(configuration);

@@ -46,6 +46,28 @@ internal sealed class LatestResults
     public bool Restore(CheckDefinition check, ProbeResult result) => _views.TryAdd(check.Id, CheckView.Restored(check, result));
 
     /// <summary>
+    /// Puts a stored latest result that another node ran (read from <c>check_latest</c>) in the view when it is newer than
+    /// the view's, keeping this node's counts. Returns whether it was put.
+    /// </summary>
+    public bool Refresh(CheckDefinition check, ProbeResult result)
+    {
+        var put = false;
+        _views.AddOrUpdate(
+            check.Id,
+            _ =>
+            {
+                put = true;
+                return CheckView.Restored(check, result);
+            },
+            (_, old) =>
+            {
+                put = result.StartedAt > old.Result.StartedAt;
+                return put ? old with { Check = check, Result = result } : old;
+            });
+        return put;
+    }
+
+    /// <summary>
     /// Keeps only the checks in <paramref name="enabled"/>, the enabled checks of the checks table: the views of others
     /// are dropped, and until the next call, results recorded for others are kept out of <see cref="Views"/>.
     /// </summary>

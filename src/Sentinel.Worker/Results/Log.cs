@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(3006, LogLevel.Warning, "Could not restore the latest stored results for /metrics: {Reason}; each check shows up again with its next run")]
     public static partial void LatestResultsRestoreFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3007, LogLevel.Warning, "Could not read the latest results other nodes stored, for /metrics: {Reason}; retrying")]
+    public static partial void StoredLatestRefreshFailed(ILogger logger, string reason);
 }

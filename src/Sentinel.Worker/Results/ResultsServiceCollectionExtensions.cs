@@ -14,13 +14,19 @@ internal static class ResultsServiceCollectionExtensions
     /// <c>check_latest</c> and keeps itself to the enabled checks (<see cref="LatestResultsSync"/>), and the live events
     /// of every node (<see cref="LiveEvents"/>); with <paramref name="writeToDatabase"/>, the writer that drains the
     /// buffer into PostgreSQL or the spill file, whose directory defaults to <c>spill</c> beside the embedded cluster's
-    /// data directory of <paramref name="database"/>.
+    /// data directory of <paramref name="database"/>. With <paramref name="othersRunChecks"/> (a node of role <c>api</c>, or
+    /// a <c>worker</c> of a cluster), the view also follows what the other nodes stored (<see cref="StoredLatestRefresh"/>).
     /// </summary>
-    public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, DatabaseConnection database, bool writeToDatabase)
+    public static IServiceCollection AddSentinelResults(this IServiceCollection services, IConfiguration configuration, DatabaseConnection database, bool writeToDatabase, bool othersRunChecks)
     {
         var options = services.AddValidatedOptions<ResultOptions, ResultOptionsValidator>(configuration, ResultOptions.Section);
         services.AddSingleton<LatestResults>();
         services.AddHostedService<LatestResultsSync>();
+        if (othersRunChecks)
+        {
+            services.AddHostedService<StoredLatestRefresh>();
+        }
+
         services.AddSingleton<ResultBuffer>();
         services.AddSingleton<ResultPipeline>();
         services.AddSingleton<LiveEvents>();

@@ -13,12 +13,21 @@ namespace Sentinel.Worker.Scheduling;
 /// Makes the Quartz schedule match the enabled checks in the database: one job per check, with a trigger at
 /// the check's interval whose first fire is spread by <see cref="FireTimes"/>. Follows the checks' change signal
 /// (<see cref="CheckChanges"/>), and reconciles at <see cref="SchedulingOptions.ReconcileInterval"/> without one. A
-/// changed interval reschedules the check; other changes take effect at its next run.
+/// changed interval reschedules the check; other changes take effect at its next run. Starts the scheduler once the
+/// database is ready.
 /// </summary>
+/// <remarks>
+/// The schedule lives in Quartz's clustered store, shared by every worker node, and every node reconciles it: the
+/// desired state is a function of the checks table alone (job key = check id, first fire from <see cref="FireTimes"/>),
+/// so nodes that reconcile at once write the same thing, and a trigger already stored at the right interval is left
+/// as it is (a restarted node does not reset the cluster's schedule). Each node also keeps every enabled check in its
+/// own <see cref="CheckRegistry"/>, since any node may fire any check.
+/// </remarks>
 internal sealed class CheckScheduler(
     ISchedulerFactory schedulers,
     CheckStore store,
     CheckRegistry registry,
+    SchedulingMode mode,
     CheckChanges changes,
     DatabaseState database,
     IOptions<SchedulingOptions> options,
@@ -35,6 +44,7 @@ internal sealed class CheckScheduler(
         {
             await database.WaitAsync(stoppingToken).ConfigureAwait(false);
             var scheduler = await schedulers.GetScheduler(stoppingToken).ConfigureAwait(false);
+            await StartAsync(scheduler, stoppingToken).ConfigureAwait(false);
             await changes.FollowAsync(async cancellationToken =>
             {
                 try
@@ -49,7 +59,28 @@ internal sealed class CheckScheduler(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down; Quartz stops its own jobs.
+            // Shutting down; Quartz's hosted service stops the scheduler and waits for its jobs.
+        }
+    }
+
+    /// <summary>Starts the scheduler, retrying while the database refuses (it may go away again after start-up).</summary>
+    private async Task StartAsync(IScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await scheduler.Start(cancellationToken).ConfigureAwait(false);
+                Log.SchedulerStarted(log, scheduler.SchedulerInstanceId);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SchedulerException && !cancellationToken.IsCancellationRequested)
+            {
+                Log.SchedulerStartFailed(log, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
         }
     }
 
@@ -74,47 +105,87 @@ internal sealed class CheckScheduler(
         {
             if (!desired.ContainsKey(current.Definition.Id))
             {
-                await scheduler.DeleteJob(new JobKey(current.Definition.Id, Group), cancellationToken).ConfigureAwait(false);
                 registry.Remove(current.Definition.Id);
-                Log.CheckUnscheduled(log, current.Definition.Id);
             }
         }
 
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var check in desired.Values)
         {
-            var known = registry.TryGet(check.Definition.Id, out var current);
-            if (known && current.Version == check.Version)
+            if (!registry.TryGet(check.Definition.Id, out var current) || current.Version != check.Version)
             {
-                continue;
-            }
-
-            registry.Set(check);
-            if (!known || current.Definition.Interval != check.Definition.Interval)
-            {
-                await ScheduleAsync(scheduler, check.Definition, cancellationToken).ConfigureAwait(false);
+                registry.Set(check);
+                changed.Add(check.Definition.Id);
             }
         }
+
+        // The store is shared: a job another node scheduled, for a check this node never knew, goes too.
+        var jobs = (await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken).ConfigureAwait(false))
+            .Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in jobs.Where(id => !desired.ContainsKey(id)))
+        {
+            if (await scheduler.DeleteJob(new JobKey(id, Group), cancellationToken).ConfigureAwait(false))
+            {
+                Log.CheckUnscheduled(log, id);
+            }
+        }
+
+        // A stored job is read back only when its check changed since this node last looked: one query per change, not
+        // per check and round, and a restarted node does not reset a schedule the cluster already has.
+        var schedule = new List<CheckDefinition>();
+        foreach (var check in desired.Values)
+        {
+            var id = check.Definition.Id;
+            if (!jobs.Contains(id) || (changed.Contains(id) && !await HasIntervalAsync(scheduler, id, check.Definition.Interval, cancellationToken).ConfigureAwait(false)))
+            {
+                schedule.Add(check.Definition);
+            }
+        }
+
+        await ScheduleAsync(scheduler, schedule, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ScheduleAsync(IScheduler scheduler, CheckDefinition check, CancellationToken cancellationToken)
-    {
-        var job = JobBuilder.Create<ProbeJob>()
-            .WithIdentity(check.Id, Group)
-            .DisallowConcurrentExecution(true)
-            .StoreDurably(false)
-            .Build();
-        var trigger = TriggerBuilder.Create(time)
-            .WithIdentity(check.Id, Group)
-            .ForJob(job)
-            .StartAt(FireTimes.First(check.Id, check.Interval, time.GetUtcNow()))
-            .WithSchedule(SimpleScheduleBuilder.Create()
-                .WithInterval(check.Interval)
-                .RepeatForever()
+    private static async Task<bool> HasIntervalAsync(IScheduler scheduler, string id, TimeSpan interval, CancellationToken cancellationToken) =>
+        await scheduler.GetTrigger(new TriggerKey(id, Group), cancellationToken).ConfigureAwait(false) is ISimpleTrigger trigger
+        && trigger.RepeatInterval == interval;
 
-                // A run missed while the node was busy is skipped, not made up in a burst.
-                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
-            .Build();
-        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
-        Log.CheckScheduled(log, check.Id, Duration.Format(check.Interval), Duration.Format(FireTimes.Offset(check.Id, check.Interval)));
+    /// <summary>Stores the jobs and triggers of <paramref name="checks"/> in one transaction.</summary>
+    private async Task ScheduleAsync(IScheduler scheduler, List<CheckDefinition> checks, CancellationToken cancellationToken)
+    {
+        if (checks.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var batch = new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>>();
+        foreach (var check in checks)
+        {
+            var job = JobBuilder.Create<ProbeJob>()
+                .WithIdentity(check.Id, Group)
+                .DisallowConcurrentExecution(!mode.Clustered)
+                .StoreDurably(false)
+                .RequestRecovery(false)
+                .Build();
+            var trigger = TriggerBuilder.Create(time)
+                .WithIdentity(check.Id, Group)
+                .ForJob(job)
+                .StartAt(FireTimes.First(check.Id, check.Interval, now))
+                .WithSchedule(SimpleScheduleBuilder.Create()
+                    .WithInterval(check.Interval)
+                    .RepeatForever()
+
+                    // A run missed while the node was busy is skipped, not made up in a burst.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+                .Build();
+            batch[job] = [trigger];
+        }
+
+        // Replacing: another node may have stored the same jobs a moment ago; both wrote the same schedule.
+        await scheduler.ScheduleJobs(batch, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        foreach (var check in checks)
+        {
+            Log.CheckScheduled(log, check.Id, Duration.Format(check.Interval), Duration.Format(FireTimes.Offset(check.Id, check.Interval)));
+        }
     }
 }

@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(4005, LogLevel.Error, "The {Type} probe failed unexpectedly on check {Check}")]
     public static partial void ProbeCrashed(ILogger logger, Exception exception, string type, string check);
+
+    [LoggerMessage(4006, LogLevel.Information, "Scheduler started as cluster node {Instance}")]
+    public static partial void SchedulerStarted(ILogger logger, string instance);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Could not start the scheduler: {Reason}; retrying in {Seconds} s")]
+    public static partial void SchedulerStartFailed(ILogger logger, string reason, double seconds);
 }

@@ -1,22 +1,31 @@
+using Npgsql;
 using Quartz;
+using Sentinel.Probes;
+using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Sentinel.Worker.Metrics;
 using Sentinel.Worker.Results;
+using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Scheduling;
 
 /// <summary>
 /// One Quartz job per check: runs the check through the probe runner (which owns the deadline; the first run of
-/// each probe type, and of each kind of resolver, on this node waits for its warm-up) and publishes the result. Jobs are built with concurrent execution disallowed, so runs of one check never overlap.
+/// each probe type, and of each kind of resolver, on this node waits for its warm-up) and publishes the result. Runs of
+/// one check never overlap on a node: a fire that comes while the check still runs here is skipped (in memory, Quartz
+/// itself holds it back; see <see cref="SchedulingMode"/> for the clustered store).
 /// Each run's lag behind its planned fire time, and its outcome, go to <see cref="ProbeRunMetrics"/>.
+/// In a cluster the check may have been added on another node a moment ago, before this node's registry heard of it:
+/// then the job reads it from the checks table.
 /// </summary>
-[DisallowConcurrentExecution]
-internal sealed class ProbeJob(CheckRegistry registry, ProbeRunner runner, ResultPipeline results, ProbeRunMetrics metrics, TimeProvider time) : IJob
+internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRunner runner, ResultPipeline results, ProbeRunMetrics metrics, TimeProvider time) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        if (!registry.TryGet(context.JobDetail.Key.Name, out var check))
+        var id = context.JobDetail.Key.Name;
+        var check = registry.TryGet(id, out var known) ? known : await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+        if (check is null || !registry.TryStartRun(id))
         {
             return;
         }
@@ -41,7 +50,37 @@ internal sealed class ProbeJob(CheckRegistry registry, ProbeRunner runner, Resul
         }
         finally
         {
+            registry.EndRun(id);
             metrics.Finished(check.Definition.Type, status);
         }
+    }
+
+    private async Task<ScheduledCheck?> LoadAsync(string id, CancellationToken cancellationToken)
+    {
+        StoredCheck? stored;
+        try
+        {
+            stored = await store.FindAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return null;
+        }
+
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var document = CheckParser.Parse(stored.Definition, stored.Source ?? $"checks table ({stored.Id})", ProbeCatalog.Default.Checks);
+        if (!document.IsValid || document.Checks.Count != 1)
+        {
+            return null;
+        }
+
+        // The scheduler's next reconcile replaces it, or removes it if the check was disabled meanwhile.
+        var check = new ScheduledCheck(document.Checks[0].Definition, stored.Version);
+        registry.TryAdd(check);
+        return check;
     }
 }

@@ -1,20 +1,48 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Running;
 using Sentinel.Worker.Hosting;
+using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Scheduling;
 
 internal static class SchedulingServiceCollectionExtensions
 {
+    /// <summary>How early a clustered node may start a fire, to run it in one batch with fires due just before it.</summary>
+    internal static readonly TimeSpan FireAhead = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The most PostgreSQL connections a clustered node's scheduler holds.</summary>
+    internal const int QuartzConnections = 16;
+
     /// <summary>
-    /// Quartz (in-memory store), the probes, and the scheduler that keeps one job per enabled check. The
-    /// <paramref name="options"/> are bound and registered by the host, since every role reads them.
+    /// Quartz, the probes, and the scheduler that keeps one job per enabled check. The <paramref name="options"/> are
+    /// bound and registered by the host, since every role reads them.
     /// </summary>
-    public static IServiceCollection AddSentinelScheduling(this IServiceCollection services, SchedulingOptions options)
+    /// <remarks>
+    /// <para>
+    /// With <paramref name="clustered"/> (role <c>worker</c>), Quartz keeps its schedule in the <paramref name="database"/>
+    /// in its clustered ADO.NET store, shared by every worker node: every fire of a check runs on exactly one node, and a
+    /// node that stops checking in for <see cref="SchedulingOptions.CheckinInterval"/> plus
+    /// <see cref="SchedulingOptions.CheckinMisfireThreshold"/> is taken for dead and its checks move to the others.
+    /// Quartz creates its own <c>qrtz_*</c> tables when they are missing (schema provisioning, safe when several nodes
+    /// start at once). Firing needs the database: while it is away the cluster fires nothing, and picks up at the
+    /// next fire of each check once it is back.
+    /// </para>
+    /// <para>
+    /// Otherwise (the single-process default, role <c>all</c>) the schedule is in memory: the one node needs no
+    /// arbitration, and it keeps probing while PostgreSQL is away, its results spilled to disk and replayed, which a
+    /// clustered store cannot do.
+    /// </para>
+    /// <para>
+    /// The scheduler starts once the database is ready (<see cref="CheckScheduler"/>), not with the host, so that a
+    /// node whose database is away still starts and says why on <c>/readyz</c>.
+    /// </para>
+    /// </remarks>
+    public static IServiceCollection AddSentinelScheduling(this IServiceCollection services, SchedulingOptions options, DatabaseConnection database, bool clustered)
     {
         services.AddSingleton(sp => new ProbeContext
         {
@@ -29,13 +57,62 @@ internal static class SchedulingServiceCollectionExtensions
                 (check, ex) => Log.ProbeCrashed(log, ex, check.Type, check.Id));
         });
         services.AddSingleton<CheckRegistry>();
-        services.AddHostedService<CheckScheduler>();
+        services.AddSingleton(new SchedulingMode(clustered));
+        services.AddSingleton<CheckScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<CheckScheduler>());
         services.AddQuartz(quartz =>
         {
-            quartz.UseInMemoryStore();
             quartz.UseDefaultThreadPool(options.MaxConcurrency);
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                // Every node of the cluster is one instance of the same scheduler.
+                scheduler.InstanceName = "sentinel";
+
+                // Acquire due triggers in batches, so that a node keeps up with hundreds of fires a second with one
+                // round trip per batch rather than per fire. A batch fires at its first trigger's time, so the window
+                // ahead is how early a fire may start: kept small, since a run's start is what it measures at.
+                scheduler.MaxBatchSize = Math.Min(options.MaxConcurrency, 100);
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = FireAhead;
+            });
+            if (!clustered)
+            {
+                quartz.UseInMemoryStore();
+                return;
+            }
+
+            quartz.UsePersistentStore(store =>
+            {
+                // A pool of its own, bounded: every fire and completion is a short transaction, and at hundreds a
+                // second a pool shared with the result writer and the probes' state grew to PostgreSQL's connection
+                // limit, so that with two nodes on one server both were refused connections.
+                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(
+                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections }.ConnectionString));
+                store.UseSystemTextJsonSerializer();
+                store.UseClustering(cluster =>
+                {
+                    cluster.CheckinInterval = options.CheckinInterval;
+                    cluster.CheckinMisfireThreshold = options.CheckinMisfireThreshold;
+                });
+                store.ProvisionSchema();
+                store.ConfigureStore(ado =>
+                {
+                    // A fire later than this (the node was busy, the database away, its node died holding it) is
+                    // skipped to the check's next interval rather than run late: a late probe measures the wrong moment,
+                    // and a trigger a dead node held would otherwise catch up fire after fire. One second, the shortest
+                    // interval a check may have.
+                    ado.MisfireThreshold = TimeSpan.FromSeconds(1);
+                    ado.DbRetryInterval = TimeSpan.FromSeconds(2);
+                });
+            });
         });
-        services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+
+        // The scheduler is built with the host but started by CheckScheduler once the database is ready; the hosted
+        // service still shuts it down, letting running probes finish so that their results are written.
+        services.AddQuartzHostedService(hosted =>
+        {
+            hosted.AutoStart = false;
+            hosted.WaitForJobsToComplete = true;
+        });
         return services;
     }
 }

@@ -92,15 +92,22 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
     }
 
     /// <summary>The latest stored result of every enabled check, by check id; a check whose stored definition no longer parses is left out.</summary>
-    public async Task<IReadOnlyList<LatestState>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LatestState>> ListAsync(CancellationToken cancellationToken) => ListAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ListAsync(CancellationToken)"/>, only the rows written after <paramref name="updatedAfter"/> (all when
+    /// null): what another node stored since the last read.
+    /// </summary>
+    public async Task<IReadOnlyList<LatestState>> ListAsync(DateTimeOffset? updatedAfter, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT c.id, c.definition::text, c.source, l.result_id, l.started_at, l.duration_ms, l.phases::text, l.measurements::text,
                    l.problems::text, l.findings::text, l.details::text, l.samples::text, l.node, l.updated_at
             FROM check_latest l JOIN checks c ON c.id = l.check_id
-            WHERE c.enabled
+            WHERE c.enabled AND ($1::timestamptz IS NULL OR l.updated_at > $1)
             ORDER BY c.id
             """);
+        command.Parameters.Add(new NpgsqlParameter { Value = updatedAfter.HasValue ? updatedAfter.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var states = new List<LatestState>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -18,7 +18,15 @@ internal sealed partial class CheckStore(NpgsqlDataSource dataSource, CheckChang
     /// removed — except those whose file is currently invalid, which keep running as they were until the file
     /// is fixed. A check whose id is owned by the API is left alone and reported as a conflict.
     /// </summary>
-    public async Task<FileSyncOutcome> SyncFileChecksAsync(IReadOnlyList<CheckDocument> documents, CancellationToken cancellationToken)
+    public Task<FileSyncOutcome> SyncFileChecksAsync(IReadOnlyList<CheckDocument> documents, CancellationToken cancellationToken) =>
+        SyncFileChecksAsync(documents, ownedPrefix: string.Empty, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SyncFileChecksAsync(IReadOnlyList{CheckDocument}, CancellationToken)"/>, but removes only file checks
+    /// whose source starts with <paramref name="ownedPrefix"/> (the syncing node's checks folder): a node never removes
+    /// a check that a file elsewhere defines.
+    /// </summary>
+    public async Task<FileSyncOutcome> SyncFileChecksAsync(IReadOnlyList<CheckDocument> documents, string ownedPrefix, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -50,10 +58,11 @@ internal sealed partial class CheckStore(NpgsqlDataSource dataSource, CheckChang
         var removed = (await connection.QueryAsync<string>(new CommandDefinition(
             """
             DELETE FROM checks
-            WHERE origin = 'file' AND NOT (id = ANY(@keep)) AND NOT (coalesce(source, '') = ANY(@invalidSources))
+            WHERE origin = 'file' AND starts_with(coalesce(source, ''), @ownedPrefix)
+              AND NOT (id = ANY(@keep)) AND NOT (coalesce(source, '') = ANY(@invalidSources))
             RETURNING id
             """,
-            new { keep, invalidSources }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+            new { keep, invalidSources, ownedPrefix }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new FileSyncOutcome(changed, removed, conflicts);

@@ -46,6 +46,38 @@ public sealed class LatestResultsTests
         Assert.Equal(["early"], latest.Views.Select(v => v.Check.Id));
     }
 
+    [Fact]
+    public void Refresh_StoredResultNewerThanTheView_ReplacesItAndKeepsThisNodesCounts()
+    {
+        var latest = new LatestResults();
+        var check = Check("moved");
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+        latest.Record(check, new ProbeResultBuilder(check).Build() with { StartedAt = at });
+
+        // Another node ran the check a second later, and an older row is read again after it.
+        var newer = new ProbeResultBuilder(check).Build() with { StartedAt = at.AddSeconds(1) };
+        var older = new ProbeResultBuilder(check).Build() with { StartedAt = at.AddSeconds(-1) };
+
+        Assert.True(latest.Refresh(check, newer));
+        Assert.False(latest.Refresh(check, older));
+        Assert.True(latest.TryGet("moved", out var view));
+        Assert.Equal((at.AddSeconds(1), 1L), (view.Result.StartedAt, view.Runs));
+    }
+
+    [Fact]
+    public void Refresh_CheckNotInTheView_AddsItWithNoRunsOfThisNode()
+    {
+        var latest = new LatestResults();
+        var check = Check("elsewhere");
+
+        Assert.True(latest.Refresh(check, new ProbeResultBuilder(check).Build()));
+
+        Assert.True(latest.TryGet("elsewhere", out var view));
+        Assert.Equal(0, view.Runs);
+    }
+
+    private static CheckDefinition Check(string id) => new() { Id = id, Name = id, Type = "tcp", Target = "127.0.0.1:9" };
+
     private static void Record(LatestResults latest, string id)
     {
         var check = new CheckDefinition { Id = id, Name = id, Type = "tcp", Target = "127.0.0.1:9" };

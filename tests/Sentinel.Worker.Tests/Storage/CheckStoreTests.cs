@@ -29,6 +29,22 @@ public sealed class CheckStoreTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task SyncFileChecksAsync_OwnedFolder_RemovesOnlyChecksOfFilesInIt()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var store = new CheckStore(dataSource);
+        await store.SyncFileChecksAsync([Doc("/a/checks/one.json", Check("one", "127.0.0.1:1")), Doc("/b/checks/two.json", Check("two", "127.0.0.1:2"))], default);
+
+        // The node whose folder is /a/checks2 finds no files: neither /a/checks nor /b/checks is its folder.
+        var other = await store.SyncFileChecksAsync([], "/a/checks2/", default);
+        var own = await store.SyncFileChecksAsync([], "/a/checks/", default);
+
+        Assert.Empty(other.Removed);
+        Assert.Equal(["one"], own.Removed);
+        Assert.Equal(["two"], await dataSource.QueryListAsync<string>("SELECT id FROM checks"));
+    }
+
+    [Fact]
     public async Task SyncFileChecksAsync_FileBecameInvalid_KeepsItsChecks()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Sentinel.Testing;
+using Sentinel.Worker.Scheduling;
+using Xunit;
+
+namespace Sentinel.EndToEnd.Tests.Cluster;
+
+/// <summary>
+/// Two worker processes and an API process on one PostgreSQL, with 20 checks at 1 s in one checks folder that both
+/// workers read: each fire runs once, a worker killed with SIGKILL has its checks taken over, the API node shows every
+/// check whichever worker ran it, and a check added through the API is scheduled on the cluster at once.
+/// </summary>
+public sealed class ClusterTests(PostgresCluster postgres)
+{
+    private const int Checks = 20;
+
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How early a run may start before its fire time: the fire-ahead window, and timer slack under load.</summary>
+    private static readonly TimeSpan EarlyStart = SchedulingServiceCollectionExtensions.FireAhead * 5;
+
+    [Fact]
+    public async Task Run_TwoWorkersAndAnApiNode_EachFireRunsOnceAndEveryNodeShowsEveryCheck()
+    {
+        await using var cluster = await ClusterNodes.CreateAsync(postgres);
+        using var listener = new CountingListener();
+        for (var i = 1; i <= Checks; i++)
+        {
+            cluster.Work.Write($"checks/c{i:00}.json", $$"""{ "id": "c{{i:00}}", "type": "tcp", "target": "{{listener.EndPoint}}", "interval": "1s" }""");
+        }
+
+        // Both workers start together with the same folder.
+        var a = cluster.Start("worker-a", "worker");
+        var b = cluster.Start("worker-b", "worker");
+        var api = cluster.Start("api-1", "api");
+        string Output() => $"{Environment.NewLine}worker-a:{Environment.NewLine}{a.Process.Output}{Environment.NewLine}worker-b:{Environment.NewLine}{b.Process.Output}";
+
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM (SELECT check_id FROM results GROUP BY check_id HAVING count(*) >= 5) AS ran") == Checks,
+            Bound, "five results of every check" + Output());
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>("SELECT count(DISTINCT node) FROM results") == 2,
+            Bound, "results from both workers" + Output());
+
+        // Each check once, written once: the file sync ran on one node, and no node removed what the other wrote.
+        Assert.Equal(Checks, await cluster.Data.QueryValueAsync<long>("SELECT count(*) FROM checks WHERE origin = 'file' AND version = 1"));
+        Assert.Equal(1, new[] { a, b }.Count(n => n.Process.Output.Contains("This node now syncs the checks folder", StringComparison.Ordinal)));
+
+        // Each fire once, from the time every check was running (a check's first run waits for its probe's warm-up).
+        var steady = await cluster.Data.QueryValueAsync<DateTime>("SELECT now()");
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM results WHERE started_at > @steady", new { steady }) >= 5 * Checks, Bound, "five more runs a check");
+        Assert.Empty(await FiresRunTwiceAsync(cluster, steady));
+
+        // The API node shows every check once, with the latest result whichever worker ran it.
+        var metrics = await Eventually.ValueAsync(async () =>
+        {
+            var text = await api.Http.GetStringAsync("/metrics");
+            return ClusterNodes.SeriesPerCheck(text, "probe_success").Count == Checks ? text : null;
+        }, Bound, "probe_success of every check on the API node");
+        Assert.All(ClusterNodes.SeriesPerCheck(metrics, "probe_success"), c => Assert.Equal(1, c.Value));
+        api.Authorize(await cluster.CreateKeyAsync());
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 1; i <= Checks; i++)
+        {
+            using var latest = JsonDocument.Parse(await api.Http.GetStringAsync($"/v1/checks/c{i:00}/latest"));
+            nodes.Add(latest.RootElement.GetProperty("latest").GetProperty("node").GetString()!);
+        }
+
+        Assert.Equal(["worker-a", "worker-b"], nodes.Order(StringComparer.Ordinal));
+
+        // worker-a dies: its checks run on worker-b within the check-in interval, the threshold and one interval.
+        var killedAt = await cluster.Data.QueryValueAsync<DateTime>("SELECT now()");
+        a.Process.KillHard();
+        var takeover = Stopwatch.StartNew();
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(DISTINCT check_id) FROM results WHERE node = 'worker-b' AND started_at > @killedAt", new { killedAt }) == Checks,
+            Bound, "every check running on worker-b" + Output());
+        var tookOver = takeover.Elapsed;
+        var allowed = ClusterNodes.Checkin + ClusterNodes.CheckinThreshold + TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(3);
+        Assert.True(tookOver < allowed, $"worker-b ran every check after {tookOver.TotalSeconds:0.0} s, allowed {allowed.TotalSeconds:0.0} s");
+
+        // A check added through the API node is in the cluster's schedule within 2 s, and runs.
+        var added = Stopwatch.StartNew();
+        using (var created = await api.Http.PostAsync("/v1/checks", new StringContent(
+            $$"""{ "id": "added", "type": "tcp", "target": "{{listener.EndPoint}}", "interval": "1s" }""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM qrtz_triggers WHERE trigger_name = 'added'") == 1, TimeSpan.FromSeconds(10), "the added check's trigger");
+        var scheduled = added.Elapsed;
+        Assert.True(scheduled < TimeSpan.FromSeconds(2), $"the added check was scheduled after {scheduled.TotalSeconds:0.0} s");
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>("SELECT count(*) FROM results WHERE check_id = 'added'") >= 2,
+            Bound, "runs of the added check" + Output());
+
+        // After the takeover every node still shows each check once: nothing lingers from the dead worker.
+        var after = await Eventually.ValueAsync(async () =>
+        {
+            var text = await api.Http.GetStringAsync("/metrics");
+            return ClusterNodes.SeriesPerCheck(text, "probe_success").Count == Checks + 1 ? text : null;
+        }, Bound, "probe_success of every check, the added one too, on the API node");
+        Assert.All(ClusterNodes.SeriesPerCheck(after, "probe_success"), c => Assert.Equal(1, c.Value));
+        Assert.Equal(ClusterNodes.SeriesPerCheck(after, "probe_success").Keys.Order(),
+            ClusterNodes.SeriesPerCheck(await b.Http.GetStringAsync("/metrics"), "probe_success").Keys.Order());
+        Assert.Empty(await FiresRunTwiceAsync(cluster, steady));
+
+        ClusterNodes.Report($"takeover after SIGKILL: {tookOver.TotalSeconds:0.0} s (check-in {ClusterNodes.Checkin.TotalSeconds} s, threshold " +
+            $"{ClusterNodes.CheckinThreshold.TotalSeconds} s); added check scheduled after {scheduled.TotalMilliseconds:0} ms; results " +
+            $"{await cluster.Data.QueryValueAsync<long>("SELECT count(*) FROM results")}, fires run twice: none");
+        Assert.DoesNotContain("   at ", b.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_PostgresAwayUnderAWorker_FiringPausesAndResumesWhenItReturns()
+    {
+        // A cluster of the test's own: the shared one keeps serving the other tests.
+        await using var own = new PostgresCluster();
+        await own.InitializeAsync();
+        await using var cluster = await ClusterNodes.CreateAsync(own);
+        using var listener = new CountingListener();
+        for (var i = 1; i <= 3; i++)
+        {
+            cluster.Work.Write($"checks/p{i}.json", $$"""{ "id": "p{{i}}", "type": "tcp", "target": "{{listener.EndPoint}}", "interval": "1s" }""");
+        }
+
+        var worker = cluster.Start("worker-solo", "worker");
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM (SELECT check_id FROM results GROUP BY check_id HAVING count(*) >= 3) AS ran") == 3,
+            Bound, "three results of every check" + Environment.NewLine + worker.Process.Output);
+        var steady = await cluster.Data.QueryValueAsync<DateTime>("SELECT now()");
+
+        // PostgreSQL away for longer than the check-in interval and its threshold: the clustered store cannot fire.
+        await own.StopServerAsync();
+        var outage = Stopwatch.StartNew();
+        await Eventually.WaitAsync(async () => (await worker.Http.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            Bound, "/readyz to say that the database is away");
+        var runsAway = ClusterNodes.Sum(await worker.Http.GetStringAsync("/metrics"), "sentinel_probe_runs_total");
+        var held = ClusterNodes.Checkin + ClusterNodes.CheckinThreshold + TimeSpan.FromSeconds(2);
+        await Eventually.WaitAsync(() => outage.Elapsed > held, held + Bound, "the outage to last");
+        var runsBack = ClusterNodes.Sum(await worker.Http.GetStringAsync("/metrics"), "sentinel_probe_runs_total");
+        await own.StartServerAsync();
+        var back = Stopwatch.StartNew();
+        var returned = DateTime.UtcNow;
+
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(DISTINCT check_id) FROM results WHERE started_at > @returned", new { returned }) == 3,
+            Bound, "every check running again" + Environment.NewLine + worker.Process.Output);
+        var resumed = back.Elapsed;
+        await Eventually.WaitAsync(async () => await cluster.Data.QueryValueAsync<long>(
+            "SELECT count(*) FROM results WHERE started_at > @returned", new { returned }) >= 3 * 3, Bound, "three runs a check after the return");
+
+        // Fires already handed to the probes when the database went finish; nothing else runs while it is away.
+        Assert.True(runsBack - runsAway <= 3, $"{runsBack - runsAway} runs with the database away for {held.TotalSeconds:0} s");
+        Assert.False(worker.Process.HasExited, worker.Process.Output);
+        Assert.Empty(await FiresRunTwiceAsync(cluster, steady));
+        ClusterNodes.Report($"runs with PostgreSQL away {runsBack - runsAway}; firing resumed {resumed.TotalSeconds:0.0} s after it returned");
+    }
+
+    /// <summary>
+    /// The fires of a check that ran more than once among the runs started after <paramref name="since"/>. A run belongs to
+    /// the fire it started after: checks fire at their offset into each interval (<see cref="FireTimes"/>), and a run
+    /// starts less than an interval after its fire (or a little before it: a batch of fires starts together, up to the
+    /// scheduler's fire-ahead window early, and a loaded machine's timers add some milliseconds), so the interval its start
+    /// falls in, counted from the offset less <see cref="EarlyStart"/>, names its fire.
+    /// </summary>
+    private static async Task<List<string>> FiresRunTwiceAsync(ClusterNodes cluster, DateTime since)
+    {
+        var runs = await cluster.Data.QueryListAsync<(string Check, DateTime StartedAt, string Node)>(
+            "SELECT check_id, started_at, node FROM results WHERE started_at > @since ORDER BY started_at", new { since });
+        return runs
+            .GroupBy(r => (r.Check, Fire: (new DateTimeOffset(r.StartedAt, TimeSpan.Zero) - DateTimeOffset.UnixEpoch - FireTimes.Offset(r.Check, Interval)
+                + EarlyStart).Ticks / Interval.Ticks))
+            .Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key.Check}: {string.Join(", ", g.Select(r => $"{r.StartedAt:HH:mm:ss.fff} on {r.Node}"))}")
+            .ToList();
+    }
+}
