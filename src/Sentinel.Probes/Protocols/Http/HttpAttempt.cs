@@ -190,7 +190,7 @@ internal static class HttpAttempt
     /// Content-Length header (the length of what GET would send); 0 for 1xx, 204 and 304, which have no body
     /// (RFC 9112, 6.3); -1 when chunked (Transfer-Encoding overrides Content-Length) or without Content-Length.
     /// </summary>
-    private static long ContentLength(HttpHop hop)
+    internal static long ContentLength(HttpHop hop)
     {
         var declared = hop.RawResponseHeaders.Where(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             .Select(h => long.TryParse(h.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1)

@@ -17,7 +17,7 @@ internal static class HttpBodyReader
     public static async Task<(string? Text, Problem? Problem)> ReadAsync(
         Stream content, HttpHop hop, long cap, bool keep, TimeProvider time, CancellationToken cancellationToken)
     {
-        var wire = new CountingStream(content, hop, cap, time);
+        var wire = new CountingStream(content, hop, cap, HttpAttempt.ContentLength(hop), Framed(hop), time);
         var (decoded, decodable) = Decode(wire, hop.ContentEncoding);
         var kept = keep ? new MemoryStream() : null;
         var buffer = new byte[BufferSize];
@@ -95,6 +95,11 @@ internal static class HttpBodyReader
         $"the body of {hop.Url} {what}; reading stopped there",
         "raise maxBodyBytes if such a body is expected; otherwise the endpoint returns far more than it should");
 
+    /// <summary>Whether the body's end is in the message (a length, chunked framing, HTTP/2) rather than the connection's close.</summary>
+    private static bool Framed(HttpHop hop) =>
+        hop.Version is { Major: >= 2 } || HttpAttempt.ContentLength(hop) >= 0 ||
+        hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+
     internal static string Size(long bytes) => bytes switch
     {
         < 1024 => $"{bytes} bytes",
@@ -105,7 +110,13 @@ internal static class HttpBodyReader
     private sealed class BodyTooLargeException : Exception;
 
     /// <summary>Counts the bytes of the body as transferred, enforces the cap, and notes when the last one arrived.</summary>
-    private sealed class CountingStream(Stream inner, HttpHop hop, long cap, TimeProvider time) : PassThroughStream(inner)
+    /// <remarks>
+    /// A framed body (a Content-Length, chunked, HTTP/2) ended with the connection read that brought its last byte
+    /// (<see cref="HttpHop.LastReadAt"/>): a small body comes with the head and waits in the client's buffer while the
+    /// client parses the head and Sentinel looks at it, time curl's <c>time_total</c> does not hold. A body that ends
+    /// when the server closes the connection ends when the close is read, as curl's does.
+    /// </remarks>
+    private sealed class CountingStream(Stream inner, HttpHop hop, long cap, long declaredLength, bool framed, TimeProvider time) : PassThroughStream(inner)
     {
         private bool _ended;
 
@@ -130,12 +141,17 @@ internal static class HttpBodyReader
             if (read.IsEmpty)
             {
                 _ended = true;
-                hop.LastByteAt = time.GetTimestamp();
+                hop.LastByteAt ??= (framed ? hop.LastReadAt : null) ?? time.GetTimestamp();
                 return;
             }
 
             Count += read.Length;
             hop.WireBytes = Count;
+            if (Count == declaredLength)
+            {
+                hop.LastByteAt = hop.LastReadAt ?? time.GetTimestamp();
+            }
+
             if (Count > cap)
             {
                 throw new BodyTooLargeException();

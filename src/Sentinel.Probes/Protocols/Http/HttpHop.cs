@@ -12,6 +12,8 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
 {
     private readonly object _gate = new();
     private readonly List<PhaseTiming> _phases = [];
+    private long? _lastRead;
+
     private long? _lastWrite;
 
     public Uri Url { get; } = url;
@@ -161,6 +163,31 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
             {
                 FirstByteAt = timestamp;
                 RequestSentAt = _lastWrite;
+            }
+        }
+    }
+
+    /// <summary>Called by the timing stream for every read that returned bytes (HTTP/2: of any frame).</summary>
+    public void OnBytesRead(long timestamp)
+    {
+        lock (_gate)
+        {
+            _lastRead = timestamp;
+        }
+    }
+
+    /// <summary>
+    /// When the latest bytes came off the connection: once the body is complete, when its last byte did (HTTP/1.1 reads
+    /// no further than the response; HTTP/2 may have read a control frame since, which makes it later, never earlier),
+    /// however long the bytes then waited in the client's buffer while it parsed the head and Sentinel looked at it.
+    /// </summary>
+    public long? LastReadAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastRead;
             }
         }
     }

@@ -37,6 +37,8 @@ internal sealed class TimingStream(Stream inner, HttpConnector connector, TimePr
             connector.Hop?.OnResponseBytes(now);
         }
 
+        connector.Hop?.OnBytesRead(now);
+
         if (_reads?.TakeGoAway() is { } goAway)
         {
             connector.Hop?.OnGoAway(goAway);
