@@ -19,6 +19,7 @@ public sealed class HostileDnsServer : IDisposable
     private readonly Func<byte[], byte[]?> _reply;
     private readonly Func<NetworkStream, byte[], CancellationToken, Task>? _tcpReply;
     private int _queries;
+    private int _tcpQueries;
 
     /// <param name="reply">Turns a query into the reply bytes (over TCP, framed with the length); null sends nothing.</param>
     /// <param name="tcpReply">Replaces the TCP answer with its own writes to the stream, when given.</param>
@@ -61,6 +62,9 @@ public sealed class HostileDnsServer : IDisposable
 
     /// <summary>How many queries arrived, over both transports.</summary>
     public int Queries => Volatile.Read(ref _queries);
+
+    /// <summary>How many of <see cref="Queries"/> came over TCP.</summary>
+    public int TcpQueries => Volatile.Read(ref _tcpQueries);
 
     /// <summary>The query turned into an empty NOERROR answer (QR set, rcode cleared; RFC 1035 §4.1.1).</summary>
     public static byte[] EmptyAnswer(byte[] query)
@@ -187,6 +191,7 @@ public sealed class HostileDnsServer : IDisposable
                 var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
                 await stream.ReadExactlyAsync(query, cancellationToken);
                 Interlocked.Increment(ref _queries);
+                Interlocked.Increment(ref _tcpQueries);
                 if (_tcpReply is not null)
                 {
                     await _tcpReply(stream, query, cancellationToken);

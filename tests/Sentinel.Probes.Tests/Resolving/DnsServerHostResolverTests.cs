@@ -76,8 +76,10 @@ public sealed class DnsServerHostResolverTests
         Assert.Equal(("dns", "dns_malformed"), (result.Failure!.Layer, result.Failure.Category));
         Assert.StartsWith($"{dns.Address} sent a reply for db.sentinel.test. A that is not a valid DNS answer: ", result.Failure.Message, StringComparison.Ordinal);
 
-        // A short reply without TC is a bad packet, not a truncated one: nothing was asked again over TCP.
-        Assert.Equal(1, dns.Queries);
+        // A short reply without TC is a bad packet, not a truncated one: nothing was asked again over TCP (a busy
+        // machine may make the resolver send its UDP query twice, which is no fallback).
+        Assert.Equal(0, dns.TcpQueries);
+        Assert.InRange(dns.Queries, 1, 2);
 
         // The message quotes the reply, whose id differs from query to query.
         Assert.Equal(WithoutReplyBytes((await AskWithDnsCheckAsync(dns)).Failure!), WithoutReplyBytes(result.Failure));
