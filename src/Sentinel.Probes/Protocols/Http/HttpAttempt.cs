@@ -206,10 +206,13 @@ internal static class HttpAttempt
             return 0;
         }
 
-        var chunked = hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-            && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
-        return chunked ? -1 : declared;
+        return Chunked(hop) ? -1 : declared;
     }
+
+    /// <summary>Whether the response's body is sent in chunks (Transfer-Encoding: chunked).</summary>
+    internal static bool Chunked(HttpHop hop) =>
+        hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+            && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
 
     private static async Task<(string? Text, Problem? Problem)> ReadBodyAsync(
         HttpResponseMessage response, HttpHop hop, HttpSection section, bool keep, CheckDefinition check, TimeProvider time, CancellationToken cancellationToken)

@@ -17,7 +17,11 @@ internal static class HttpBodyReader
     public static async Task<(string? Text, Problem? Problem)> ReadAsync(
         Stream content, HttpHop hop, long cap, bool keep, TimeProvider time, CancellationToken cancellationToken)
     {
-        var wire = new CountingStream(content, hop, cap, HttpAttempt.ContentLength(hop), Framed(hop), time);
+        var declared = HttpAttempt.ContentLength(hop);
+
+        // Whether the body's end is in the message (a length, chunked framing, HTTP/2) rather than the connection's close.
+        var framed = hop.Version is { Major: >= 2 } || declared >= 0 || HttpAttempt.Chunked(hop);
+        var wire = new CountingStream(content, hop, cap, declared, framed, time);
         var (decoded, decodable) = Decode(wire, hop.ContentEncoding);
         var kept = keep ? new MemoryStream() : null;
         var buffer = new byte[BufferSize];
@@ -94,11 +98,6 @@ internal static class HttpBodyReader
     private static Problem TooLarge(HttpHop hop, string what) => new(Layers.Http, FailureCategories.HttpBodyTooLarge,
         $"the body of {hop.Url} {what}; reading stopped there",
         "raise maxBodyBytes if such a body is expected; otherwise the endpoint returns far more than it should");
-
-    /// <summary>Whether the body's end is in the message (a length, chunked framing, HTTP/2) rather than the connection's close.</summary>
-    private static bool Framed(HttpHop hop) =>
-        hop.Version is { Major: >= 2 } || HttpAttempt.ContentLength(hop) >= 0 ||
-        hop.RawResponseHeaders.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && h.Value.Contains("chunked", StringComparison.OrdinalIgnoreCase));
 
     internal static string Size(long bytes) => bytes switch
     {

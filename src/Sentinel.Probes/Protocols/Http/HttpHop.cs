@@ -154,24 +154,20 @@ internal sealed class HttpHop(Uri url, string method, TimeProvider time)
         }
     }
 
-    /// <summary>Called by the timing stream when response bytes arrived.</summary>
-    public void OnResponseBytes(long timestamp)
+    /// <summary>
+    /// Called by the timing stream for every read that returned bytes (HTTP/2: of any frame);
+    /// <paramref name="responseStarts"/> when they begin the response (HTTP/2: a HEADERS frame of a request stream).
+    /// </summary>
+    public void OnBytesRead(long timestamp, bool responseStarts)
     {
         lock (_gate)
         {
-            if (FirstByteAt is null)
+            if (responseStarts && FirstByteAt is null)
             {
                 FirstByteAt = timestamp;
                 RequestSentAt = _lastWrite;
             }
-        }
-    }
 
-    /// <summary>Called by the timing stream for every read that returned bytes (HTTP/2: of any frame).</summary>
-    public void OnBytesRead(long timestamp)
-    {
-        lock (_gate)
-        {
             _lastRead = timestamp;
         }
     }

@@ -32,12 +32,7 @@ internal sealed class TimingStream(Stream inner, HttpConnector connector, TimePr
 
         var now = time.GetTimestamp();
         var responseStarts = _reads is null || _reads.Scan(read, static (type, flags, stream) => type == Http2FrameScanner.Headers && stream != 0);
-        if (responseStarts)
-        {
-            connector.Hop?.OnResponseBytes(now);
-        }
-
-        connector.Hop?.OnBytesRead(now);
+        connector.Hop?.OnBytesRead(now, responseStarts);
 
         if (_reads?.TakeGoAway() is { } goAway)
         {
