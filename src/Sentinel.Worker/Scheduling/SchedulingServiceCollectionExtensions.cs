@@ -19,6 +19,12 @@ internal static class SchedulingServiceCollectionExtensions
     internal const int QuartzConnections = 16;
 
     /// <summary>
+    /// How many statements each of the scheduler's connections keeps prepared: more than the result writer's, since the
+    /// clustered store's acquire, fire, completion and check-in statements all run again and again.
+    /// </summary>
+    internal const int QuartzPreparedStatements = 64;
+
+    /// <summary>
     /// Quartz, the probes, and the scheduler that keeps one job per enabled check. The <paramref name="options"/> are
     /// bound and registered by the host, since every role reads them.
     /// </summary>
@@ -85,8 +91,12 @@ internal static class SchedulingServiceCollectionExtensions
                 // A pool of its own, bounded: every fire and completion is a short transaction, and at hundreds a
                 // second a pool shared with the result writer and the probes' state grew to PostgreSQL's connection
                 // limit, so that with two nodes on one server both were refused connections.
-                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(
-                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections }.ConnectionString));
+                // Its statements are prepared as the result writer's are (Storage/DatabaseConnection): a fire runs the
+                // same dozen statements every time, and parsing and planning each again was most of PostgreSQL's work.
+                // Quartz keeps no session state (its locks are rows, its work transactions), so a connection goes back
+                // to the pool without the session reset that would otherwise run with the next fire's first statement.
+                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(DatabaseConnection.WithAutoPrepare(
+                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections, NoResetOnClose = true }.ConnectionString, QuartzPreparedStatements)));
                 store.UseSystemTextJsonSerializer();
                 store.UseClustering(cluster =>
                 {

@@ -44,8 +44,8 @@ internal sealed class DatabaseConnection : IAsyncDisposable
     /// </summary>
     public const int DefaultMaxAutoPrepare = 32;
 
-    /// <summary><paramref name="connectionString"/> with <see cref="DefaultMaxAutoPrepare"/> unless it sets its own.</summary>
-    internal static string WithAutoPrepare(string connectionString)
+    /// <summary><paramref name="connectionString"/> with <paramref name="statements"/> (by default <see cref="DefaultMaxAutoPrepare"/>) unless it sets its own.</summary>
+    internal static string WithAutoPrepare(string connectionString, int statements = DefaultMaxAutoPrepare)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
@@ -53,7 +53,7 @@ internal sealed class DatabaseConnection : IAsyncDisposable
             return connectionString;
         }
 
-        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = statements }.ConnectionString;
     }
 
     /// <summary>
