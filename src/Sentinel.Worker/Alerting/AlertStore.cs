@@ -156,9 +156,26 @@ internal sealed class AlertStore(NpgsqlDataSource dataSource) : IAlertStore
     /// Records that <paramref name="checkId"/> now serves <paramref name="fingerprint"/>; returns the fingerprint it served
     /// before when that one is served by no check any more (renewed everywhere), else null.
     /// </summary>
+    /// <remarks>
+    /// A check serves the same certificate run after run: that is decided on a plain read, with no lock, write or commit,
+    /// and <c>seen_at</c> is refreshed once per <see cref="BookkeepingRefresh"/>, as an alert's bookkeeping is. Another
+    /// certificate (or a check seen for the first time) takes the locked path, so that two nodes take turns on it.
+    /// </remarks>
     public async Task<string?> ServeAsync(string checkId, string fingerprint, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var peek = new NpgsqlCommand("SELECT fingerprint, seen_at FROM check_certificates WHERE check_id = $1", connection))
+        {
+            peek.Parameters.AddWithValue(checkId);
+            await using var reader = await peek.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                && reader.GetString(0) == fingerprint
+                && now - reader.GetFieldValue<DateTimeOffset>(1) < BookkeepingRefresh)
+            {
+                return null;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         string? previous;
         await using (var select = new NpgsqlCommand("SELECT fingerprint FROM check_certificates WHERE check_id = $1 FOR UPDATE", connection, transaction))

@@ -98,6 +98,42 @@ public sealed class CertificateAlertsTests(PostgresCluster postgres) : IDisposab
         await evaluator.EvaluateAsync(check, result with { StartedAt = _time.GetUtcNow() }, TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Serve_SameCertificateAgain_WritesOnlyOncePerRefreshAndAnotherOneStillRenews()
+    {
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var store = new AlertStore(database);
+        var cancel = TestContext.Current.CancellationToken;
+        async Task<(string Fingerprint, DateTimeOffset SeenAt)> RowAsync(string check)
+        {
+            var (fingerprint, seenAt) = (await database.QueryListAsync<(string, DateTime)>(
+                "SELECT fingerprint, seen_at FROM check_certificates WHERE check_id = @check", new { check }))[0];
+            return (fingerprint, new DateTimeOffset(seenAt, TimeSpan.Zero));
+        }
+
+        Assert.Null(await store.ServeAsync("api-a", "old", Now, cancel));
+        Assert.Null(await store.ServeAsync("api-b", "old", Now, cancel));
+
+        // The same certificate within the refresh: nothing written, seen_at stays.
+        Assert.Null(await store.ServeAsync("api-a", "old", Now.AddSeconds(30), cancel));
+        Assert.Equal(("old", Now), await RowAsync("api-a"), RowComparer);
+
+        // Past the refresh, seen_at moves on.
+        var later = Now + AlertStore.BookkeepingRefresh + TimeSpan.FromSeconds(1);
+        Assert.Null(await store.ServeAsync("api-a", "old", later, cancel));
+        Assert.Equal(("old", later), await RowAsync("api-a"), RowComparer);
+
+        // Another certificate is never skipped: renewed once no check serves the old one any more.
+        Assert.Null(await store.ServeAsync("api-a", "new", later.AddSeconds(1), cancel));
+        Assert.Equal(("new", later.AddSeconds(1)), await RowAsync("api-a"), RowComparer);
+        Assert.Equal("old", await store.ServeAsync("api-b", "new", later.AddSeconds(2), cancel));
+    }
+
+    /// <summary>Timestamps as PostgreSQL keeps them, to the microsecond.</summary>
+    private static readonly IEqualityComparer<(string Fingerprint, DateTimeOffset SeenAt)> RowComparer = EqualityComparer<(string Fingerprint, DateTimeOffset SeenAt)>.Create(
+        (a, b) => a.Fingerprint == b.Fingerprint && Math.Abs((a.SeenAt - b.SeenAt).TotalMilliseconds) < 0.001,
+        r => r.Fingerprint.GetHashCode(StringComparison.Ordinal));
+
     private CheckDefinition Check(string id, TlsServer server)
     {
         var caFile = Path.Combine(_directory.Path, "root.pem");
