@@ -45,6 +45,15 @@ internal static class CheckFailingRule
             return new AlertDecision(counted, null);
         }
 
+        if (failed && alert.State == AlertState.Firing && alert.Recent.Length >= rule.Within && !alert.Recent.AsSpan(alert.Recent.Length - rule.Within).Contains('P')
+            && !(rule.Repeat > TimeSpan.Zero && now - (alert.LastNotifiedAt ?? alert.Since) >= rule.Repeat))
+        {
+            // The same for a failure of a firing check whose window holds only failures: what a firing alert reads of its
+            // outcomes (the window a reminder quotes, the passes that resolve it) stays as it is, so a check that is down
+            // for hours does not write its alert at every run. A reminder that is due still takes the path below.
+            return new AlertDecision(counted, null);
+        }
+
         var recent = counted.Recent + (failed ? 'F' : 'P');
         if (recent.Length > AlertLimits.MaxRuns)
         {

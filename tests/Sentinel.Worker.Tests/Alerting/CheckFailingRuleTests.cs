@@ -180,6 +180,31 @@ public sealed class CheckFailingRuleTests
     }
 
     [Fact]
+    public void Apply_FailuresOfAFiringCheck_KeepOneWindowOfOutcomesAndStillRemindAndResolve()
+    {
+        var rule = Rule(after: 2, within: 3, resolveAfter: 2, repeat: TimeSpan.FromMinutes(6));
+        var check = Check();
+
+        Assert.Equal([null, null, AlertEvent.Firing, null], Feed(rule, check, 'D', 'U', 'D', 'D'));
+        Assert.Equal("FPFF", _alert.Recent);
+
+        // One more failure leaves the window all failures: from then on a failure changes only the bookkeeping.
+        Feed(rule, check, 'D');
+        Assert.Equal("FPFFF", _alert.Recent);
+        var before = _alert;
+        var failure = Down(check, _time.GetUtcNow());
+        var decision = CheckFailingRule.Apply(_alert, rule, check, failure, _time.GetUtcNow())!;
+        Assert.Null(decision.Event);
+        Assert.Equal(before with { LastResultId = failure.Id, LastResultAt = failure.StartedAt, UpdatedAt = _time.GetUtcNow() }, decision.Next);
+
+        // A reminder that is due is still sent, quoting a whole window of failures; one pass is not enough to resolve.
+        var events = Feed(rule, check, 'D', 'D', 'D', 'D', 'D', 'U');
+        Assert.Equal([null, null, null, AlertEvent.Reminder, null, null], events);
+        Assert.Equal(AlertState.Firing, _alert.State);
+        Assert.Equal([AlertEvent.Resolved], Feed(rule, check, 'U'));
+    }
+
+    [Fact]
     public void Apply_SameResultTwice_CountsItOnce()
     {
         var rule = Rule(after: 2);
