@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Results;
 
+using Sentinel.Worker.Storage;
+
 namespace Sentinel.Worker.Alerting;
 
 internal static class AlertingServiceCollectionExtensions
@@ -21,7 +23,8 @@ internal static class AlertingServiceCollectionExtensions
     {
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(AlertingConfiguration.Load(configuration)));
         services.AddSingleton<AlertPolicy>();
-        services.AddSingleton<AlertStore>();
+        // Its statements keep nothing in the session: its connections skip the reset (DatabaseConnection.StatementSource).
+        services.AddSingleton(sp => new AlertStore(sp.GetRequiredService<DatabaseConnection>().StatementSource));
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<AlertStore>());
         if (evaluate)
         {

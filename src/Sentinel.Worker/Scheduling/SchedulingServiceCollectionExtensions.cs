@@ -95,8 +95,8 @@ internal static class SchedulingServiceCollectionExtensions
                 // same dozen statements every time, and parsing and planning each again was most of PostgreSQL's work.
                 // Quartz keeps no session state (its locks are rows, its work transactions), so a connection goes back
                 // to the pool without the session reset that would otherwise run with the next fire's first statement.
-                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(DatabaseConnection.WithAutoPrepare(
-                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections, NoResetOnClose = true }.ConnectionString, QuartzPreparedStatements)));
+                store.UsePostgres(source => source.DataSourceFactory = _ => NpgsqlDataSource.Create(DatabaseConnection.WithoutSessionReset(DatabaseConnection.WithAutoPrepare(
+                    new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = QuartzConnections }.ConnectionString, QuartzPreparedStatements))));
                 store.UseSystemTextJsonSerializer();
                 store.UseClustering(cluster =>
                 {

@@ -34,6 +34,7 @@ internal sealed class DatabaseConnection : IAsyncDisposable
         }
 
         DataSource = NpgsqlDataSource.Create(WithAutoPrepare(ConnectionString));
+        StatementSource = NpgsqlDataSource.Create(WithoutSessionReset(WithAutoPrepare(ConnectionString)));
     }
 
     /// <summary>
@@ -45,15 +46,25 @@ internal sealed class DatabaseConnection : IAsyncDisposable
     public const int DefaultMaxAutoPrepare = 32;
 
     /// <summary><paramref name="connectionString"/> with <paramref name="statements"/> (by default <see cref="DefaultMaxAutoPrepare"/>) unless it sets its own.</summary>
-    internal static string WithAutoPrepare(string connectionString, int statements = DefaultMaxAutoPrepare)
+    internal static string WithAutoPrepare(string connectionString, int statements = DefaultMaxAutoPrepare) =>
+        WithDefault(connectionString, "MaxAutoPrepare", builder => builder.MaxAutoPrepare = statements);
+
+    /// <summary><paramref name="connectionString"/> with <c>No Reset On Close</c> unless it sets it (either way) itself.</summary>
+    internal static string WithoutSessionReset(string connectionString) =>
+        WithDefault(connectionString, "NoResetOnClose", builder => builder.NoResetOnClose = true);
+
+    /// <summary><paramref name="connectionString"/> as it is when it names <paramref name="key"/> (spaces and case aside), else with <paramref name="set"/> applied.</summary>
+    private static string WithDefault(string connectionString, string key, Action<NpgsqlConnectionStringBuilder> set)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals(key, StringComparison.OrdinalIgnoreCase)))
         {
             return connectionString;
         }
 
-        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = statements }.ConnectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        set(builder);
+        return builder.ConnectionString;
     }
 
     /// <summary>
@@ -70,6 +81,15 @@ internal sealed class DatabaseConnection : IAsyncDisposable
 
     /// <summary>Connections to the database; usable once <see cref="StartAsync"/> has returned.</summary>
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>
+    /// Connections for code that keeps nothing in the session between uses (statements and transactions only: no
+    /// advisory lock, temporary table, LISTEN or SET), which go back to the pool without Npgsql's session reset, seven
+    /// statements PostgreSQL would otherwise run with the connection's next use. What runs for every result takes its
+    /// connections here (alert evaluation's reads), where the reset had cost PostgreSQL more than the reads themselves.
+    /// A connection string that sets <c>No Reset On Close</c> keeps its own choice.
+    /// </summary>
+    public NpgsqlDataSource StatementSource { get; }
 
     /// <summary>
     /// The database the configuration selects (<see cref="DatabaseOptions"/> and <see cref="EmbeddedPostgresOptions"/>,
@@ -126,6 +146,7 @@ internal sealed class DatabaseConnection : IAsyncDisposable
 
         _disposed = true;
         await DataSource.DisposeAsync().ConfigureAwait(false);
+        await StatementSource.DisposeAsync().ConfigureAwait(false);
         await StopAsync().ConfigureAwait(false);
     }
 }

@@ -6,8 +6,11 @@ using Xunit;
 
 namespace Sentinel.Worker.Tests.Storage;
 
-/// <summary>What a short command does with the embedded cluster: it borrows a running one and stops only its own.</summary>
-public sealed class DatabaseConnectionTests
+/// <summary>
+/// What a short command does with the embedded cluster (it borrows a running one and stops only its own), and the
+/// connection settings Sentinel adds to what it is given.
+/// </summary>
+public sealed class DatabaseConnectionTests(PostgresCluster postgres)
 {
     [Fact]
     public async Task StartAsync_CommandFindsTheClusterRunning_BorrowsItAndLeavesItRunning()
@@ -72,5 +75,43 @@ public sealed class DatabaseConnectionTests
     public void WithAutoPrepare_ConnectionStringThatSetsIt_IsLeftAsItIs(string connectionString)
     {
         Assert.Equal(connectionString, DatabaseConnection.WithAutoPrepare(connectionString));
+    }
+
+    [Fact]
+    public void WithoutSessionReset_ConnectionStringThatSaysNothing_SkipsTheResetAndKeepsTheRest()
+    {
+        var statements = new NpgsqlConnectionStringBuilder(DatabaseConnection.WithoutSessionReset("Host=db.example;Username=sentinel;Password=secret"));
+
+        Assert.Equal((true, "db.example", "secret"), (statements.NoResetOnClose, statements.Host, statements.Password));
+    }
+
+    [Theory]
+    [InlineData("Host=db.example;No Reset On Close=false")]
+    [InlineData("Host=db.example;noresetonclose=False")]
+    public void WithoutSessionReset_ConnectionStringThatSetsIt_IsLeftAsItIs(string connectionString)
+    {
+        Assert.Equal(connectionString, DatabaseConnection.WithoutSessionReset(connectionString));
+    }
+
+    [Fact]
+    public async Task StatementSource_AConnectionBackFromThePool_KeepsItsSessionWhileTheDataSourceResetsIt()
+    {
+        await using var database = new DatabaseConnection(new DatabaseOptions { ConnectionString = await postgres.CreateDatabaseAsync() }, new EmbeddedPostgresOptions(), DatabaseUse.Command);
+
+        // A setting left in the session shows whether the pool reset it between two uses of its one idle connection.
+        Assert.Equal(("on", "off"), (await LeftOverAsync(database.StatementSource), await LeftOverAsync(database.DataSource)));
+    }
+
+    private static async Task<string> LeftOverAsync(NpgsqlDataSource source)
+    {
+        await using (var first = await source.OpenConnectionAsync(TestContext.Current.CancellationToken))
+        {
+            await using var set = new NpgsqlCommand("SET enable_seqscan = off", first);
+            await set.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        await using var second = await source.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var show = new NpgsqlCommand("SELECT current_setting('enable_seqscan') = 'off'", second);
+        return (bool)(await show.ExecuteScalarAsync(TestContext.Current.CancellationToken))! ? "on" : "off";
     }
 }
