@@ -28,7 +28,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly Task _running;
     private int _rejected;
 
-    private SmtpSink(int port, (string User, string Password)? credentials, X509Certificate2? certificate, bool implicitTls)
+    private SmtpSink(int port, (string User, string Password)? credentials, X509Certificate2? certificate, bool implicitTls, TimeSpan replyDelay)
     {
         Port = port;
         var options = new SmtpServerOptionsBuilder()
@@ -47,7 +47,7 @@ public sealed class SmtpSink : IAsyncDisposable
             })
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(new Store(_messages, _sessions));
+        services.Add(new Store(_messages, _sessions, replyDelay));
         services.Add(new Filter(this));
         if (credentials is { } c)
         {
@@ -69,10 +69,15 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>How many recipients were rejected.</summary>
     public int Rejected => Volatile.Read(ref _rejected);
 
-    /// <summary>Starts a sink on <paramref name="port"/> (default a free one) and waits until it accepts connections.</summary>
-    public static async Task<SmtpSink> StartAsync(int? port = null, (string User, string Password)? credentials = null, X509Certificate2? certificate = null, bool implicitTls = false)
+    /// <summary>
+    /// Starts a sink on <paramref name="port"/> (default a free one) and waits until it accepts connections. With a
+    /// <paramref name="replyDelay"/>, it keeps each message it receives and answers its end of data that much later, as a
+    /// slow server does that already has the message.
+    /// </summary>
+    public static async Task<SmtpSink> StartAsync(
+        int? port = null, (string User, string Password)? credentials = null, X509Certificate2? certificate = null, bool implicitTls = false, TimeSpan replyDelay = default)
     {
-        var sink = new SmtpSink(port ?? TcpPorts.Free(), credentials, certificate, implicitTls);
+        var sink = new SmtpSink(port ?? TcpPorts.Free(), credentials, certificate, implicitTls, replyDelay);
         await Eventually.WaitAsync(() => sink.Accepting(), TimeSpan.FromSeconds(10), $"the SMTP sink on port {sink.Port}");
         return sink;
     }
@@ -107,7 +112,7 @@ public sealed class SmtpSink : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Store(ConcurrentQueue<MimeMessage> messages, ConcurrentQueue<SmtpSession> sessions) : MessageStore
+    private sealed class Store(ConcurrentQueue<MimeMessage> messages, ConcurrentQueue<SmtpSession> sessions, TimeSpan replyDelay) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
@@ -115,6 +120,11 @@ public sealed class SmtpSink : IAsyncDisposable
             sessions.Enqueue(new SmtpSession(context.Pipe.IsSecure, context.Pipe.IsSecure ? context.Pipe.SslProtocol : null,
                 context.Authentication.IsAuthenticated ? context.Authentication.User : null));
             messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            if (replyDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(replyDelay, cancellationToken);
+            }
+
             return SmtpResponse.Ok;
         }
     }

@@ -152,10 +152,13 @@ internal sealed class OutboxSender : BackgroundService
             try
             {
                 await delivery.ExecuteAsync(
-                    async ct =>
+                    async _ =>
                     {
                         attempts++;
-                        await channel.DeliverAsync(message, ct).ConfigureAwait(false);
+
+                        // The round bounds the retries, not an attempt under way: one cut short after the server took
+                        // the message would send it again next round. Each channel bounds its own attempt (30 s).
+                        await channel.DeliverAsync(message, stoppingToken).ConfigureAwait(false);
                     },
                     round.Token).ConfigureAwait(false);
                 await MarkAsync(ct => _store.MarkSentAsync(message.Id, attempts, _time.GetUtcNow(), ct)).ConfigureAwait(false);

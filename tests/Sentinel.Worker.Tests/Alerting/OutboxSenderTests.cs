@@ -127,6 +127,25 @@ public sealed class OutboxSenderTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Sender_ServerAnswersAfterTheRoundEnds_TheAttemptFinishesAndTheMessageArrivesOnce()
+    {
+        // The server keeps the message and answers 1.5 s later, past a round of 1 s: cutting the attempt off there
+        // would give the row back and send the message again every round.
+        await using var smtp = await SmtpSink.StartAsync(replyDelay: TimeSpan.FromSeconds(1.5));
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        var policy = Policy(smtp.Port, "oncall@example.test");
+        await FireAsync(database, policy, "payments-api", "sre-oncall");
+
+        await using (await StartSenderAsync(database, policy, Fast with { Round = TimeSpan.FromSeconds(1) }))
+        {
+            await Eventually.WaitAsync(async () => await StateAsync(database) == "sent", Bound, "the row marked sent");
+        }
+
+        Assert.Single(smtp.Messages);
+        Assert.Equal(1L, await database.QueryValueAsync<long>("SELECT attempts FROM alert_outbox"));
+    }
+
+    [Fact]
     public async Task Sender_PermanentRejection_MarksFailedWithTheReasonAndDoesNotRetry()
     {
         await using var smtp = await SmtpSink.StartAsync();
