@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Sentinel.Probes.Checks;
 using Sentinel.Probes.Probing;
 using Sentinel.Probes.Protocols.Tls;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Api.Endpoints;
 using Sentinel.Worker.Results;
-
 using Sentinel.Worker.Storage;
 
 namespace Sentinel.Worker.Alerting;

@@ -37,7 +37,7 @@ internal static class CheckFailingRule
         }
 
         var failed = (result.Status == ProbeStatus.Down && !OnlyDrifted(result)) || (result.Status == ProbeStatus.Degraded && rule.Severity == AlertSeverity.Warning);
-        if (!failed && alert.State == AlertState.Ok && alert.Recent.Length >= rule.Within && !alert.Recent.AsSpan(alert.Recent.Length - rule.Within).Contains('F'))
+        if (!failed && alert.State == AlertState.Ok && WindowHoldsOnly(alert, rule, 'P'))
         {
             // A pass of an ok check whose window holds only passes: another pass changes no window, now or later (a
             // failure before the window can never come back into it), so the outcomes stay as they are and the alert
@@ -45,8 +45,7 @@ internal static class CheckFailingRule
             return new AlertDecision(counted, null);
         }
 
-        if (failed && alert.State == AlertState.Firing && alert.Recent.Length >= rule.Within && !alert.Recent.AsSpan(alert.Recent.Length - rule.Within).Contains('P')
-            && !(rule.Repeat > TimeSpan.Zero && now - (alert.LastNotifiedAt ?? alert.Since) >= rule.Repeat))
+        if (failed && alert.State == AlertState.Firing && WindowHoldsOnly(alert, rule, 'F') && !ReminderDue(alert, rule, now))
         {
             // The same for a failure of a firing check whose window holds only failures: what a firing alert reads of its
             // outcomes (the window a reminder quotes, the passes that resolve it) stays as it is, so a check that is down
@@ -69,7 +68,7 @@ internal static class CheckFailingRule
             case AlertState.Firing when passes >= rule.ResolveAfter:
                 // A fresh window after resolving: old failures do not count toward the next firing.
                 return Notify(counted with { State = AlertState.Resolved, Since = result.StartedAt, Recent = string.Empty }, AlertEvent.Resolved, now);
-            case AlertState.Firing when rule.Repeat > TimeSpan.Zero && now - (alert.LastNotifiedAt ?? alert.Since) >= rule.Repeat:
+            case AlertState.Firing when ReminderDue(alert, rule, now):
                 return Notify(counted, AlertEvent.Reminder, now);
             case AlertState.Firing:
                 return new AlertDecision(counted, null);
@@ -87,6 +86,14 @@ internal static class CheckFailingRule
                 return new AlertDecision(counted, null);
         }
     }
+
+    /// <summary>Whether the last <c>Within</c> outcomes the alert holds are all <paramref name="outcome"/> (a whole window of them).</summary>
+    private static bool WindowHoldsOnly(Alert alert, EffectiveAlertRule rule, char outcome) =>
+        alert.Recent.Length >= rule.Within && alert.Recent.AsSpan(alert.Recent.Length - rule.Within).IndexOfAnyExcept(outcome) < 0;
+
+    /// <summary>Whether a firing alert is due its reminder: <c>repeat</c> has passed since it last notified.</summary>
+    private static bool ReminderDue(Alert alert, EffectiveAlertRule rule, DateTimeOffset now) =>
+        rule.Repeat > TimeSpan.Zero && now - (alert.LastNotifiedAt ?? alert.Since) >= rule.Repeat;
 
     private static bool OnlyDrifted(ProbeResult result) =>
         result.Problems.Where(p => p.Severity == ProblemSeverity.Error).All(p => p.Category == FailureCategories.DnsDrift);
