@@ -187,12 +187,28 @@ internal sealed class ResultBatchWriter(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await CopyResultsAsync(connection, direct ? "results" : "results_incoming", batch, cancellationToken).ConfigureAwait(false);
         await CopyLatestAsync(connection, latest, cancellationToken).ConfigureAwait(false);
-        await using (var merge = new NpgsqlCommand(direct ? MergeIntoLatest : MergeIntoResults + ";" + MergeIntoLatest, connection, transaction))
+        await using (var merge = new NpgsqlBatch(connection, transaction))
         {
+            merge.BatchCommands.Add(direct ? Notify(batch) : new NpgsqlBatchCommand(MergeIntoResults));
+            merge.BatchCommands.Add(new NpgsqlBatchCommand(MergeIntoLatest));
             await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The notification of each row of <paramref name="batch"/>, copied into <c>results</c> by this transaction.</summary>
+    private static NpgsqlBatchCommand Notify(IReadOnlyList<ResultRow> batch)
+    {
+        var command = new NpgsqlBatchCommand(NotifyStored);
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.CheckId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Status).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.StartedAt.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.DurationMs).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.FailureCategory).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Node).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return command;
     }
 
     private static async Task CopyResultsAsync(NpgsqlConnection connection, string table, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
@@ -287,13 +303,37 @@ internal sealed class ResultBatchWriter(
         ) ON COMMIT DELETE ROWS
         """;
 
+    /// <summary>
+    /// What the rows of <c>results_incoming</c> add to <c>results</c>, each announced as <see cref="NotifyStored"/> does:
+    /// the rows stored already were announced when they were stored.
+    /// </summary>
     private const string MergeIntoResults = """
-        INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                             phases, measurements, problems, findings, details, node)
-        SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-               phases, measurements, problems, findings, details, node
-        FROM results_incoming
-        ON CONFLICT (id, started_at) DO NOTHING
+        WITH stored AS (
+            INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                                 phases, measurements, problems, findings, details, node)
+            SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                   phases, measurements, problems, findings, details, node
+            FROM results_incoming
+            ON CONFLICT (id, started_at) DO NOTHING
+            RETURNING id, check_id, status, started_at, duration_ms, failure_category, node)
+        SELECT count(pg_notify('sentinel_results', json_build_object(
+            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
+            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+        FROM stored
+        """;
+
+    /// <summary>
+    /// A notification on <see cref="NotificationListener.ResultsChannel"/> for each result of the batch, in its order,
+    /// delivered when the transaction commits, so that every node's event stream carries every result whichever node
+    /// stored it. One call per result in the writer's statement, rather than a row trigger on <c>results</c> (as
+    /// migration 0007 had it), whose machinery cost PostgreSQL more than the notification (migration 0011).
+    /// </summary>
+    private const string NotifyStored = """
+        SELECT count(pg_notify('sentinel_results', json_build_object(
+            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
+            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[])
+             AS stored (id, check_id, status, started_at, duration_ms, failure_category, node)
         """;
 
     /// <summary>
