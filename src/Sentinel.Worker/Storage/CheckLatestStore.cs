@@ -10,7 +10,9 @@ namespace Sentinel.Worker.Storage;
 /// Each check's latest stored result (<c>check_latest</c>, which the writer updates with every batch), as every node
 /// reads it: a restarted daemon rebuilds its <c>/metrics</c> view from it before the checks run again, and the history
 /// service (<see cref="ResultHistory"/>) answers every check's latest state from it. Joined with <c>checks</c>: a result
-/// may outlive its check.
+/// may outlive its check. <c>check_latest</c> points at the result (migration 0010); its JSON columns come from
+/// <c>results</c>, with a LEFT JOIN: a latest result older than the raw retention has lost them with its day's partition
+/// and reads as empty ones.
 /// </summary>
 internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes catalog)
 {
@@ -30,17 +32,18 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
         await using var command = dataSource.CreateCommand(
             """
             SELECT c.id, c.name, c.type, c.target, c.enabled, c.labels::text,
-                   l.result_id, l.started_at, l.status, l.duration_ms, l.phases::text, l.failure_layer, l.failure_category, l.failure_message, l.node,
+                   l.result_id, l.started_at, l.status, l.duration_ms, coalesce(lr.phases, '{}')::text, l.failure_layer, l.failure_category, l.failure_message, l.node,
                    coalesce(l.status_since, l.started_at),
                    f.started_at, f.status, f.failure_layer, f.failure_category, f.failure_message,
                    (SELECT p ->> 'hint' FROM jsonb_array_elements(CASE jsonb_typeof(f.problems) WHEN 'array' THEN f.problems ELSE '[]' END) AS p
                     ORDER BY (p ->> 'category') IS NOT DISTINCT FROM f.failure_category DESC LIMIT 1),
-                   CASE WHEN jsonb_typeof(l.measurements -> 'cert.days_left') = 'number'
-                        THEN l.started_at + (l.measurements ->> 'cert.days_left')::float8 * interval '1 day' END
+                   CASE WHEN jsonb_typeof(lr.measurements -> 'cert.days_left') = 'number'
+                        THEN l.started_at + (lr.measurements ->> 'cert.days_left')::float8 * interval '1 day' END
             FROM checks c
             LEFT JOIN check_latest l ON l.check_id = c.id
+            LEFT JOIN results lr ON lr.id = l.result_id AND lr.started_at = l.started_at
             LEFT JOIN LATERAL (
-                SELECT l.started_at, l.status, l.failure_layer, l.failure_category, l.failure_message, l.problems
+                SELECT l.started_at, l.status, l.failure_layer, l.failure_category, l.failure_message, lr.problems
                 WHERE l.status IN ('down', 'unknown')
                 UNION ALL
                 SELECT * FROM (
@@ -74,6 +77,19 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
         return checks;
     }
 
+    /// <summary>
+    /// The problems of a latest result whose row is gone from <c>results</c> (past the raw retention), rebuilt from the
+    /// failure <c>check_latest</c> keeps, so that the status derived from them (<see cref="ProbeResult.Status"/>) stays
+    /// the stored one: an error of the failure's layer when down, of the probe layer when unknown, a warning when degraded.
+    /// </summary>
+    private const string ProblemOfLatest = """
+        CASE WHEN l.status = 'up' THEN '[]'::jsonb
+             ELSE jsonb_build_array(jsonb_build_object(
+                 'layer', CASE WHEN l.status = 'unknown' THEN 'probe' ELSE coalesce(l.failure_layer, '') END,
+                 'category', coalesce(l.failure_category, ''), 'message', coalesce(l.failure_message, ''),
+                 'severity', CASE WHEN l.status = 'degraded' THEN 'warning' ELSE 'error' END)) END
+        """;
+
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static Dictionary<string, string> Labels(string json)
@@ -100,10 +116,12 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
     /// </summary>
     public async Task<IReadOnlyList<LatestState>> ListAsync(DateTimeOffset? updatedAfter, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT c.id, c.definition::text, c.source, l.result_id, l.started_at, l.duration_ms, l.phases::text, l.measurements::text,
-                   l.problems::text, l.findings::text, l.details::text, l.samples::text, l.node, l.updated_at
+        await using var command = dataSource.CreateCommand($$"""
+            SELECT c.id, c.definition::text, c.source, l.result_id, l.started_at, l.duration_ms, coalesce(r.phases, '{}')::text,
+                   coalesce(r.measurements, '{}')::text, coalesce(r.problems, {{ProblemOfLatest}})::text, coalesce(r.findings, '[]')::text, r.details::text,
+                   l.samples::text, l.node, l.updated_at
             FROM check_latest l JOIN checks c ON c.id = l.check_id
+            LEFT JOIN results r ON r.id = l.result_id AND r.started_at = l.started_at
             WHERE c.enabled AND ($1::timestamptz IS NULL OR l.updated_at > $1)
             ORDER BY c.id
             """);

@@ -7,7 +7,8 @@ using Sentinel.Worker.Resilience;
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
-/// What any node changed, heard from PostgreSQL: it LISTENs on the channels of the triggers of migration 0007. A change
+/// What any node changed, heard from PostgreSQL: it LISTENs on the channel of the checks table's trigger (migration 0007)
+/// and on the one every node's result writer announces its results on (<see cref="ResultBatchWriter"/>). A change
 /// of the checks table is one more source of <see cref="CheckChanges"/>, so that this node's scheduler and metrics view
 /// follow within moments rather than at the next poll; other parts take the notifications they need with
 /// <see cref="On"/> (the event stream takes both channels). Connecting again after the database went away goes through
@@ -18,7 +19,10 @@ internal sealed class NotificationListener : BackgroundService
     /// <summary>The channel of the <c>checks_changed</c> trigger; the payload is <c>{"check", "change"}</c>.</summary>
     public const string ChecksChannel = "sentinel_checks_changed";
 
-    /// <summary>The channel of the <c>results_stored</c> trigger; the payload is the result's id, check, status and timing.</summary>
+    /// <summary>
+    /// The channel of stored results, one notification per result sent by the writer that stored it; the payload is the
+    /// result's id, check, status and timing.
+    /// </summary>
     public const string ResultsChannel = "sentinel_results";
 
     private static readonly string[] Channels = [ChecksChannel, ResultsChannel];

@@ -5,10 +5,11 @@ using NpgsqlTypes;
 namespace Sentinel.Worker.Storage;
 
 /// <summary>
-/// Writes one batch of result rows to PostgreSQL in one transaction: binary COPY into a staging table, then into
-/// <c>results</c> what is not there yet (by id), and each check's newest row into <c>check_latest</c> unless a newer one
-/// is there. A batch written again — retried after a commit whose acknowledgement was lost, or replayed from the spill
-/// file after a crash — therefore adds each result once and never sets a check's latest state back. With a
+/// Writes one batch of result rows to PostgreSQL in one transaction: binary COPY straight into <c>results</c>, then each
+/// check's newest row into <c>check_latest</c> unless a newer one is there. A batch written again — retried after a
+/// commit whose acknowledgement was lost, or replayed from the spill file after a crash — fails that COPY on the ids
+/// stored already (the primary key); it is then written through a staging table, which adds to <c>results</c> only what
+/// is not there yet. Each result is thus stored once, and a check's latest state is never set back. With a
 /// <paramref name="retention"/>, results whose day is already past the raw retention are left out (<see cref="ResultRetention"/>).
 /// </summary>
 internal sealed class ResultBatchWriter(
@@ -159,69 +160,180 @@ internal sealed class ResultBatchWriter(
         }
 
         await _partitions.EnsureAsync(connection, batch.Select(r => r.StartedAt), cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-
-        await using (var import = await connection.BeginBinaryImportAsync(
-            "COPY results_incoming (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
-            "phases, measurements, problems, findings, details, samples, node, status_since, continues) FROM STDIN (FORMAT BINARY)",
-            cancellationToken).ConfigureAwait(false))
+        var latest = Latest(batch);
+        try
         {
-            var runs = StatusRuns.Of(batch);
-            foreach (var row in batch)
-            {
-                await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Phases, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Measurements, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Problems, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Findings, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(import, row.Details, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Samples, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                var run = runs.TryGetValue(row.Id, out var newest) ? newest : new StatusRun(row.StartedAt, false);
-                await import.WriteAsync(run.Since.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                await import.WriteAsync(run.Continues, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-            }
-
-            await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await WriteTransactionAsync(connection, batch, latest, direct: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Some of the batch is stored already (written again after a lost commit acknowledgement, or replayed after
+            // a crash): the transaction is rolled back, and the batch goes through the staging table, which adds what
+            // is not there yet.
+            await WriteTransactionAsync(connection, batch, latest, direct: false, cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var merge = new NpgsqlCommand(MergeIntoResults + ";" + MergeIntoLatest, connection, transaction))
+        metrics.Written(batch.Count, time.GetElapsedTime(started));
+        retention?.Report(expired);
+    }
+
+    /// <summary>
+    /// One transaction: the rows into <c>results</c> — <paramref name="direct"/>ly by COPY, which fails on an id stored
+    /// already, or through the staging table, skipping those — then each check's newest row into <c>check_latest</c>.
+    /// </summary>
+    private static async Task WriteTransactionAsync(
+        NpgsqlConnection connection, IReadOnlyList<ResultRow> batch, IReadOnlyList<(ResultRow Row, StatusRun Run)> latest, bool direct, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await CopyResultsAsync(connection, direct ? "results" : "results_incoming", batch, cancellationToken).ConfigureAwait(false);
+        await CopyLatestAsync(connection, latest, cancellationToken).ConfigureAwait(false);
+        await using (var merge = new NpgsqlBatch(connection, transaction))
         {
+            merge.BatchCommands.Add(direct ? Notify(batch) : new NpgsqlBatchCommand(MergeIntoResults));
+            merge.BatchCommands.Add(new NpgsqlBatchCommand(MergeIntoLatest));
             await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        metrics.Written(batch.Count, time.GetElapsedTime(started));
-        retention?.Report(expired);
+    }
+
+    /// <summary>The notification of each row of <paramref name="batch"/>, copied into <c>results</c> by this transaction.</summary>
+    private static NpgsqlBatchCommand Notify(IReadOnlyList<ResultRow> batch)
+    {
+        var command = new NpgsqlBatchCommand(NotifyStored);
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.CheckId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Status).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.StartedAt.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.DurationMs).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.FailureCategory).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Node).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return command;
+    }
+
+    private static async Task CopyResultsAsync(NpgsqlConnection connection, string table, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
+    {
+        await using var import = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+            "phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false);
+        foreach (var row in batch)
+        {
+            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Phases, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Measurements, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Problems, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Findings, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.Details, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        }
+
+        await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Each check's newest row of the batch, with since when its status holds as far as the batch tells.</summary>
+    private static List<(ResultRow Row, StatusRun Run)> Latest(IReadOnlyList<ResultRow> batch)
+    {
+        var runs = StatusRuns.Of(batch);
+        var latest = new List<(ResultRow, StatusRun)>(runs.Count);
+        foreach (var row in batch)
+        {
+            // Removed when taken: a row twice in the batch (replayed twice) is one check's newest once.
+            if (runs.Remove(row.Id, out var run))
+            {
+                latest.Add((row, run));
+            }
+        }
+
+        return latest;
+    }
+
+    private static async Task CopyLatestAsync(NpgsqlConnection connection, IReadOnlyList<(ResultRow Row, StatusRun Run)> latest, CancellationToken cancellationToken)
+    {
+        await using var import = await connection.BeginBinaryImportAsync(
+            "COPY latest_incoming (check_id, id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+            "samples, node, status_since, continues) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false);
+        foreach (var (row, run) in latest)
+        {
+            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Samples, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(run.Since.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            await import.WriteAsync(run.Continues, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+        }
+
+        await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A row as the spill file holds it: what a log line shows of a row PostgreSQL refused.</summary>
     private static string Spilled(ResultRow row) => System.Text.Json.JsonSerializer.Serialize(row, ResultRowJson.Default.ResultRow);
 
+    /// <summary>
+    /// The staging tables of the writer's session: a batch's rows for <see cref="MergeIntoResults"/>, and each check's
+    /// newest row of the batch for <see cref="MergeIntoLatest"/>. Emptied by each commit or rollback.
+    /// </summary>
     private const string StagingTable = """
         CREATE TEMP TABLE IF NOT EXISTS results_incoming (
             id uuid NOT NULL, check_id text NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
             status text NOT NULL, failure_layer text, failure_category text, failure_message text,
             phases jsonb NOT NULL, measurements jsonb NOT NULL, problems jsonb NOT NULL, findings jsonb NOT NULL,
-            details jsonb, samples jsonb NOT NULL, node text NOT NULL, status_since timestamptz NOT NULL, continues boolean NOT NULL
+            details jsonb, node text NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS latest_incoming (
+            check_id text NOT NULL, id uuid NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
+            status text NOT NULL, failure_layer text, failure_category text, failure_message text,
+            samples jsonb NOT NULL, node text NOT NULL, status_since timestamptz NOT NULL, continues boolean NOT NULL
         ) ON COMMIT DELETE ROWS
         """;
 
+    /// <summary>
+    /// What the rows of <c>results_incoming</c> add to <c>results</c>, each announced as <see cref="NotifyStored"/> does:
+    /// the rows stored already were announced when they were stored.
+    /// </summary>
     private const string MergeIntoResults = """
-        INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                             phases, measurements, problems, findings, details, node)
-        SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-               phases, measurements, problems, findings, details, node
-        FROM results_incoming
-        ON CONFLICT (id, started_at) DO NOTHING
+        WITH stored AS (
+            INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                                 phases, measurements, problems, findings, details, node)
+            SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                   phases, measurements, problems, findings, details, node
+            FROM results_incoming
+            ON CONFLICT (id, started_at) DO NOTHING
+            RETURNING id, check_id, status, started_at, duration_ms, failure_category, node)
+        SELECT count(pg_notify('sentinel_results', json_build_object(
+            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
+            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+        FROM stored
+        """;
+
+    /// <summary>
+    /// A notification on <see cref="NotificationListener.ResultsChannel"/> for each result of the batch, in its order,
+    /// delivered when the transaction commits, so that every node's event stream carries every result whichever node
+    /// stored it. One call per result in the writer's statement, rather than a row trigger on <c>results</c> (as
+    /// migration 0007 had it), whose machinery cost PostgreSQL more than the notification (migration 0011).
+    /// </summary>
+    private const string NotifyStored = """
+        SELECT count(pg_notify('sentinel_results', json_build_object(
+            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
+            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[])
+             AS stored (id, check_id, status, started_at, duration_ms, failure_category, node)
         """;
 
     /// <summary>
@@ -230,19 +342,17 @@ internal sealed class ResultBatchWriter(
     /// </summary>
     private const string MergeIntoLatest = """
         INSERT INTO check_latest AS latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category,
-                                            failure_message, phases, measurements, problems, findings, details, samples, node, updated_at, status_since)
-        SELECT DISTINCT ON (i.check_id) i.check_id, i.id, i.started_at, i.duration_ms, i.status, i.failure_layer, i.failure_category,
-               i.failure_message, i.phases, i.measurements, i.problems, i.findings, i.details, i.samples, i.node, now(),
+                                            failure_message, samples, node, updated_at, status_since)
+        SELECT i.check_id, i.id, i.started_at, i.duration_ms, i.status, i.failure_layer, i.failure_category,
+               i.failure_message, i.samples, i.node, now(),
                CASE WHEN i.continues AND s.status = i.status AND s.started_at < i.started_at THEN coalesce(s.status_since, s.started_at) ELSE i.status_since END
-        FROM results_incoming i
+        FROM latest_incoming i
         LEFT JOIN check_latest s ON s.check_id = i.check_id
-        ORDER BY i.check_id, i.started_at DESC
         ON CONFLICT (check_id) DO UPDATE SET
             result_id = EXCLUDED.result_id, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
             status = EXCLUDED.status, failure_layer = EXCLUDED.failure_layer, failure_category = EXCLUDED.failure_category,
-            failure_message = EXCLUDED.failure_message, phases = EXCLUDED.phases, measurements = EXCLUDED.measurements,
-            problems = EXCLUDED.problems, findings = EXCLUDED.findings, details = EXCLUDED.details,
-            samples = EXCLUDED.samples, node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, status_since = EXCLUDED.status_since
+            failure_message = EXCLUDED.failure_message, samples = EXCLUDED.samples, node = EXCLUDED.node,
+            updated_at = EXCLUDED.updated_at, status_since = EXCLUDED.status_since
         WHERE latest.started_at < EXCLUDED.started_at
         """;
 

@@ -127,7 +127,7 @@ internal static class StoredResults
     private static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 }
 
-/// <summary>The stored columns of one result, as <c>check_latest</c> (or <c>results</c>, with samples) holds them.</summary>
+/// <summary>The stored columns of one result, as <c>results</c> holds them, with the samples <c>check_latest</c> keeps.</summary>
 internal sealed record StoredResultRow(
     Guid Id,
     DateTimeOffset StartedAt,

@@ -1,6 +1,14 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Sentinel.Probes.Checks;
+using Sentinel.Probes.Probing;
 using Sentinel.Testing;
+using Sentinel.Worker.Results;
+using Sentinel.Worker.Storage;
 using Xunit;
 
 namespace Sentinel.Api.Tests.Endpoints;
@@ -42,15 +50,63 @@ public sealed class EventsEndpointsTests(PostgresCluster postgres)
         var client = host.Client(await host.CreateKeyAsync("ci", "read"));
         await using var stream = await EventStream.OpenAsync(client, "/v1/events?check=far-away");
 
-        await host.Database.ExecuteAsync(
-            """
-            INSERT INTO results (check_id, started_at, duration_ms, status, phases, measurements, problems, findings, node)
-            VALUES ('far-away', now(), 12.5, 'down', '{}', '{}', '[]', '[]', 'other-node')
-            """);
+        // The other node's writer, on a connection of its own.
+        await using var otherNode = NpgsqlDataSource.Create(host.Database.ConnectionString);
+        using var meter = new Meter("other-node");
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
+        await using var writer = new ResultBatchWriter(otherNode, metrics, TimeProvider.System, Bound, NullLogger.Instance);
+        var check = new CheckDefinition { Id = "far-away", Name = "far-away", Type = "tcp", Target = "127.0.0.1:9" };
+        var builder = new ProbeResultBuilder(check);
+        builder.Fail("tcp", "tcp_refused", "127.0.0.1:9 refused the connection", "start it");
+        var startedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+        startedAt = startedAt.AddTicks(-(startedAt.Ticks % TimeSpan.TicksPerMillisecond));
+        var row = ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt, Duration = TimeSpan.FromMilliseconds(12.5) }, "other-node");
+        await writer.WriteAsync([row], Ct);
 
         var result = await stream.NextAsync(e => e.Type == "result");
-        Assert.Equal("other-node", result.Data.GetProperty("node").GetString());
-        Assert.Equal("down", result.Data.GetProperty("status").GetString());
+        Assert.Equal(
+            (row.Id.ToString(), "far-away", "down", startedAt, 12.5, "tcp_refused", "other-node"),
+            (result.Data.GetProperty("id").GetString(), result.Data.GetProperty("check").GetString(), result.Data.GetProperty("status").GetString(),
+             result.Data.GetProperty("startedAt").GetDateTimeOffset(), result.Data.GetProperty("durationMs").GetDouble(),
+             result.Data.GetProperty("category").GetString(), result.Data.GetProperty("node").GetString()));
+    }
+
+    [Fact]
+    public async Task Stream_BatchWrittenAgain_CarriesOnlyTheResultsNotStoredBefore()
+    {
+        await using var host = await ApiTestHost.StartAsync(postgres);
+        var client = host.Client(await host.CreateKeyAsync("ci", "read"));
+        await using var stream = await EventStream.OpenAsync(client, "/v1/events?check=replayed");
+        await using var otherNode = NpgsqlDataSource.Create(host.Database.ConnectionString);
+        using var meter = new Meter("other-node");
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
+        await using var writer = new ResultBatchWriter(otherNode, metrics, TimeProvider.System, Bound, NullLogger.Instance);
+        var check = new CheckDefinition { Id = "replayed", Name = "replayed", Type = "tcp", Target = "127.0.0.1:9" };
+        var rows = Enumerable.Range(0, 3).Select(i =>
+        {
+            var startedAt = DateTimeOffset.UtcNow.AddSeconds(i - 10);
+            return ResultRow.From(new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "other-node");
+        }).ToList();
+
+        // The first written, then all three, as a replay after a crash that followed the first commit writes them.
+        await writer.WriteAsync([rows[0]], Ct);
+        await writer.WriteAsync(rows, Ct);
+
+        var ids = new List<string?>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await stream.NextAsync(e => e.Type == "result")).Data.GetProperty("id").GetString());
+        }
+
+        Assert.Equal(rows.Select(r => r.Id.ToString()), ids);
     }
 
     [Fact]

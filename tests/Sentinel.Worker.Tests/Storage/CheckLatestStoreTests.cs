@@ -68,8 +68,10 @@ public sealed class CheckLatestStoreTests(PostgresCluster postgres)
         await using var dataSource = NpgsqlDataSource.Create(database);
         await StoreChecksAsync(dataSource, """{ "id": "details", "type": "tcp", "target": "127.0.0.1:9" }""");
         await dataSource.ExecuteAsync("""
-            INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, phases, measurements, problems, findings, details, samples, node)
-            VALUES ('details', gen_random_uuid(), now(), 1, 'up', '{"connect": 1}', '{"x": 1e400}', '[{"layer": 1}]', '[7]', '{"remote": "127.0.0.1:9"}', '{"not": "an array"}', 'n')
+            INSERT INTO results (id, check_id, started_at, duration_ms, status, phases, measurements, problems, findings, details, node)
+            VALUES ('0193a000-0000-7000-8000-000000000001', 'details', '2026-12-01T00:00:00Z', 1, 'up', '{"connect": 1}', '{"x": 1e400}', '[{"layer": 1}]', '[7]', '{"remote": "127.0.0.1:9"}', 'n');
+            INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, samples, node)
+            VALUES ('details', '0193a000-0000-7000-8000-000000000001', '2026-12-01T00:00:00Z', 1, 'up', '{"not": "an array"}', 'n')
             """);
 
         var latest = await new CheckLatestStore(dataSource, ProbeCatalog.Default).ListAsync(TestContext.Current.CancellationToken);
@@ -81,6 +83,38 @@ public sealed class CheckLatestStoreTests(PostgresCluster postgres)
         Assert.Empty(result.Samples);
         Assert.Empty(result.Findings);
         Assert.Equal(ProbeStatus.Down, result.Status);
+    }
+
+    [Fact]
+    public async Task ListAsync_LatestResultGoneWithItsPartition_KeepsItsStatusWithoutItsPhases()
+    {
+        var database = await postgres.CreateMigratedDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        await StoreChecksAsync(dataSource,
+            """{ "id": "down", "type": "tcp", "target": "127.0.0.1:9" }""",
+            """{ "id": "degraded", "type": "tcp", "target": "127.0.0.1:9" }""",
+            """{ "id": "unknown", "type": "tcp", "target": "127.0.0.1:9" }""",
+            """{ "id": "up", "type": "tcp", "target": "127.0.0.1:9" }""");
+
+        // Latest rows whose results are past the raw retention: their day's partition was dropped.
+        await dataSource.ExecuteAsync("""
+            INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, samples, node)
+            VALUES ('down', gen_random_uuid(), '2026-01-01T00:00:00Z', 3, 'down', 'tcp', 'tcp_refused', '127.0.0.1:9 refused the connection', '[]', 'n'),
+                   ('degraded', gen_random_uuid(), '2026-01-01T00:00:00Z', 3, 'degraded', NULL, NULL, NULL, '[]', 'n'),
+                   ('unknown', gen_random_uuid(), '2026-01-01T00:00:00Z', 3, 'unknown', 'probe', 'probe_error', 'no sockets left', '[]', 'n'),
+                   ('up', gen_random_uuid(), '2026-01-01T00:00:00Z', 3, 'up', NULL, NULL, NULL, '[]', 'n')
+            """);
+
+        var latest = await new CheckLatestStore(dataSource, ProbeCatalog.Default).ListAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            [("degraded", ProbeStatus.Degraded), ("down", ProbeStatus.Down), ("unknown", ProbeStatus.Unknown), ("up", ProbeStatus.Up)],
+            latest.Select(l => (l.Check.Id, l.Result.Status)));
+        Assert.All(latest, l => Assert.Empty(l.Result.Phases));
+        Assert.All(latest, l => Assert.Empty(l.Result.Measurements));
+        var down = latest.Single(l => l.Check.Id == "down").Result;
+        Assert.Equal(("tcp", "tcp_refused", "127.0.0.1:9 refused the connection"), (down.Failure!.Layer, down.Failure.Category, down.Failure.Message));
+        Assert.Equal(TimeSpan.FromMilliseconds(3), down.Duration);
     }
 
     private static IEnumerable<(string Name, string Value)> Texts(IReadOnlyDictionary<string, MeasurementValue> measurements) =>

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Sentinel.Probes;
+using Sentinel.Probes.Probing;
+using Sentinel.Probes.Reporting;
 using Sentinel.Testing;
 using Sentinel.Worker.Storage;
 using Xunit;
@@ -92,6 +95,42 @@ public sealed class MigrationsTests(PostgresCluster postgres)
         Assert.Equal([("a", "down"), ("b", "up")], await dataSource.QueryListAsync<(string, string)>("SELECT check_id, status FROM check_latest ORDER BY check_id"));
         Assert.Equal(3, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM path_hops"));
         Assert.False(await dataSource.QueryValueAsync<bool>("SELECT to_regclass('results_unpartitioned') IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CheckLatestWithItsOwnCopyOfTheResult_ReadsTheSameFromResults()
+    {
+        await using var database = PostgresCluster.Connect(await postgres.CreateDatabaseAsync());
+        var dataSource = database.DataSource;
+        await Migrations(database).ApplyAsync(TestContext.Current.CancellationToken, upTo: "0009_check_latest_since.sql");
+        await dataSource.ExecuteAsync("""
+            INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                                 phases, measurements, problems, findings, details, node)
+            VALUES ('0193a000-0000-7000-8000-000000000002', 'web', '2026-12-01T10:00:00Z', 4.5, 'down', 'tcp', 'tcp_refused', 'refused',
+                    '{"connect": 4.5}', '{"tcp.duration.connect_ms": 4.5}',
+                    '[{"layer": "tcp", "category": "tcp_refused", "severity": "error", "message": "refused", "hint": "start it"}]', '[]',
+                    '{"remote": "127.0.0.1:9"}', 'n1');
+            INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                                      phases, measurements, problems, findings, details, samples, node, status_since)
+            SELECT check_id, id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
+                   phases, measurements, problems, findings, details, '[{"metric": "probe_ip_protocol", "value": 4, "labels": []}]', node, started_at
+            FROM results;
+            """);
+
+        await Migrations(database).ApplyAsync(TestContext.Current.CancellationToken);
+        await new CheckStore(dataSource).SyncFileChecksAsync(
+            [Sentinel.Probes.Checks.CheckParser.Parse("""{ "id": "web", "type": "tcp", "target": "127.0.0.1:9" }""", "web.json", ProbeCatalog.Default.Checks)],
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, await dataSource.QueryValueAsync<long>(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'check_latest' AND column_name IN ('phases', 'measurements', 'problems', 'findings', 'details')"));
+        var latest = Assert.Single(await new CheckLatestStore(dataSource, ProbeCatalog.Default).ListAsync(TestContext.Current.CancellationToken)).Result;
+        Assert.Equal((ProbeStatus.Down, TimeSpan.FromMilliseconds(4.5)), (latest.Status, latest.Duration));
+        Assert.Equal([new PhaseTiming("connect", TimeSpan.FromMilliseconds(4.5))], latest.Phases);
+        Assert.Equal(4.5, latest.Measurements["tcp.duration.connect_ms"].Number);
+        Assert.Equal("start it", Assert.Single(latest.Problems).Hint);
+        Assert.Equal("{\"remote\": \"127.0.0.1:9\"}", ProbeResultJson.Details(latest));
+        Assert.Equal(4, Assert.Single(latest.Samples).Value);
     }
 
     private static Migrations Migrations(DatabaseConnection database) => new(database, NullLogger<Migrations>.Instance);

@@ -162,11 +162,14 @@ public sealed class ResultHistoryTests(PostgresCluster postgres)
         var runs = latestRuns.Select(r => (r.Check, Id: Guid.CreateVersion7(r.StartedAt), r.StartedAt, r.Status, r.Failure)).ToList();
         foreach (var run in runs)
         {
+            // The latest row points at its result, which holds the phases.
             await dataSource.ExecuteAsync(
-                "INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
+                "INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
                 "phases, measurements, problems, findings, node) " +
-                "VALUES (@check, @id, @startedAt, 42.5, @status, CASE WHEN @status = 'down' THEN 'tcp' END, CASE WHEN @status = 'down' THEN 'tcp_refused' END, " +
-                "@failure, '{\"resolve\": 1.5, \"connect\": 0.25}', '{}', '[]', '[]', 'node-2')",
+                "VALUES (@id, @check, @startedAt, 42.5, @status, CASE WHEN @status = 'down' THEN 'tcp' END, CASE WHEN @status = 'down' THEN 'tcp_refused' END, " +
+                "@failure, '{\"resolve\": 1.5, \"connect\": 0.25}', '{}', '[]', '[]', 'node-2');" +
+                "INSERT INTO check_latest (check_id, result_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, node) " +
+                "SELECT check_id, id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, node FROM results WHERE id = @id",
                 new { check = run.Check, id = run.Id, startedAt = run.StartedAt.UtcDateTime, status = run.Status, failure = run.Failure });
         }
 

@@ -217,6 +217,58 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task BatchWriter_BatchPartlyStoredAlready_AddsOnlyTheRowsNotThereAndMovesTheLatestOn()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateMigratedDatabaseAsync());
+        using var meter = new Meter("test");
+        var written = new List<long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "sentinel_results_written_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => written.Add(value));
+        listener.Start();
+        using var spill = new TempDirectory("sentinel-spill");
+        using var spillFile = new ResultSpill(spill.Path, 1L << 20, NullLogger.Instance);
+        var ready = new DatabaseState();
+        ready.MarkReady();
+        var metrics = new ResultStorageMetrics(meter, new ResultBuffer(Options.Create(new ResultOptions())), spillFile, new ResultStorageState(TimeProvider.System), ready);
+        await using var writer = new ResultBatchWriter(dataSource, metrics, TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger.Instance);
+        var t0 = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        ResultRow Run(string id, int minute)
+        {
+            var check = new CheckDefinition { Id = id, Name = id, Type = "tcp", Target = "127.0.0.1:9" };
+            var startedAt = t0.AddMinutes(minute);
+            return ResultRow.From(new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "node-1");
+        }
+
+        var (a0, a1, b0, c0) = (Run("a", 0), Run("a", 1), Run("b", 0), Run("c", 0));
+        async Task<(long Rows, long Ids, string Latest)> StoredAfter(params ResultRow[] batch)
+        {
+            await writer.WriteAsync(batch, TestContext.Current.CancellationToken);
+            var latest = await dataSource.QueryListAsync<string>(
+                "SELECT l.check_id || '@' || r.started_at AT TIME ZONE 'UTC' FROM check_latest l JOIN results r ON r.id = l.result_id ORDER BY l.check_id");
+            return (await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results"),
+                await dataSource.QueryValueAsync<long>("SELECT count(DISTINCT id) FROM results"), string.Join(", ", latest));
+        }
+
+        Assert.Equal((2, 2, "a@2026-12-07 10:00:00, b@2026-12-07 10:00:00"), await StoredAfter(a0, b0));
+
+        // Replayed after a crash that followed the commit: the stored rows again, with new ones (one of them twice).
+        Assert.Equal((4, 4, "a@2026-12-07 10:01:00, b@2026-12-07 10:00:00, c@2026-12-07 10:00:00"), await StoredAfter(a0, a1, b0, c0, a1));
+
+        // Only rows stored already, older than the latest: nothing changes.
+        Assert.Equal((4, 4, "a@2026-12-07 10:01:00, b@2026-12-07 10:00:00, c@2026-12-07 10:00:00"), await StoredAfter(a0));
+
+        // Each batch written whole, none of its rows refused as data (which would write the others one by one).
+        Assert.Equal([0, 2, 5, 1], written);
+    }
+
+    [Fact]
     public async Task BatchWriter_EveryCheckRunAgainAndAgain_CheckLatestIsRewrittenInPlaceAndKeepsItsSize()
     {
         // A cluster of its own: pruning an old row version waits for every snapshot that may still see it, and the
