@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Installs what Sentinel and its tests need, when it is missing. Sourced by run.sh and test.sh.
 # Idempotent: a machine that has everything installs nothing and touches no package list.
 
