@@ -46,7 +46,7 @@ public sealed class StatusPageFleet(PostgresCluster postgres) : IAsyncLifetime
             $$"""{ "id": "xss", "name": "{{HostileName}}", "type": "tcp", "target": "127.0.0.1:{{TcpPorts.Free()}}", "interval": "1h" }""",
             $$"""{ "id": "tls-soon", "type": "tls", "target": "{{soon.Target}}", "interval": "1h", "tls": { "caFile": "{{ca}}" } }""",
             $$"""{ "id": "tls-later", "type": "tls", "target": "{{later.Target}}", "interval": "1h", "tls": { "caFile": "{{ca}}" } }""",
-            ChecksEndpointsTests.Tcp("never", Host, "1h"),
+            ChecksEndpointsTests.Tcp("never", Host, NeverDueInterval(DateTimeOffset.UtcNow)),
         ];
         foreach (var check in checks)
         {
@@ -62,6 +62,18 @@ public sealed class StatusPageFleet(PostgresCluster postgres) : IAsyncLifetime
         await Eventually.WaitAsync(async () => await Host.Database.QueryValueAsync<long>("SELECT count(*) FROM check_latest") == States.Count - 1,
             TimeSpan.FromSeconds(20), "every run to be stored");
     }
+
+    /// <summary>
+    /// An interval for the check that must not run while the class runs. The scheduler fires a check at an offset into
+    /// its interval derived from its id (<see cref="Sentinel.Worker.Scheduling.FireTimes"/>), so a fixed interval of an
+    /// hour made "never" run whenever the class ran in the minute of the hour its offset falls on: of 20 to 24 hours,
+    /// the first whose next fire is more than an hour away.
+    /// </summary>
+    private static string NeverDueInterval(DateTimeOffset now) =>
+        Enumerable.Range(20, 5).Select(hours => TimeSpan.FromHours(hours))
+            .Where(interval => Sentinel.Worker.Scheduling.FireTimes.First("never", interval, now) - now > TimeSpan.FromHours(1))
+            .Select(interval => $"{interval.TotalHours:0}h")
+            .First();
 
     private TlsServer Serve(DateTimeOffset notAfter)
     {
