@@ -233,7 +233,10 @@ public sealed class HttpsProbeTests(TlsPki pki) : IClassFixture<TlsPki>
         // HTTP/2 frames are followed: processing is the wait for the response's HEADERS, not the server's SETTINGS.
         Assert.True(h2.Phase("processing") >= TimeSpan.FromMilliseconds(24), $"processing {h2.Phase("processing")}");
         Assert.True(h2.Phase("processing") + h2.Phase("transfer") >= TimeSpan.FromMilliseconds(44));
-        Assert.True(h2.Phase("transfer") >= TimeSpan.FromMilliseconds(10), $"transfer {h2.Phase("transfer")}");
+        // The body's three chunks take 20 ms on the server; a busy machine can deliver the HEADERS frame late and shorten
+        // what is left of that for transfer (8.4 ms seen under the whole suite), but not to nothing, which is what it
+        // reads when the body's DATA frames are counted into processing.
+        Assert.True(h2.Phase("transfer") >= TimeSpan.FromMilliseconds(2), $"transfer {h2.Phase("transfer")}");
         Assert.Equal(1.1, h1.Measurements["http.version"].Number);
     }
 
