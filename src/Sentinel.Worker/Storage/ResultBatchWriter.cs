@@ -214,20 +214,11 @@ internal sealed class ResultBatchWriter(
     private static async Task CopyResultsAsync(NpgsqlConnection connection, string table, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
     {
         await using var import = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
-            "phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
+            $"COPY {table} ({RunColumns}, phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
         foreach (var row in batch)
         {
-            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteRunAsync(import, row, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Phases, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Measurements, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Problems, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
@@ -259,20 +250,11 @@ internal sealed class ResultBatchWriter(
     private static async Task CopyLatestAsync(NpgsqlConnection connection, IReadOnlyList<(ResultRow Row, StatusRun Run)> latest, CancellationToken cancellationToken)
     {
         await using var import = await connection.BeginBinaryImportAsync(
-            "COPY latest_incoming (check_id, id, started_at, duration_ms, status, failure_layer, failure_category, failure_message, " +
-            "samples, node, status_since, continues) FROM STDIN (FORMAT BINARY)",
+            $"COPY latest_incoming ({RunColumns}, samples, node, status_since, continues) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
         foreach (var (row, run) in latest)
         {
-            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteRunAsync(import, row, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Samples, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(run.Since.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
@@ -355,6 +337,23 @@ internal sealed class ResultBatchWriter(
             updated_at = EXCLUDED.updated_at, status_since = EXCLUDED.status_since
         WHERE latest.started_at < EXCLUDED.started_at
         """;
+
+    /// <summary>The columns every COPY of the writer begins with, as <see cref="WriteRunAsync"/> writes them.</summary>
+    private const string RunColumns = "id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message";
+
+    /// <summary>Starts a COPY row with <see cref="RunColumns"/>, in that order.</summary>
+    private static async Task WriteRunAsync(NpgsqlBinaryImporter import, ResultRow row, CancellationToken cancellationToken)
+    {
+        await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(row.CheckId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(row.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(row.DurationMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(row.Status, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(import, row.FailureLayer, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(import, row.FailureCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(import, row.FailureMessage, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+    }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
         value is null ? import.WriteNullAsync(cancellationToken) : import.WriteAsync(value, type, cancellationToken);
