@@ -125,6 +125,10 @@ public sealed record ResultHistoryPage(
 /// <param name="FailureCategory">The failure's stable category, when it failed.</param>
 /// <param name="FailureMessage">The failure's one-line message, when it failed.</param>
 /// <param name="Node">The node that ran it.</param>
+/// <param name="ScheduledAt">
+/// The fire time the scheduler planned the run for (the run started its lag after it); null for a run asked for at once,
+/// and for runs stored before Sentinel kept it.
+/// </param>
 public sealed record HistoryRun(
     Guid Id,
     DateTimeOffset StartedAt,
@@ -134,7 +138,8 @@ public sealed record HistoryRun(
     string? FailureLayer,
     string? FailureCategory,
     string? FailureMessage,
-    string Node);
+    string Node,
+    DateTimeOffset? ScheduledAt = null);
 
 /// <summary>The runs of a check in one minute or hour.</summary>
 /// <param name="Start">The bucket's first instant.</param>

@@ -27,6 +27,13 @@ public sealed record ProbeResult
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// The fire time the scheduler planned the run for, which <see cref="StartedAt"/> follows by the scheduler's lag; null
+    /// for a run asked for at once (the API's run now, <c>sentinel probe</c>). One fire of a check has one planned time,
+    /// so in a cluster two results of a check with the same planned time would be one fire run twice.
+    /// </summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
     /// <summary>How long the whole run took.</summary>
     public TimeSpan Duration { get; init; }
 

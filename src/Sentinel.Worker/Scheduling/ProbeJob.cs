@@ -30,7 +30,8 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
             return;
         }
 
-        metrics.Started(time.GetUtcNow() - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc));
+        var planned = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        metrics.Started(time.GetUtcNow() - planned);
         ProbeStatus? status = null;
         try
         {
@@ -40,7 +41,7 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
                 result =>
                 {
                     status = result.Status;
-                    return results.PublishAsync(check.Definition, result, cancellationToken).AsTask();
+                    return results.PublishAsync(check.Definition, result with { ScheduledAt = planned }, cancellationToken).AsTask();
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -33,7 +33,7 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
             """
             SELECT c.id, c.name, c.type, c.target, c.enabled, c.labels::text,
                    l.result_id, l.started_at, l.status, l.duration_ms, coalesce(lr.phases, '{}')::text, l.failure_layer, l.failure_category, l.failure_message, l.node,
-                   coalesce(l.status_since, l.started_at),
+                   lr.scheduled_at, coalesce(l.status_since, l.started_at),
                    f.started_at, f.status, f.failure_layer, f.failure_category, f.failure_message,
                    (SELECT p ->> 'hint' FROM jsonb_array_elements(CASE jsonb_typeof(f.problems) WHEN 'array' THEN f.problems ELSE '[]' END) AS p
                     ORDER BY (p ->> 'category') IS NOT DISTINCT FROM f.failure_category DESC LIMIT 1),
@@ -67,10 +67,10 @@ internal sealed class CheckLatestStore(NpgsqlDataSource dataSource, ProbeTypes c
                 ran ? ResultHistory.ReadRun(reader, 6) : null)
             {
                 Labels = Labels(reader.GetString(5)),
-                StatusSince = ran ? reader.GetFieldValue<DateTimeOffset>(15) : null,
-                LastFailure = reader.IsDBNull(16) ? null : new CheckFailure(
-                    reader.GetFieldValue<DateTimeOffset>(16), reader.GetString(17), Text(reader, 18), Text(reader, 19), Text(reader, 20), Text(reader, 21)),
-                CertificateExpiresAt = reader.IsDBNull(22) ? null : reader.GetFieldValue<DateTimeOffset>(22),
+                StatusSince = ran ? reader.GetFieldValue<DateTimeOffset>(16) : null,
+                LastFailure = reader.IsDBNull(17) ? null : new CheckFailure(
+                    reader.GetFieldValue<DateTimeOffset>(17), reader.GetString(18), Text(reader, 19), Text(reader, 20), Text(reader, 21), Text(reader, 22)),
+                CertificateExpiresAt = reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23),
             });
         }
 

@@ -214,7 +214,7 @@ internal sealed class ResultBatchWriter(
     private static async Task CopyResultsAsync(NpgsqlConnection connection, string table, IReadOnlyList<ResultRow> batch, CancellationToken cancellationToken)
     {
         await using var import = await connection.BeginBinaryImportAsync(
-            $"COPY {table} ({RunColumns}, phases, measurements, problems, findings, details, node) FROM STDIN (FORMAT BINARY)",
+            $"COPY {table} ({RunColumns}, phases, measurements, problems, findings, details, node, scheduled_at) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
         foreach (var row in batch)
         {
@@ -225,6 +225,7 @@ internal sealed class ResultBatchWriter(
             await import.WriteAsync(row.Findings, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await WriteNullableAsync(import, row.Details, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
             await import.WriteAsync(row.Node, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(import, row.ScheduledAt?.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
         }
 
         await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -276,7 +277,7 @@ internal sealed class ResultBatchWriter(
             id uuid NOT NULL, check_id text NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
             status text NOT NULL, failure_layer text, failure_category text, failure_message text,
             phases jsonb NOT NULL, measurements jsonb NOT NULL, problems jsonb NOT NULL, findings jsonb NOT NULL,
-            details jsonb, node text NOT NULL
+            details jsonb, node text NOT NULL, scheduled_at timestamptz
         ) ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS latest_incoming (
             check_id text NOT NULL, id uuid NOT NULL, started_at timestamptz NOT NULL, duration_ms double precision NOT NULL,
@@ -292,9 +293,9 @@ internal sealed class ResultBatchWriter(
     private const string MergeIntoResults = """
         WITH stored AS (
             INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                                 phases, measurements, problems, findings, details, node)
+                                 phases, measurements, problems, findings, details, node, scheduled_at)
             SELECT id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
-                   phases, measurements, problems, findings, details, node
+                   phases, measurements, problems, findings, details, node, scheduled_at
             FROM results_incoming
             ON CONFLICT (id, started_at) DO NOTHING
             RETURNING id, check_id, status, started_at, duration_ms, failure_category, node)
@@ -357,4 +358,8 @@ internal sealed class ResultBatchWriter(
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
         value is null ? import.WriteNullAsync(cancellationToken) : import.WriteAsync(value, type, cancellationToken);
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter import, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : struct =>
+        value is { } present ? import.WriteAsync(present, type, cancellationToken) : import.WriteNullAsync(cancellationToken);
 }

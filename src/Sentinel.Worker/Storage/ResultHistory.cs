@@ -106,7 +106,7 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, CheckLatestStor
     {
         await using var command = new NpgsqlCommand(
             """
-            SELECT id, started_at, status, duration_ms, phases::text, failure_layer, failure_category, failure_message, node
+            SELECT id, started_at, status, duration_ms, phases::text, failure_layer, failure_category, failure_message, node, scheduled_at
             FROM results
             WHERE check_id = $1 AND started_at >= $2 AND started_at < $3
             ORDER BY started_at, id
@@ -144,12 +144,12 @@ internal sealed class ResultHistory(NpgsqlDataSource dataSource, CheckLatestStor
 
     /// <summary>
     /// The run in the columns from <paramref name="first"/> on: id, started_at, status, duration_ms, phases (as text),
-    /// failure_layer, failure_category, failure_message, node.
+    /// failure_layer, failure_category, failure_message, node, scheduled_at.
     /// </summary>
     internal static HistoryRun ReadRun(NpgsqlDataReader reader, int first) => new(
         reader.GetGuid(first), reader.GetFieldValue<DateTimeOffset>(first + 1), reader.GetString(first + 2), reader.GetDouble(first + 3),
         Phases(reader.GetString(first + 4)), NullableText(reader, first + 5), NullableText(reader, first + 6), NullableText(reader, first + 7),
-        reader.GetString(first + 8));
+        reader.GetString(first + 8), reader.IsDBNull(first + 9) ? null : reader.GetFieldValue<DateTimeOffset>(first + 9));
 
     private static string? NullableText(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -20,6 +20,12 @@ internal sealed record ResultRow
 
     public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// The fire time the scheduler planned the run for; null for a run asked for at once, and in spill lines written
+    /// before the column existed.
+    /// </summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
     public required double DurationMs { get; init; }
 
     /// <summary><c>up</c>, <c>degraded</c>, <c>down</c> or <c>unknown</c>.</summary>
@@ -57,6 +63,7 @@ internal sealed record ResultRow
             Id = result.Id,
             CheckId = result.CheckId,
             StartedAt = result.StartedAt.ToUniversalTime(),
+            ScheduledAt = result.ScheduledAt?.ToUniversalTime(),
             DurationMs = result.Duration.TotalMilliseconds,
             Status = ProbeResultJson.Name(result.Status),
             FailureLayer = failure?.Layer,

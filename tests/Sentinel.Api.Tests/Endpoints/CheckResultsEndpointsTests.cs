@@ -32,6 +32,7 @@ public sealed class CheckResultsEndpointsTests(PostgresCluster postgres)
         await RunAsync(host, client, "flappy", 2);
         var down = await Latest(client, "flappy");
         Assert.Equal("down", down.GetProperty("latest").GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, down.GetProperty("latest").GetProperty("scheduledAt").ValueKind);
         Assert.Equal(firstDown, down.GetProperty("statusSince").GetDateTimeOffset());
         Assert.Equal("tcp_refused", down.GetProperty("lastFailure").GetProperty("category").GetString());
         Assert.False(string.IsNullOrWhiteSpace(down.GetProperty("lastFailure").GetProperty("hint").GetString()));
@@ -86,6 +87,8 @@ public sealed class CheckResultsEndpointsTests(PostgresCluster postgres)
         var next = link[1..link.IndexOf('>', StringComparison.Ordinal)];
         var second = await ChecksEndpointsTests.Body(await client.GetAsync(next, Ct));
         Assert.Equal([start.AddMinutes(3), start.AddMinutes(4)], second.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("startedAt").GetDateTimeOffset()));
+        Assert.Equal([start.AddMinutes(3).AddMilliseconds(-250), start.AddMinutes(4).AddMilliseconds(-250)],
+            second.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("scheduledAt").GetDateTimeOffset()));
         Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
     }
 
@@ -201,8 +204,8 @@ public sealed class CheckResultsEndpointsTests(PostgresCluster postgres)
             await host.Database.ExecuteAsync(
                 """
                 SELECT sentinel_results_partition((@at AT TIME ZONE 'UTC')::date);
-                INSERT INTO results (check_id, started_at, duration_ms, status, phases, measurements, problems, findings, node)
-                VALUES (@check, @at, 12.5, @status, '{"connect": 1.5}', '{}', '[]', '[]', 'other-node');
+                INSERT INTO results (check_id, started_at, duration_ms, status, phases, measurements, problems, findings, node, scheduled_at)
+                VALUES (@check, @at, 12.5, @status, '{"connect": 1.5}', '{}', '[]', '[]', 'other-node', @at - interval '250 ms');
                 """, new { check, at = at.UtcDateTime, status });
         }
     }

@@ -26,6 +26,20 @@ public sealed class SchedulingTests(PostgresCluster postgres)
         Assert.All(gaps, gap => Assert.InRange(gap, 0.5, 1.5));
         Assert.InRange((steady[^1] - steady[0]).TotalSeconds / gaps.Count, 0.9, 1.1);
         Assert.True(listener.Accepted >= 7);
+
+        // Each run keeps the fire it was planned for: the check's offset into each second, a different second each, and
+        // the run started at it (a batch of fires may start a little early, a busy machine late).
+        var runs = await host.Database.QueryListAsync<(DateTime Start, DateTime? Planned)>(
+            "SELECT started_at, scheduled_at FROM results WHERE check_id = 'fast' ORDER BY started_at");
+        var offset = FireTimes.Offset("fast", TimeSpan.FromSeconds(1));
+        Assert.All(runs, r =>
+        {
+            Assert.True(r.Planned is not null, $"the run at {r.Start:O} has no planned fire time");
+            var planned = new DateTimeOffset(r.Planned.Value.ToUniversalTime(), TimeSpan.Zero);
+            Assert.Equal(offset.Ticks / 10, (planned - DateTimeOffset.UnixEpoch).Ticks / 10 % 1_000_000);
+            Assert.InRange((r.Start - r.Planned.Value).TotalSeconds, -0.1, 1.5);
+        });
+        Assert.Equal(runs.Count, runs.Select(r => r.Planned).Distinct().Count());
     }
 
     [Fact]

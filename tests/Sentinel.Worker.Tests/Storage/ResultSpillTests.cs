@@ -29,7 +29,10 @@ public sealed class ResultSpillTests : IDisposable
         builder.Sample(new MetricDescriptor("probe_test_value", "A test series.", null, "kind"), double.NaN, "a");
         var rows = new List<ResultRow>
         {
-            ResultRow.From(builder.Build() with { Id = Guid.CreateVersion7(Start), StartedAt = Start, Duration = TimeSpan.FromTicks(12_345_678) }, "node-1"),
+            ResultRow.From(builder.Build() with
+            {
+                Id = Guid.CreateVersion7(Start), StartedAt = Start, ScheduledAt = Start.AddTicks(-31_234), Duration = TimeSpan.FromTicks(12_345_678),
+            }, "node-1"),
             Row(1),
             Row(2) with { Details = null },
         };
@@ -154,6 +157,27 @@ public sealed class ResultSpillTests : IDisposable
 
         Assert.Equal([rows[0], rows[1]], read);
         Assert.Equal(8, spill.Corrupt);
+    }
+
+    [Fact]
+    public void Read_LineWithoutAPlannedFireTime_IsARunAskedForAtOnce()
+    {
+        var scheduled = Row(0) with { ScheduledAt = Start.AddMilliseconds(-3) };
+        using (var earlier = Open())
+        {
+            earlier.Append([scheduled]);
+        }
+
+        // A line as spilled before results kept their planned fire time: the same row without the field.
+        var path = Directory.GetFiles(_directory.Path, "*" + ResultSpill.SegmentExtension).Single();
+        var line = File.ReadAllLines(path).Single();
+        Assert.Contains("\"scheduled_at\":\"2026-12-07T09:59:59.997+00:00\"", line, StringComparison.Ordinal);
+        var older = System.Text.RegularExpressions.Regex.Replace(line, "\"scheduled_at\":\"[^\"]*\",?", string.Empty);
+        File.WriteAllText(path, line + "\n" + older + "\n");
+
+        using var spill = Open();
+        Assert.Equal([scheduled, scheduled with { ScheduledAt = null }], Replay(spill));
+        Assert.Equal(0, spill.Corrupt);
     }
 
     [Fact]

@@ -30,8 +30,9 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         builder.Measure("tcp.duration.connect_ms", 1.5);
         builder.Fail("tcp", "tcp_refused", "refused", "start it");
         var result = builder.Build() with { StartedAt = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), Duration = TimeSpan.FromMilliseconds(2) };
+        var planned = result.StartedAt.AddTicks(-41_230);
 
-        await pipeline.PublishAsync(check, result, TestContext.Current.CancellationToken);
+        await pipeline.PublishAsync(check, result with { ScheduledAt = planned }, TestContext.Current.CancellationToken);
 
         var row = await Eventually.ValueAsync(async () => (await dataSource.QueryListAsync<StoredRow>(
             "SELECT check_id AS CheckId, started_at AS StartedAt, duration_ms AS DurationMs, status AS Status, success AS Success, " +
@@ -44,6 +45,15 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         Assert.Equal(1.5, JsonDocument.Parse(row.Phases).RootElement.GetProperty("connect").GetDouble());
         Assert.Equal(1.5, JsonDocument.Parse(row.Measurements).RootElement.GetProperty("tcp.duration.connect_ms").GetDouble());
         Assert.Equal("node-1", row.Node);
+
+        // The planned fire time as it was; none for a run asked for at once.
+        await pipeline.PublishAsync(check, result with { Id = Guid.Empty, StartedAt = result.StartedAt.AddSeconds(1) }, TestContext.Current.CancellationToken);
+        var scheduled = await Eventually.ValueAsync(async () =>
+        {
+            var rows = await dataSource.QueryListAsync<DateTime?>("SELECT scheduled_at FROM results ORDER BY started_at");
+            return rows.Count == 2 ? rows : null;
+        }, TimeSpan.FromSeconds(10), "both result rows");
+        Assert.Equal([planned.UtcDateTime, null], scheduled.Select(s => s?.ToUniversalTime()));
         await writer.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -243,7 +253,10 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
         {
             var check = new CheckDefinition { Id = id, Name = id, Type = "tcp", Target = "127.0.0.1:9" };
             var startedAt = t0.AddMinutes(minute);
-            return ResultRow.From(new ProbeResultBuilder(check).Build() with { Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt }, "node-1");
+            return ResultRow.From(new ProbeResultBuilder(check).Build() with
+            {
+                Id = Guid.CreateVersion7(startedAt), StartedAt = startedAt, ScheduledAt = startedAt.AddMilliseconds(-5),
+            }, "node-1");
         }
 
         var (a0, a1, b0, c0) = (Run("a", 0), Run("a", 1), Run("b", 0), Run("c", 0));
@@ -266,6 +279,9 @@ public sealed class ResultWriterTests(PostgresCluster postgres)
 
         // Each batch written whole, none of its rows refused as data (which would write the others one by one).
         Assert.Equal([0, 2, 5, 1], written);
+
+        // The rows the staging table added keep their planned fire time as the direct COPY's do.
+        Assert.Equal(4, await dataSource.QueryValueAsync<long>("SELECT count(*) FROM results WHERE scheduled_at = started_at - interval '5 ms'"));
     }
 
     [Fact]
