@@ -290,7 +290,7 @@ internal sealed class ResultBatchWriter(
     /// What the rows of <c>results_incoming</c> add to <c>results</c>, each announced as <see cref="NotifyStored"/> does:
     /// the rows stored already were announced when they were stored.
     /// </summary>
-    private const string MergeIntoResults = """
+    private const string MergeIntoResults = $$"""
         WITH stored AS (
             INSERT INTO results (id, check_id, started_at, duration_ms, status, failure_layer, failure_category, failure_message,
                                  phases, measurements, problems, findings, details, node, scheduled_at)
@@ -299,9 +299,7 @@ internal sealed class ResultBatchWriter(
             FROM results_incoming
             ON CONFLICT (id, started_at) DO NOTHING
             RETURNING id, check_id, status, started_at, duration_ms, failure_category, node)
-        SELECT count(pg_notify('sentinel_results', json_build_object(
-            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
-            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+        {{AnnounceEach}}
         FROM stored
         """;
 
@@ -311,12 +309,20 @@ internal sealed class ResultBatchWriter(
     /// stored it. One call per result in the writer's statement, rather than a row trigger on <c>results</c> (as
     /// migration 0007 had it), whose machinery cost PostgreSQL more than the notification (migration 0011).
     /// </summary>
-    private const string NotifyStored = """
-        SELECT count(pg_notify('sentinel_results', json_build_object(
-            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
-            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
+    private const string NotifyStored = $$"""
+        {{AnnounceEach}}
         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[])
              AS stored (id, check_id, status, started_at, duration_ms, failure_category, node)
+        """;
+
+    /// <summary>
+    /// The notification of each row selected (<c>id, check_id, status, started_at, duration_ms, failure_category, node</c>),
+    /// with the payload migration 0007 defined, and their count.
+    /// </summary>
+    private const string AnnounceEach = $$"""
+        SELECT count(pg_notify('{{NotificationListener.ResultsChannel}}', json_build_object(
+            'id', id, 'check', check_id, 'status', status, 'startedAt', started_at,
+            'durationMs', duration_ms, 'category', failure_category, 'node', node)::text))
         """;
 
     /// <summary>
