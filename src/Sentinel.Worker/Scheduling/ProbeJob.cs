@@ -30,7 +30,7 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
             return;
         }
 
-        var planned = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        var planned = Planned(context);
         metrics.Started(time.GetUtcNow() - planned);
         ProbeStatus? status = null;
         try
@@ -55,6 +55,15 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
             metrics.Finished(check.Definition.Type, status);
         }
     }
+
+    /// <summary>
+    /// The fire time this run was planned for: the check's slot that Quartz fired (the trigger's previous fire time, once
+    /// fired). Not Quartz's scheduled fire time, which for a fire skipped as a misfire names the skipped one when the next
+    /// slot is less than half a second away: after a dead node's fires were released, the next slot of each, run on time,
+    /// would otherwise be stored and measured as seconds late, and as the skipped fire's run.
+    /// </summary>
+    internal static DateTimeOffset Planned(IJobExecutionContext context) =>
+        context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
 
     private async Task<ScheduledCheck?> LoadAsync(string id, CancellationToken cancellationToken)
     {

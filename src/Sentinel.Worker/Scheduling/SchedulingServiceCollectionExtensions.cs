@@ -15,6 +15,14 @@ internal static class SchedulingServiceCollectionExtensions
     /// <summary>How early a clustered node may start a fire, to run it in one batch with fires due just before it.</summary>
     internal static readonly TimeSpan FireAhead = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// How late a fire may start before it is skipped to the check's next interval rather than run late (the node was
+    /// busy, the database away, the node that held it died): a late probe measures the wrong moment, and a trigger a dead
+    /// node held would otherwise catch up fire after fire. One second, the shortest interval a check may have; the same
+    /// in memory and in the clustered store.
+    /// </summary>
+    internal static readonly TimeSpan MisfireThreshold = TimeSpan.FromSeconds(1);
+
     /// <summary>The most PostgreSQL connections a clustered node's scheduler holds.</summary>
     internal const int QuartzConnections = 16;
 
@@ -82,7 +90,7 @@ internal static class SchedulingServiceCollectionExtensions
             });
             if (!clustered)
             {
-                quartz.UseInMemoryStore();
+                quartz.UseInMemoryStore(store => store.MisfireThreshold = MisfireThreshold);
                 return;
             }
 
@@ -106,11 +114,7 @@ internal static class SchedulingServiceCollectionExtensions
                 store.ProvisionSchema();
                 store.ConfigureStore(ado =>
                 {
-                    // A fire later than this (the node was busy, the database away, its node died holding it) is
-                    // skipped to the check's next interval rather than run late: a late probe measures the wrong moment,
-                    // and a trigger a dead node held would otherwise catch up fire after fire. One second, the shortest
-                    // interval a check may have.
-                    ado.MisfireThreshold = TimeSpan.FromSeconds(1);
+                    ado.MisfireThreshold = MisfireThreshold;
                     ado.DbRetryInterval = TimeSpan.FromSeconds(2);
                 });
             });

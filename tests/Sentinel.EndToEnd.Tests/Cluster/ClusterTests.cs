@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Sentinel.Testing;
+using Sentinel.Worker.Scheduling;
 using Xunit;
 
 namespace Sentinel.EndToEnd.Tests.Cluster;
@@ -114,6 +115,15 @@ public sealed class ClusterTests(PostgresCluster postgres)
             $"latest start after its planned fire, from the steady state on: {await cluster.Data.QueryValueAsync<double>(
                 "SELECT coalesce(max(extract(epoch FROM started_at - scheduled_at)), 0) FROM results WHERE started_at > @steady", new { steady }) * 1000:0} ms " +
             "(the first runs on a node wait for the probe's warm-up)");
+        var late = await cluster.Data.QueryListAsync<(string Check, DateTime Planned, DateTime Started, string Node)>(
+            "SELECT check_id, scheduled_at, started_at, node FROM results WHERE started_at > @steady AND started_at - scheduled_at > interval '1 s' ORDER BY started_at",
+            new { steady });
+        // A fire more than the misfire threshold late is skipped, also one the killed worker held when it died: the next
+        // slot runs instead, and is stored as that slot's run (with a second and a half for a busy machine's timers).
+        var lateBound = SchedulingServiceCollectionExtensions.MisfireThreshold + TimeSpan.FromSeconds(1.5);
+        Assert.True(late.All(r => r.Started - r.Planned < lateBound), $"runs started more than 1 s after their planned fire, allowed {lateBound.TotalSeconds} s " +
+            $"(worker-a killed at {killedAt:HH:mm:ss.fff}): " +
+            string.Join(", ", late.Select(r => $"{r.Check} planned {r.Planned:HH:mm:ss.fff} started {r.Started:HH:mm:ss.fff} on {r.Node}")));
         ClusterNodes.Report($"takeover after SIGKILL: {tookOver.TotalSeconds:0.0} s (check-in {ClusterNodes.Checkin.TotalSeconds} s, threshold " +
             $"{ClusterNodes.CheckinThreshold.TotalSeconds} s); added check scheduled after {scheduled.TotalMilliseconds:0} ms; results " +
             $"{await cluster.Data.QueryValueAsync<long>("SELECT count(*) FROM results")}, fires run twice: none");
