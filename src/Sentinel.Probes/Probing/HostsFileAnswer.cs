@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Sentinel.Probes.Checks;
 
 namespace Sentinel.Probes.Probing;
@@ -72,6 +73,12 @@ internal sealed class HostsFileAnswer
 
     private static bool Decide(List<(string Source, bool SuccessReturns)> sources, string host, IpVersion version, Dictionary<string, Families> names)
     {
+        // .NET hands getaddrinfo a name that is not ASCII in its IDNA form, which the file would not list as written.
+        if (!Ascii.IsValid(host))
+        {
+            return false;
+        }
+
         var wanted = version switch { IpVersion.V4 => Families.V4, IpVersion.V6 => Families.V6, _ => Families.V4 | Families.V6 };
         var localhost = string.Equals(host, Localhost, StringComparison.OrdinalIgnoreCase);
         foreach (var (source, successReturns) in sources)
@@ -118,7 +125,7 @@ internal sealed class HostsFileAnswer
     private static List<(string Source, bool SuccessReturns)>? HostsLine(IEnumerable<string> nsswitch) =>
         nsswitch.Select(HostsSources).LastOrDefault(s => s is not null) is { } line ? Sources(line) : null;
 
-    /// <summary>Each name the hosts file lists (in any case, as glibc compares them), with the families of its addresses.</summary>
+    /// <summary>Each ASCII name the hosts file lists (in any case, as glibc compares them), with the families of its addresses.</summary>
     private static Dictionary<string, Families> Names(IEnumerable<string> lines)
     {
         var names = new Dictionary<string, Families>(StringComparer.OrdinalIgnoreCase);
@@ -131,9 +138,14 @@ internal sealed class HostsFileAnswer
                 continue;
             }
 
+            // Only ASCII names: there, comparing in any case is glibc's strcasecmp; beyond it, .NET would match what
+            // glibc does not ("ımap" and "IMAP").
             foreach (var name in fields.AsSpan(1))
             {
-                names[name] = names.GetValueOrDefault(name) | family;
+                if (Ascii.IsValid(name))
+                {
+                    names[name] = names.GetValueOrDefault(name) | family;
+                }
             }
         }
 
