@@ -155,7 +155,7 @@ internal sealed class DnsProbe(Func<IReadOnlyList<DnsServer>>? systemServers = n
         {
             if (ResolutionWarmUp.LocalhostIsLocal)
             {
-                await context.SystemResolver.ResolveAsync(LocalhostAnswer.Name, IpVersion.Any, cancellationToken).ConfigureAwait(false);
+                await context.SystemResolver.ResolveAsync(HostsFileAnswer.Localhost, IpVersion.Any, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

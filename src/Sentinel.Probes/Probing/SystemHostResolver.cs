@@ -8,8 +8,11 @@ namespace Sentinel.Probes.Probing;
 /// The operating system's resolver (getaddrinfo: /etc/hosts, then the servers in /etc/resolv.conf), as
 /// curl and most clients of the target use it.
 /// </summary>
-internal sealed class SystemHostResolver : IHostResolver
+/// <param name="files">What the node's resolver answers from its hosts file; default this node's files.</param>
+internal sealed class SystemHostResolver(HostsFileAnswer? files = null) : IHostResolver
 {
+    private readonly HostsFileAnswer _files = files ?? HostsFileAnswer.System;
+
     public string Name => "system";
 
     public async ValueTask<HostLookup> ResolveAsync(string host, IpVersion version, CancellationToken cancellationToken)
@@ -23,9 +26,23 @@ internal sealed class SystemHostResolver : IHostResolver
 
         try
         {
-            // WaitAsync: getaddrinfo may not observe cancellation promptly, the deadline must still hold.
-            var addresses = await System.Net.Dns.GetHostAddressesAsync(host, family, cancellationToken)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            IPAddress[] addresses;
+            if (_files.Answers(host, version))
+            {
+                // The hosts file answers before any source that could send a query: the lookup reads files and cannot
+                // wait on the network, so it runs here. Asynchronously, glibc's getaddrinfo_a hands it to a helper
+                // thread and its answer to a notification thread, which then wakes a pool thread: 0.2-0.3 ms of
+                // Sentinel's own in a resolve phase that curl measures at 0.02-0.05 ms.
+                cancellationToken.ThrowIfCancellationRequested();
+                addresses = System.Net.Dns.GetHostAddresses(host, family);
+            }
+            else
+            {
+                // WaitAsync: getaddrinfo may not observe cancellation promptly, the deadline must still hold.
+                addresses = await System.Net.Dns.GetHostAddressesAsync(host, family, cancellationToken)
+                    .WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return addresses.Length > 0
                 ? HostLookup.Of(addresses)
                 : HostLookup.Failed(NoAddress(host, version));

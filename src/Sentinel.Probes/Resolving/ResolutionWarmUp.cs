@@ -13,7 +13,9 @@ namespace Sentinel.Probes.Resolving;
 /// first getaddrinfo costs about 48 ms (its modules load, glibc starts getaddrinfo_a's helper thread), the second
 /// 1.6 ms and the next few 0.05–0.3 ms before they settle at about 0.02 ms, where curl measures 0.04 ms; and after
 /// some 200 ms idle the helper thread is gone and a lookup costs 0.3 ms again, so this runs right before the run.
-/// The system resolver looks up <c>localhost</c>, and only where <see cref="LocalhostAnswer"/> says no query leaves
+/// (Those figures are getaddrinfo_a's; a name the hosts file answers is looked up inline, see
+/// <see cref="SystemHostResolver"/>, and its first lookups are still the slow ones this warms.)
+/// The system resolver looks up <c>localhost</c>, and only where <see cref="HostsFileAnswer"/> says no query leaves
 /// the machine for it; a check with its own <c>resolver</c> asks an in-process responder on loopback instead, through
 /// the same <see cref="DnsServerHostResolver"/> code as the check.
 /// </summary>
@@ -22,7 +24,7 @@ internal static class ResolutionWarmUp
     /// <summary>Lookups per warm-up: ReadyToRun and tier-0 code, and getaddrinfo_a, stay slow for a few calls, not one.</summary>
     public const int Rounds = 8;
 
-    private static readonly Lazy<bool> LocalhostAnswered = new(() => LocalhostAnswer.IsLocal());
+    private static readonly Lazy<bool> LocalhostAnswered = new(() => HostsFileAnswer.System.Answers(HostsFileAnswer.Localhost, IpVersion.V4));
 
     /// <summary>
     /// The host the probe types' warm-ups target, with <c>ipVersion: ipv4</c>, where their loopback peers listen on
@@ -30,9 +32,9 @@ internal static class ResolutionWarmUp
     /// a probe's path for a name (a lookup that completes later, each probe's own await of it) as the target's run
     /// will; elsewhere 127.0.0.1, whose lookup is a no-op.
     /// </summary>
-    public static string Host => LocalhostIsLocal ? LocalhostAnswer.Name : Loopback;
+    public static string Host => LocalhostIsLocal ? HostsFileAnswer.Localhost : Loopback;
 
-    /// <summary>Whether the system resolver answers localhost from this node's files (<see cref="LocalhostAnswer"/>), read once.</summary>
+    /// <summary>Whether the system resolver answers localhost from this node's files (<see cref="HostsFileAnswer"/>), read once.</summary>
     public static bool LocalhostIsLocal => LocalhostAnswered.Value;
 
     /// <summary>
@@ -67,7 +69,7 @@ internal static class ResolutionWarmUp
             {
                 // Not ipv6: localhost is known to have an IPv4 address here, an IPv6 one it may lack (and dns be asked).
                 var version = check.IpVersion == IpVersion.V6 ? IpVersion.Any : check.IpVersion;
-                await LookUpAsync(check with { IpVersion = version }, LocalhostAnswer.Name, context, cancellationToken).ConfigureAwait(false);
+                await LookUpAsync(check with { IpVersion = version }, HostsFileAnswer.Localhost, context, cancellationToken).ConfigureAwait(false);
             }
 
             return;

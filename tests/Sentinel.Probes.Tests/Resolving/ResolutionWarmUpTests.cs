@@ -31,73 +31,10 @@ public sealed class ResolutionWarmUpTests
         Assert.Equal(expected, ResolutionWarmUp.ResolverKind(Check(type, target, resolver), ProbeCatalog.Default.Find(type)!));
     }
 
-    [Theory]
-    [InlineData("hosts: files dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts:\tfiles [NOTFOUND=return] dns", "127.0.0.1\tlocalhost.localdomain localhost  # loopback", true)]
-    [InlineData("  hosts : files dns", "127.0.0.1 LOCALHOST", true)]
-    [InlineData("hosts files dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts:files [ notfound = return  tryagain=Continue ] dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: files [!SUCCESS=continue] dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: mymachines resolve [!UNAVAIL=return] files myhostname dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: dns files\nhosts: files dns", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: files dns\n#hosts: dns files", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: files dns # comment", "127.0.0.1 localhost", true)]
-    [InlineData("hosts: files dns\nhosts: dns files", "127.0.0.1 localhost", false)]
-    [InlineData("Hosts: files dns", "127.0.0.1 localhost", false)]
-    [InlineData("# hosts: files dns", "127.0.0.1 localhost", false)]
-    [InlineData("passwd: files", "127.0.0.1 localhost", false)]
-    [InlineData("", "127.0.0.1 localhost", false)]
-    [InlineData("hosts:", "127.0.0.1 localhost", false)]
-    [InlineData("hosts", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: dns files", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: [NOTFOUND=return] files", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [SUCCESS=continue] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [!NOTFOUND=continue] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [SUCCESS=merge] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [NOTFOUND=return dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [BOGUS=return] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [NOTFOUND=stop] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [NOTFOUND] dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files [", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files#dns", "127.0.0.1 localhost", false)]
-    [InlineData("hosts: files dns", "::1 localhost ip6-localhost", false)]
-    [InlineData("hosts: files dns", "# 127.0.0.1 localhost", false)]
-    [InlineData("hosts: files dns", "127.0.0.1 # localhost", false)]
-    [InlineData("hosts: files dns", "127.0.0.1localhost", false)]
-    [InlineData("hosts: files dns", "127.1 localhost", false)]
-    [InlineData("hosts: files dns", "127.000.000.001 localhost", false)]
-    [InlineData("hosts: files dns", "2130706433 localhost", false)]
-    [InlineData("hosts: files dns", "999.0.0.1 localhost", false)]
-    [InlineData("hosts: files dns", "127.0.0.1 localhost.", false)]
-    [InlineData("hosts: files dns", "127.0.0.1", false)]
-    [InlineData("hosts: files dns", "\u0000\uFFFD\u001B[2J 127.0.0.1 localhost", false)]
-    [InlineData("hosts: files mdns4_minimal [NOTFOUND=return] dns", "", false)]
-    [InlineData("hosts: mymachines resolve [!UNAVAIL=return] files myhostname dns", "", false)]
-    [InlineData("hosts: files myhostname dns", "", false)]
-    [InlineData("hosts: myhostname", "", false)]
-    public void LocalhostAnswer_NsswitchAndHosts_SaysWhetherNoQueryCanLeave(string nsswitch, string hosts, bool expected) =>
-        Assert.Equal(expected, LocalhostAnswer.IsLocal(nsswitch.Split('\n'), () => hosts.Split('\n')));
-
-    [Fact]
-    public void LocalhostAnswer_FilesMissingOrUnreadable_SaysNo()
-    {
-        using var directory = new TempDirectory();
-        var nsswitch = directory.Write("nsswitch.conf", "hosts: files dns\n");
-        var hosts = directory.Write("hosts", "127.0.0.1 localhost\n");
-
-        Assert.True(LocalhostAnswer.IsLocal(nsswitch, hosts));
-
-        // No nsswitch.conf is glibc's default line, dns first; no hosts file lists nothing; a directory cannot be read.
-        Assert.False(LocalhostAnswer.IsLocal(Path.Combine(directory.Path, "missing.conf"), hosts));
-        Assert.False(LocalhostAnswer.IsLocal(nsswitch, Path.Combine(directory.Path, "missing")));
-        Assert.False(LocalhostAnswer.IsLocal(nsswitch, directory.Path));
-        Assert.False(LocalhostAnswer.IsLocal(directory.Path, hosts));
-    }
-
     [Fact]
     public async Task EnsureWarmAsync_ChecksOfOneResolverKind_WarmItOnceBeforeTheFirstRun()
     {
-        Assert.SkipUnless(LocalhostAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-up does not look it up");
+        Assert.SkipUnless(HostsFileAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-up does not look it up");
         var resolver = new CountingResolver();
         var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { SystemResolver = resolver });
         var ct = TestContext.Current.CancellationToken;
@@ -110,7 +47,7 @@ public sealed class ResolutionWarmUpTests
         // The tcp type's warm-up asks for IPv4 only; the resolver's, as the checks ask (any family), once for the kind.
         var asTheChecks = resolver.Lookups.Where(l => l.Version == IpVersion.Any).ToList();
         Assert.Equal(ResolutionWarmUp.Rounds, asTheChecks.Count);
-        Assert.All(asTheChecks, l => Assert.Equal((LocalhostAnswer.Name, true), (l.Host, l.Outcome.Failure is null)));
+        Assert.All(asTheChecks, l => Assert.Equal((HostsFileAnswer.Localhost, true), (l.Host, l.Outcome.Failure is null)));
     }
 
     [Theory]
@@ -119,7 +56,7 @@ public sealed class ResolutionWarmUpTests
     [InlineData("http")]
     public async Task WarmUpAsync_NameDoesNotResolve_FinishesWithoutWaitingForAConnection(string type)
     {
-        Assert.SkipUnless(LocalhostAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-ups target 127.0.0.1");
+        Assert.SkipUnless(HostsFileAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-ups target 127.0.0.1");
 
         // The context's resolver is a real one that cannot answer localhost (the zone has no such name): every
         // warm-up run by name fails before it connects, and the loopback servers must not wait for it.
@@ -138,7 +75,7 @@ public sealed class ResolutionWarmUpTests
     [InlineData("tls")]
     public async Task WarmUpAsync_TypeThatResolves_LooksANameUpThroughTheContextsResolver(string type)
     {
-        Assert.SkipUnless(LocalhostAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-ups target 127.0.0.1");
+        Assert.SkipUnless(HostsFileAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-ups target 127.0.0.1");
         var resolver = new CountingResolver();
         var runner = new ProbeRunner(ProbeCatalog.Default, new ProbeContext { SystemResolver = resolver });
 
@@ -146,6 +83,6 @@ public sealed class ResolutionWarmUpTests
 
         // Each probe's own wait for a lookup (not only the resolver) is then warm: the path a target given by name takes.
         Assert.NotEmpty(resolver.Hosts);
-        Assert.All(resolver.Hosts, host => Assert.Equal(LocalhostAnswer.Name, host));
+        Assert.All(resolver.Hosts, host => Assert.Equal(HostsFileAnswer.Localhost, host));
     }
 }

@@ -20,7 +20,7 @@ public sealed class ProbeWarmUpTests
     [Fact]
     public async Task ProbeTcp_TargetByName_WarmsTheSystemResolverRightBeforeTheRun()
     {
-        Assert.SkipUnless(LocalhostAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-up does not look it up");
+        Assert.SkipUnless(HostsFileAnswer.IsLocal(), "this node's resolver would ask a DNS server for localhost, so the warm-up does not look it up");
         using var listener = new CountingListener();
         var lookups = new ConcurrentQueue<ResolverLookup>();
         var resolver = new CountingResolver(new SystemHostResolver(), lookups, () => listener.Accepted);

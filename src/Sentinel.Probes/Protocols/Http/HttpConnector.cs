@@ -97,17 +97,22 @@ internal sealed class HttpConnector(
 
         hop.Remote = socket.RemoteEndPoint as IPEndPoint;
         hop.Local = socket.LocalEndPoint as IPEndPoint;
+        // The TCP connection's own time, as TcpConnector took it (to the moment the socket was known connected),
+        // rather than to here, past Sentinel's own work of wrapping the socket.
+        var connected = scratch.PhaseDuration(PhaseNames.Connect) ?? context.Time.GetElapsedTime(connectStart);
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
             if (pin.Proxy is { } proxy && !forwarded)
             {
+                var tunnelStart = context.Time.GetTimestamp();
                 await HttpProxyTunnel.OpenAsync(stream, proxy, host, port, check, cancellationToken).ConfigureAwait(false);
+                connected += context.Time.GetElapsedTime(tunnelStart);
             }
 
             // With a proxy, connect spans the TCP connection to the proxy and the CONNECT exchange: the tunnel
             // is the connection to the target. Forwarded, it is the connection to the proxy alone.
-            hop.AddPhase(PhaseNames.Connect, context.Time.GetElapsedTime(connectStart));
+            hop.AddPhase(PhaseNames.Connect, connected);
             return https ? await HandshakeAsync(hop, stream, host, port, cancellationToken).ConfigureAwait(false) : stream;
         }
         catch (HttpConnectFailedException)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Sentinel.Probes.Resolving;
+using Sentinel.Probes.Probing;
 
 namespace Sentinel.Probes.Protocols.Tls;
 
@@ -59,7 +59,7 @@ internal sealed class WarmUpChain : IDisposable
         var leafRequest = new CertificateRequest("CN=Sentinel warm-up", leafKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName(LocalhostAnswer.Name);
+        names.AddDnsName(HostsFileAnswer.Localhost);
         leafRequest.CertificateExtensions.Add(names.Build());
         leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         leafRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
