@@ -111,13 +111,16 @@ internal static class HttpAccuracy
 
     /// <summary>
     /// Runs curl with two transfers; returns each one's phases (ms) from its cumulative -w times. With
-    /// <paramref name="cpu"/>, curl runs pinned to that CPU (taskset -c).
+    /// <paramref name="cpu"/>, curl runs pinned to that CPU (taskset -c). With <paramref name="pace"/>, the second
+    /// transfer starts that long after the first (curl's --rate, to the minute's whole transfers) rather than at once, so
+    /// that the server has been idle as long as it was before another client's request.
     /// </summary>
-    internal static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile, string? cpu = null)
+    internal static async Task<(double[] First, double[] Second)> CurlAsync(string url, string rootFile, string? cpu = null, TimeSpan? pace = null)
     {
         const string Format = "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\\n";
         string[] transfer = ["-sS", "--http1.1", "--no-sessionid", "--cacert", rootFile, "-H", "Connection: close", "-o", "/dev/null", "-w", Format, url];
-        var (exit, output, errors) = await Tool.RunAsync(["curl", .. transfer, "--next", .. transfer], cpu);
+        string[] rate = pace is { } every ? ["--rate", $"{Math.Max(1, (int)Math.Round(TimeSpan.FromMinutes(1) / every))}/m"] : [];
+        var (exit, output, errors) = await Tool.RunAsync(["curl", .. rate, .. transfer, "--next", .. transfer], cpu);
         if (exit != 0)
         {
             throw new InvalidOperationException($"curl exited {exit}: {errors}");
