@@ -63,10 +63,6 @@ internal sealed class HostsFileAnswer
     public static bool IsLocal(string nsswitch = "/etc/nsswitch.conf", string hosts = "/etc/hosts") =>
         new HostsFileAnswer(nsswitch, hosts).Answers(Localhost, IpVersion.V4);
 
-    /// <summary>The localhost decision on the files' lines.</summary>
-    internal static bool IsLocal(IEnumerable<string> nsswitch, Func<IEnumerable<string>> hosts) =>
-        Answers(nsswitch, hosts, Localhost, IpVersion.V4);
-
     /// <summary>The decision on the files' lines.</summary>
     internal static bool Answers(IEnumerable<string> nsswitch, Func<IEnumerable<string>> hosts, string host, IpVersion version) =>
         HostsLine(nsswitch) is { } sources && Decide(sources, host, version, Names(hosts()));

@@ -62,7 +62,7 @@ internal sealed class ProbeJob(CheckRegistry registry, CheckStore store, ProbeRu
     /// slot is less than half a second away: after a dead node's fires were released, the next slot of each, run on time,
     /// would otherwise be stored and measured as seconds late, and as the skipped fire's run.
     /// </summary>
-    internal static DateTimeOffset Planned(IJobExecutionContext context) =>
+    private static DateTimeOffset Planned(IJobExecutionContext context) =>
         context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
 
     private async Task<ScheduledCheck?> LoadAsync(string id, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ public sealed class HostsFileAnswerTests
     [InlineData("hosts: files myhostname dns", "", false)]
     [InlineData("hosts: myhostname", "", false)]
     public void IsLocal_NsswitchAndHosts_SaysWhetherNoQueryCanLeave(string nsswitch, string hosts, bool expected) =>
-        Assert.Equal(expected, HostsFileAnswer.IsLocal(nsswitch.Split('\n'), () => hosts.Split('\n')));
+        Assert.Equal(expected, HostsFileAnswer.Answers(nsswitch.Split('\n'), () => hosts.Split('\n'), HostsFileAnswer.Localhost, IpVersion.V4));
 
     [Fact]
     public void IsLocal_FilesMissingOrUnreadable_SaysNo()
